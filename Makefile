@@ -1,0 +1,17 @@
+# The two commands a newcomer needs; see README.md. Both install whatever is missing first.
+.PHONY: run test setup site bundle-size
+
+run: setup site
+	cargo run --package server --bin cardkit
+
+test: setup
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+site:
+	scripts/build-site.sh
+
+bundle-size: site
+	node scripts/bundle-size.mjs

@@ -1,0 +1,2 @@
+//! Server functions: the browser calls these over HTTP; on the server they run against the ports.
+pub mod system;

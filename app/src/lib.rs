@@ -1,0 +1,14 @@
+//! Cardkit's shared application crate: the pure domain, the service ports the server implements,
+//! the server functions, and the Leptos components rendered on the server and hydrated in the browser.
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+mod shell;
+
+pub use shell::{shell, App};
+
+/// Base name of the browser bundle (`/pkg/<name>.js`, `.wasm`, `.css`). Must match `output-name`
+/// in the workspace's leptos metadata, which `scripts/build-site.sh` reads; a server test checks both agree.
+pub const BUNDLE_NAME: &str = "cardkit";

@@ -1,0 +1,57 @@
+use leptos::prelude::*;
+
+use crate::api::system::SystemStatus;
+
+/// Landing page. Its "Check system" button only works once the WASM bundle has hydrated the page:
+/// the click runs a server function that asks the database for its state.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let check = ServerAction::<CheckSystemAction>::new();
+    let result = check.value();
+
+    view! {
+        <h1>"Cardkit"</h1>
+        <p class="lede">"Virtual card issuing for merchants."</p>
+        <section class="panel" aria-labelledby="system-heading">
+            <h2 id="system-heading">"System"</h2>
+            <button
+                type="button"
+                data-testid="check-system"
+                disabled=move || check.pending().get()
+                on:click=move |_| {
+                    check.dispatch(CheckSystemAction {});
+                }
+            >
+                "Check system"
+            </button>
+            <div data-testid="system-result" aria-live="polite">
+                {move || match result.get() {
+                    None => view! { <p class="muted">"Not checked yet."</p> }.into_any(),
+                    Some(Ok(status)) => view! { <StatusReport status/> }.into_any(),
+                    Some(Err(error)) => {
+                        view! { <p class="error" role="alert">{format!("Check failed: {error}")}</p> }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </section>
+    }
+}
+
+type CheckSystemAction = crate::api::system::CheckSystem;
+
+#[component]
+fn StatusReport(status: SystemStatus) -> impl IntoView {
+    view! {
+        <dl class="status">
+            <dt>"Database"</dt>
+            <dd data-testid="system-database">{status.database_backend}</dd>
+            <dt>"Schema version"</dt>
+            <dd data-testid="system-schema">{status.schema_version}</dd>
+            <dt>"Round trip"</dt>
+            <dd>{format!("{} µs", status.round_trip_micros)}</dd>
+            <dt>"Server version"</dt>
+            <dd>{status.server_version}</dd>
+        </dl>
+    }
+}

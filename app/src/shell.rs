@@ -1,0 +1,43 @@
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+use crate::pages::home::HomePage;
+
+/// The HTML document the server renders around the app: head tags, hydration scripts, body.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let stylesheet = format!("/pkg/{}.css", crate::BUNDLE_NAME);
+    view! {
+        <Stylesheet id="cardkit-style" href=stylesheet/>
+        <Title text="Cardkit"/>
+        <Router>
+            <main class="page">
+                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Route path=StaticSegment("") view=HomePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Prints the browser bundle's size (raw, gzip -9, brotli q11) per file and in total, so the
+// number can be tracked from build to build. Usage: node scripts/bundle-size.mjs [pkg dir] [name]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const dir = process.argv[2] ?? 'target/site/pkg';
+const name = process.argv[3] ?? 'cardkit';
+const files = [`${name}_bg.wasm`, `${name}.js`, `${name}.css`];
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
+const measure = (file) => {
+  const data = readFileSync(join(dir, file));
+  return {
+    file,
+    raw: data.length,
+    gzip: gzipSync(data, { level: 9 }).length,
+    brotli: brotliCompressSync(data, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+    }).length,
+  };
+};
+
+const rows = files.map(measure);
+const wasmAndJs = rows.slice(0, 2).reduce(
+  (sum, row) => ({ file: 'wasm + js', raw: sum.raw + row.raw, gzip: sum.gzip + row.gzip, brotli: sum.brotli + row.brotli }),
+  { raw: 0, gzip: 0, brotli: 0 },
+);
+console.log(`${'file'.padEnd(20)}${'raw'.padStart(10)}${'gzip'.padStart(10)}${'brotli'.padStart(10)}`);
+for (const row of [...rows, wasmAndJs]) {
+  console.log(`${row.file.padEnd(20)}${kb(row.raw)}${kb(row.gzip)}${kb(row.brotli)}`);
+}

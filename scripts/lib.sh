@@ -1,0 +1,70 @@
+# Shared helpers for the project's scripts. Sourced, not run.
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() {
+    printf '\n\033[31mERROR:\033[0m %s\n' "$1" >&2
+    shift
+    for line in "$@"; do printf '       %s\n' "$line" >&2; done
+    exit 1
+}
+
+# A value from the workspace's [[workspace.metadata.leptos]] table, e.g. `leptos_meta output-name`.
+leptos_meta() {
+    sed -n '/^\[\[workspace.metadata.leptos\]\]/,/^\[/p' Cargo.toml |
+        sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" | head -n 1
+}
+
+# The version Cargo.lock pins for a crate, e.g. `locked_version wasm-bindgen`.
+locked_version() {
+    awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+# How this machine builds for wasm32:
+#   rustup  - the rustup toolchain has the wasm32 standard library (the ordinary route);
+#   debian  - Debian's rustc-web compiles std from source (-Zbuild-std) where rustup cannot
+#             download the target;
+#   none    - neither is available yet.
+wasm_route() {
+    local sysroot
+    sysroot=$(rustc --print sysroot 2>/dev/null || true)
+    if [ -n "$sysroot" ] && [ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+        echo rustup
+    elif [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && wasm_linker >/dev/null; then
+        echo debian
+    else
+        echo none
+    fi
+}
+
+wasm_linker() {
+    local candidate
+    for candidate in /usr/lib/llvm-*/bin/wasm-ld; do
+        [ -x "$candidate" ] && echo "$candidate"
+    done | sort -V | tail -n 1 | grep .
+}
+
+# cargo, invoked the way the current wasm route needs for `--target wasm32-unknown-unknown`.
+wasm_cargo() {
+    case "$(wasm_route)" in
+        rustup) cargo "$@" ;;
+        debian)
+            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$(wasm_linker)" \
+                RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+                /usr/bin/cargo "$@" -Zbuild-std=std,panic_abort
+            ;;
+        *) die "no Rust toolchain can build for wasm32 yet" "run: scripts/setup.sh" ;;
+    esac
+}
+
+# wasm-opt comes from the npm package `binaryen`, pinned in end2end/package-lock.json.
+wasm_opt_bin() { echo "$PWD/end2end/node_modules/.bin/wasm-opt"; }
+
+# Chromium for the end-to-end tests: $CHROMIUM_PATH, else the distribution's browser.
+chromium_bin() {
+    local candidate
+    for candidate in "${CHROMIUM_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+        [ -n "$candidate" ] && [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+    done
+    return 1
+}

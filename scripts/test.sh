@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every check Cardkit has, in order of cost: formatting, lints, unit and integration tests (the
+# store tests on SQLite and PostgreSQL), the browser bundle, and the Playwright suite in headless
+# Chromium against the real server. Stops at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+started=$SECONDS
+
+step "Formatting (cargo fmt --check)"
+cargo fmt --all --check
+
+step "Lints: server side (clippy -D warnings, all targets)"
+cargo clippy --all-targets -- -D warnings
+
+step "Lints: browser crate (clippy -D warnings, all targets, hydrate feature)"
+cargo clippy --package frontend --all-targets -- -D warnings
+
+step "Unit and integration tests (SQLite and PostgreSQL)"
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    note "PostgreSQL: TEST_DATABASE_URL"
+else
+    note "PostgreSQL: a throw-away cluster started by the test harness"
+fi
+cargo test
+
+step "Browser bundle"
+scripts/build-site.sh
+node scripts/bundle-size.mjs "$(leptos_meta site-root)/$(leptos_meta site-pkg-dir)" "$(leptos_meta output-name)"
+
+step "End-to-end tests (Playwright, headless Chromium)"
+cargo build --package server --bin cardkit
+(cd end2end && npx playwright test)
+
+step "All checks passed in $((SECONDS - started)) s"

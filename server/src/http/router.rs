@@ -1,0 +1,42 @@
+use std::sync::Arc;
+
+use app::{ports::SharedSystemProbe, shell, App};
+use axum::{extract::FromRef, routing::get, Router};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+
+use super::health;
+use crate::{store::Database, system_probe::DatabaseProbe};
+
+/// Everything a request handler may need. Cheap to clone: pools and options are shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub database: Database,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The complete application router: probes, server functions, pages, and the static bundle.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
+    // Server functions reach the adapters through context, never through concrete types.
+    let provide_ports = move || provide_context(probe.clone());
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, provide_ports, move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,180 @@
+//! The server over real HTTP on a loopback port: probes, server-rendered page, server function,
+//! and graceful shutdown.
+
+mod support;
+
+use std::{net::SocketAddr, time::Duration};
+
+use server::store::Database;
+use support::{http_client, TestDatabase};
+use tokio::{
+    io::AsyncWriteExt,
+    net::{TcpListener, TcpStream},
+    sync::oneshot,
+    task::JoinHandle,
+};
+
+struct RunningServer {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    _site: tempfile::TempDir,
+}
+
+async fn start(database: Database) -> RunningServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let site_root = site.path().to_owned();
+    let task = tokio::spawn(async move {
+        server::serve(
+            listener,
+            database,
+            &site_root,
+            Duration::from_secs(10),
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await
+    });
+    RunningServer {
+        addr,
+        stop,
+        task,
+        _site: site,
+    }
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|error| panic!("not JSON ({error}): {body}"))
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    let response = http_client::get(server.addr, "/healthz").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(json(&response.body), serde_json::json!({ "status": "ok" }));
+}
+
+#[tokio::test]
+async fn readyz_follows_the_database() {
+    for db in [TestDatabase::sqlite().await, TestDatabase::postgres().await] {
+        let backend = db.database.backend().name();
+        let server = start(db.database.clone()).await;
+        let ready = http_client::get(server.addr, "/readyz").await;
+        assert_eq!(ready.status, 200, "{backend}");
+        assert_eq!(
+            json(&ready.body),
+            serde_json::json!({ "status": "ready", "database": backend })
+        );
+
+        db.database.close().await;
+        let unready = http_client::get(server.addr, "/readyz").await;
+        assert_eq!(unready.status, 503, "{backend}");
+        assert_eq!(
+            json(&unready.body),
+            serde_json::json!({ "status": "unavailable", "database": backend })
+        );
+        // And liveness is unaffected: the process itself is fine.
+        assert_eq!(http_client::get(server.addr, "/healthz").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn home_page_is_rendered_on_the_server_with_its_hydration_script() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    let response = http_client::get(server.addr, "/").await;
+    assert_eq!(response.status, 200);
+    assert!(
+        response.body.contains(r#"data-testid="check-system""#),
+        "{}",
+        response.body
+    );
+    assert!(response.body.contains("Not checked yet."));
+    assert!(response.body.contains("/pkg/cardkit.js"));
+    assert!(response.body.contains("/pkg/cardkit.css"));
+}
+
+#[tokio::test]
+async fn check_system_server_function_reports_each_backend() {
+    for db in [TestDatabase::sqlite().await, TestDatabase::postgres().await] {
+        let server = start(db.database.clone()).await;
+        let response = http_client::post_form(server.addr, "/api/check_system", "").await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let status = json(&response.body);
+        assert_eq!(status["database_backend"], db.database.backend().name());
+        assert_eq!(status["schema_version"], db.database.latest_known_version());
+        assert_eq!(status["server_version"], env!("CARGO_PKG_VERSION"));
+    }
+}
+
+#[tokio::test]
+async fn check_system_reports_an_unreachable_database_as_an_error_without_details() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    db.database.close().await;
+    let response = http_client::post_form(server.addr, "/api/check_system", "").await;
+    assert_eq!(response.status, 500);
+    assert!(
+        response.body.contains("the database is not reachable"),
+        "{}",
+        response.body
+    );
+    assert!(
+        !response.body.contains(&db.url),
+        "the database location must not leak"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    assert_eq!(
+        http_client::get(server.addr, "/no/such/page").await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+
+    // A request whose body is only half sent is in flight until the rest arrives.
+    let mut in_flight = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /api/check_system HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
+         Content-Length: 4\r\n\r\nab",
+        server.addr
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !server.task.is_finished(),
+        "the server must wait for the in-flight request"
+    );
+    assert!(
+        TcpStream::connect(server.addr).await.is_err(),
+        "no new connections during shutdown"
+    );
+
+    in_flight.write_all(b"=1").await.unwrap();
+    let response = http_client::read_response(in_flight).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+
+    let finished = tokio::time::timeout(Duration::from_secs(5), server.task).await;
+    finished
+        .expect("server stops after the last request")
+        .unwrap()
+        .unwrap();
+}

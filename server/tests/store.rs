@@ -1,0 +1,97 @@
+//! Store behaviour, proven on SQLite and on PostgreSQL alike.
+
+mod support;
+
+use server::store::{Backend, Database};
+
+on_every_backend!(
+    migrations_bring_the_schema_to_the_latest_version,
+    migrating_again_changes_nothing,
+    ping_answers,
+    merchants_table_accepts_rows,
+);
+
+async fn migrations_bring_the_schema_to_the_latest_version(db: &Database) {
+    let version = db.schema_version().await.unwrap();
+    assert!(
+        version >= 1,
+        "at least the first migration is applied, got {version}"
+    );
+    assert_eq!(version, db.latest_known_version());
+}
+
+async fn migrating_again_changes_nothing(db: &Database) {
+    let before = db.schema_version().await.unwrap();
+    db.migrate().await.unwrap();
+    db.migrate().await.unwrap();
+    assert_eq!(db.schema_version().await.unwrap(), before);
+}
+
+async fn ping_answers(db: &Database) {
+    db.ping().await.unwrap();
+}
+
+async fn merchants_table_accepts_rows(db: &Database) {
+    let insert = "INSERT INTO merchants (id, name, created_at_ms) VALUES ($1, $2, $3)";
+    let count = "SELECT COUNT(*) FROM merchants WHERE name = $1";
+    let rows: i64 = match db {
+        Database::Sqlite(pool) => {
+            sqlx::query(insert)
+                .bind("m_1")
+                .bind("Acme")
+                .bind(1_700_000_000_000_i64)
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query_scalar(count)
+                .bind("Acme")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        Database::Postgres(pool) => {
+            sqlx::query(insert)
+                .bind("m_1")
+                .bind("Acme")
+                .bind(1_700_000_000_000_i64)
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query_scalar(count)
+                .bind("Acme")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn each_backend_reports_its_name() {
+    let sqlite = support::TestDatabase::sqlite().await;
+    let postgres = support::TestDatabase::postgres().await;
+    assert_eq!(sqlite.database.backend(), Backend::Sqlite);
+    assert_eq!(postgres.database.backend(), Backend::Postgres);
+}
+
+#[tokio::test]
+async fn sqlite_creates_missing_directories_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested/deeper/cardkit.db");
+    let db = Database::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    assert!(file.is_file());
+}
+
+#[tokio::test]
+async fn unknown_url_scheme_is_refused_with_the_password_hidden() {
+    let error = Database::connect("mysql://bob:hunter2@db/x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("unsupported database URL"), "{error}");
+    assert!(!error.contains("hunter2"), "{error}");
+}

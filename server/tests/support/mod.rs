@@ -1,0 +1,34 @@
+//! Shared test support: databases of both backends and a minimal HTTP client.
+#![allow(dead_code)] // each test binary uses a different part of it
+
+pub mod http_client;
+pub mod postgres_cluster;
+pub mod test_database;
+
+pub use test_database::TestDatabase;
+
+/// Defines each listed `async fn(&Database)` test once per backend: `sqlite::name` and
+/// `postgres::name`, so every store behaviour is proven on both.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let db = $crate::support::TestDatabase::sqlite().await;
+                    super::$test(&db.database).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let db = $crate::support::TestDatabase::postgres().await;
+                    super::$test(&db.database).await;
+                }
+            )*
+        }
+    };
+}
