@@ -1,6 +1,34 @@
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The `cardkit` command line: a subcommand (serving by default) and the shared configuration.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "cardkit",
+    version,
+    about = "Cardkit: virtual card issuing server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the API, the pages and the provisioning worker (the default).
+    Serve,
+    /// Create a merchant, issue its API key (printed once) and fund its wallet.
+    CreateMerchant {
+        #[arg(long)]
+        name: String,
+        /// Initial wallet funding in cents (1000 = $10.00).
+        #[arg(long, default_value_t = 0)]
+        fund_cents: i64,
+    },
+}
 
 /// Server configuration: every flag can also be given through the environment variable named
 /// beside it, so the same binary is configured by hand, by systemd units and by containers alike.
@@ -39,6 +67,27 @@ pub struct Config {
     /// Seconds that in-flight requests get to finish after a shutdown signal.
     #[arg(long, env = "CARDKIT_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
+
+    /// Card encryption key, 32 bytes in base64. Without it, `<data-dir>/card.key` is used and
+    /// generated (mode 0600) on first start.
+    #[arg(long, env = "CARDKIT_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Simulated processor: time each provisioning stage takes, in milliseconds.
+    #[arg(long, env = "CARDKIT_STAGE_DELAY_MS", default_value_t = 400)]
+    pub stage_delay_ms: u64,
+
+    /// Simulated processor: probability (0 to 1) that a provisioning stage is declined.
+    #[arg(long, env = "CARDKIT_FAILURE_RATE", default_value_t = 0.0)]
+    pub failure_rate: f64,
+
+    /// Allow callback URLs on private, loopback and link-local addresses (for local testing only).
+    #[arg(long, env = "CARDKIT_ALLOW_PRIVATE_CALLBACKS")]
+    pub allow_private_callbacks: bool,
+
+    /// Do not create the sandbox merchant on the first start of an embedded database.
+    #[arg(long, env = "CARDKIT_NO_SANDBOX")]
+    pub no_sandbox: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,9 +110,13 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Config {
+        Cli::parse_from(args).config
+    }
+
     #[test]
     fn defaults_to_sqlite_file_in_data_dir() {
-        let config = Config::parse_from(["cardkit", "--data-dir", "/var/lib/cardkit"]);
+        let config = parse(&["cardkit", "--data-dir", "/var/lib/cardkit"]);
         assert_eq!(
             config.effective_database_url(),
             "sqlite:///var/lib/cardkit/cardkit.db"
@@ -73,12 +126,27 @@ mod tests {
 
     #[test]
     fn explicit_database_url_wins() {
-        let config = Config::parse_from(["cardkit", "--database-url", "postgres://db/cardkit"]);
+        let config = parse(&["cardkit", "--database-url", "postgres://db/cardkit"]);
         assert_eq!(config.effective_database_url(), "postgres://db/cardkit");
     }
 
     #[test]
     fn rejects_a_malformed_listen_address() {
-        assert!(Config::try_parse_from(["cardkit", "--listen", "localhost"]).is_err());
+        assert!(Cli::try_parse_from(["cardkit", "--listen", "localhost"]).is_err());
+    }
+
+    #[test]
+    fn create_merchant_subcommand() {
+        let cli = Cli::parse_from([
+            "cardkit",
+            "create-merchant",
+            "--name",
+            "Acme",
+            "--fund-cents",
+            "250000",
+        ]);
+        assert!(
+            matches!(cli.command, Some(Command::CreateMerchant { ref name, fund_cents: 250000 }) if name == "Acme")
+        );
     }
 }

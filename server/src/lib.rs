@@ -2,10 +2,14 @@
 
 pub mod config;
 pub mod http;
+pub mod issuing;
+pub mod onboarding;
 mod run;
+pub mod secrets;
 pub mod shutdown;
 pub mod store;
 pub mod system_probe;
 pub mod telemetry;
+pub mod webhooks;
 
-pub use run::{run, serve, StartupError};
+pub use run::{app_state, create_merchant, run, serve, StartupError};

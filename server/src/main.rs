@@ -1,18 +1,25 @@
 use clap::Parser;
 
-use server::config::Config;
+use server::config::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
-    if let Err(error) = server::telemetry::init(&config.log, config.log_format) {
+    let cli = Cli::parse();
+    if let Err(error) = server::telemetry::init(&cli.config.log, cli.config.log_format) {
         eprintln!("cardkit: {error}");
         return std::process::ExitCode::FAILURE;
     }
-    match server::run(config).await {
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::run(cli.config).await,
+        Command::CreateMerchant { name, fund_cents } => {
+            server::create_merchant(cli.config, &name, fund_cents).await
+        }
+    };
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = %error, "cardkit stopped");
+            eprintln!("cardkit: {error}");
             std::process::ExitCode::FAILURE
         }
     }

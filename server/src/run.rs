@@ -1,18 +1,30 @@
-use std::{future::Future, path::Path, time::Duration};
+use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
+use app::domain::Cents;
 use leptos::prelude::LeptosOptions;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     config::Config,
     http::{router, AppState},
+    issuing::{
+        catalog,
+        provisioning_worker::{ProvisioningWorker, WorkerSettings},
+        simulated_processor::SimulatedProcessor,
+        IssuingService,
+    },
+    onboarding,
+    secrets::{load_or_create_key, CardCipher, KeyError},
     store::{Database, StoreError},
+    webhooks::CallbackPolicy,
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot open the database: {0}")]
     Database(#[from] StoreError),
+    #[error("card encryption key: {0}")]
+    Key(#[from] KeyError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -20,57 +32,134 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
 }
 
-/// Runs the server as configured until SIGTERM or Ctrl-C.
-pub async fn run(config: Config) -> Result<(), StartupError> {
+/// The database (migrated, card ranges in place) and the card cipher, as every command needs them.
+async fn open(config: &Config) -> Result<(Database, CardCipher), StartupError> {
     let database = Database::connect(&config.effective_database_url()).await?;
     database.migrate().await?;
+    for range in catalog::card_ranges() {
+        database.upsert_card_range(&range).await?;
+    }
+    let key = load_or_create_key(
+        config.secret_key.as_deref(),
+        &config.data_dir.join("card.key"),
+    )?;
     tracing::info!(
         backend = database.backend().name(),
         schema_version = database.schema_version().await?,
         "database ready"
     );
+    Ok((database, CardCipher::new(&key)))
+}
+
+/// Runs the server and the provisioning worker as configured until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), StartupError> {
+    let (database, cipher) = open(&config).await?;
+    let embedded = config.database_url.is_none();
+    if embedded && !config.no_sandbox {
+        onboarding::seed_sandbox(&database, &config.data_dir, config.listen).await?;
+    }
+
+    let wakeup = Arc::new(tokio::sync::Notify::new());
+    let processor = Arc::new(SimulatedProcessor::new(
+        Duration::from_millis(config.stage_delay_ms),
+        config.failure_rate,
+    ));
+    let worker = ProvisioningWorker::new(
+        database.clone(),
+        cipher.clone(),
+        processor,
+        WorkerSettings::for_this_process(),
+        wakeup.clone(),
+    );
+    let (stop_worker, worker_stopped) = watch::channel(false);
+    let worker_task = tokio::spawn(async move { worker.run(worker_stopped).await });
+
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartupError::Bind {
             addr: config.listen,
             source,
         })?;
-    let grace = Duration::from_secs(config.shutdown_grace_secs);
-    serve(
-        listener,
+    let issuing = Arc::new(IssuingService::new(database.clone(), cipher, wakeup));
+    let policy = CallbackPolicy {
+        allow_private: config.allow_private_callbacks,
+    };
+    let state = app_state(
         database.clone(),
+        issuing,
+        policy,
         &config.site_root,
-        grace,
-        crate::shutdown::signal(),
-    )
-    .await?;
+        listener.local_addr()?,
+    );
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    serve(listener, state, grace, crate::shutdown::signal()).await?;
+
+    let _ = stop_worker.send(true);
+    let _ = worker_task.await;
     database.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish for up to
-/// `grace` before returning.
-pub async fn serve(
-    listener: TcpListener,
+/// `cardkit create-merchant`: prints the new merchant's id and API key.
+pub async fn create_merchant(
+    config: Config,
+    name: &str,
+    fund_cents: i64,
+) -> Result<(), StartupError> {
+    if name.trim().is_empty() || fund_cents < 0 {
+        return Err(StartupError::Invalid(
+            "give a --name and a --fund-cents of 0 or more".to_owned(),
+        ));
+    }
+    let (database, _) = open(&config).await?;
+    let onboarded = onboarding::onboard_merchant(&database, name.trim(), Cents(fund_cents)).await?;
+    println!("merchant: {}", onboarded.merchant.id);
+    println!(
+        "api key:  {}   (shown once; store it now)",
+        onboarded.api_key
+    );
+    println!("wallet:   {}", Cents(fund_cents));
+    database.close().await;
+    Ok(())
+}
+
+/// The shared request state; the server's own pages are rendered against `site_root`.
+pub fn app_state(
     database: Database,
+    issuing: Arc<IssuingService>,
+    callback_policy: CallbackPolicy,
     site_root: &Path,
-    grace: Duration,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let addr = listener.local_addr()?;
+    addr: std::net::SocketAddr,
+) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name(app::BUNDLE_NAME)
         .site_root(site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let app = router(AppState {
+    AppState {
         leptos_options,
         database,
-    });
+        issuing,
+        callback_policy,
+    }
+}
+
+/// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish for up to
+/// `grace` before returning.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let app = router(state);
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {

@@ -3,48 +3,14 @@
 
 mod support;
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use server::store::Database;
-use support::{http_client, TestDatabase};
-use tokio::{
-    io::AsyncWriteExt,
-    net::{TcpListener, TcpStream},
-    sync::oneshot,
-    task::JoinHandle,
-};
+use support::{http_client, TestDatabase, TestServer};
+use tokio::{io::AsyncWriteExt, net::TcpStream};
 
-struct RunningServer {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-    _site: tempfile::TempDir,
-}
-
-async fn start(database: Database) -> RunningServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let site = tempfile::tempdir().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let site_root = site.path().to_owned();
-    let task = tokio::spawn(async move {
-        server::serve(
-            listener,
-            database,
-            &site_root,
-            Duration::from_secs(10),
-            async {
-                let _ = stopped.await;
-            },
-        )
-        .await
-    });
-    RunningServer {
-        addr,
-        stop,
-        task,
-        _site: site,
-    }
+async fn start(database: Database) -> TestServer {
+    TestServer::start_with(&database, false).await
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -144,7 +110,7 @@ async fn unknown_paths_are_404() {
 #[tokio::test]
 async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
     let db = TestDatabase::sqlite().await;
-    let server = start(db.database.clone()).await;
+    let mut server = start(db.database.clone()).await;
 
     // A request whose body is only half sent is in flight until the rest arrives.
     let mut in_flight = TcpStream::connect(server.addr).await.unwrap();
@@ -157,10 +123,10 @@ async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
     in_flight.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    server.stop.send(()).unwrap();
+    server.stop.take().unwrap().send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        !server.task.is_finished(),
+        !server.task.as_ref().unwrap().is_finished(),
         "the server must wait for the in-flight request"
     );
     assert!(
@@ -172,7 +138,7 @@ async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
     let response = http_client::read_response(in_flight).await;
     assert_eq!(response.status, 200, "{}", response.body);
 
-    let finished = tokio::time::timeout(Duration::from_secs(5), server.task).await;
+    let finished = tokio::time::timeout(Duration::from_secs(5), server.task.take().unwrap()).await;
     finished
         .expect("server stops after the last request")
         .unwrap()

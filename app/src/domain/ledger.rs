@@ -67,6 +67,34 @@ pub enum EntryKind {
     CardClosure,
 }
 
+impl EntryKind {
+    pub const ALL: [EntryKind; 7] = [
+        EntryKind::WalletFunding,
+        EntryKind::CardDeposit,
+        EntryKind::CardRecharge,
+        EntryKind::DepositRefund,
+        EntryKind::Consumption,
+        EntryKind::CardFee,
+        EntryKind::CardClosure,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EntryKind::WalletFunding => "wallet_funding",
+            EntryKind::CardDeposit => "card_deposit",
+            EntryKind::CardRecharge => "card_recharge",
+            EntryKind::DepositRefund => "deposit_refund",
+            EntryKind::Consumption => "consumption",
+            EntryKind::CardFee => "card_fee",
+            EntryKind::CardClosure => "card_closure",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<EntryKind> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posting {
     pub account: Account,
@@ -343,6 +371,17 @@ mod tests {
             LedgerState::replay(&[entry]),
             Err(InvariantViolation::UnbalancedEntry { index: 0 })
         );
+    }
+
+    #[test]
+    fn entry_kind_codes_round_trip_and_match_serde() {
+        for kind in EntryKind::ALL {
+            assert_eq!(EntryKind::parse(kind.code()), Some(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.code())
+            );
+        }
     }
 
     #[test]

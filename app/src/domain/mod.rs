@@ -1,12 +1,14 @@
 //! The pure issuing domain: types, validation, the card state machine, money and ledger entries.
 //! No I/O and no platform code, so the browser validates with exactly the rules the server applies.
 
+pub mod calendar;
 pub mod card_number;
 pub mod card_status;
 pub mod cardholder_name;
 pub mod email;
 pub mod fee_type;
 pub mod issuing;
+pub mod kyc;
 pub mod ledger;
 pub mod money;
 pub mod order_no;

@@ -1,5 +1,9 @@
 //! Service ports: what the application needs from the outside world, implemented by the server's
-//! adapters and handed to server functions through Leptos context.
+//! adapters and handed to server functions and HTTP dialects.
+mod card_issuing;
+mod card_processor;
 mod system_probe;
 
+pub use card_issuing::{CardIssuing, CardPage, RevealedCard, SharedCardIssuing};
+pub use card_processor::{CardProcessor, StageError};
 pub use system_probe::{SharedSystemProbe, SystemProbe};

@@ -1,4 +1,5 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
+pub mod dialect_a;
 mod health;
 mod router;
 

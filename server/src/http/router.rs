@@ -1,19 +1,24 @@
 use std::sync::Arc;
 
-use app::{ports::SharedSystemProbe, shell, App};
+use app::{
+    ports::{SharedCardIssuing, SharedSystemProbe},
+    shell, App,
+};
 use axum::{extract::FromRef, routing::get, Router};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::health;
-use crate::{store::Database, system_probe::DatabaseProbe};
+use super::{dialect_a, health};
+use crate::{store::Database, system_probe::DatabaseProbe, webhooks::CallbackPolicy};
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub database: Database,
+    pub issuing: SharedCardIssuing,
+    pub callback_policy: CallbackPolicy,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -27,12 +32,17 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
     // Server functions reach the adapters through context, never through concrete types.
-    let provide_ports = move || provide_context(probe.clone());
+    let issuing = state.issuing.clone();
+    let provide_ports = move || {
+        provide_context(probe.clone());
+        provide_context(issuing.clone());
+    };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(dialect_a::routes())
         .leptos_routes_with_context(&state, routes, provide_ports, move || {
             shell(options.clone())
         })

@@ -37,6 +37,14 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("the ledger operation {0} was already posted")]
+    AlreadyPosted(String),
+    #[error("account {0} would be overdrawn")]
+    Overdrawn(String),
 }
 
 /// A connection pool to whichever backend the configuration names. Cloning shares the pool.

@@ -1,5 +1,13 @@
 //! Storage adapters. SQLite is the embedded default; PostgreSQL is the scale-out path. Each backend
 //! has its own migration set under `migrations/`, because their SQL dialects differ.
+mod cards;
+mod customers;
 mod database;
+pub mod dispatch;
+pub(crate) mod ledger;
+mod merchants;
 
+pub use cards::{Activation, CreateCardError, CreateOutcome, ProvisioningCard};
+pub use customers::Customer;
 pub use database::{Backend, Database, StoreError};
+pub use merchants::{hash_token, IssuedKey, Merchant};

@@ -10,15 +10,19 @@ use tokio::{
 
 pub struct Response {
     pub status: u16,
+    pub head: String,
     pub body: String,
 }
 
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+}
+
 pub async fn get(addr: SocketAddr, path: &str) -> Response {
-    send(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    )
-    .await
+    request(addr, "GET", path, None, None).await
 }
 
 pub async fn post_form(addr: SocketAddr, path: &str, body: &str) -> Response {
@@ -28,6 +32,26 @@ pub async fn post_form(addr: SocketAddr, path: &str, body: &str) -> Response {
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
+    send(addr, &request).await
+}
+
+/// A request with an optional bearer token and an optional JSON body.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    json: Option<&str>,
+) -> Response {
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = bearer {
+        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    let body = json.unwrap_or("");
+    if json.is_some() {
+        request.push_str("Content-Type: application/json\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     send(addr, &request).await
 }
 
@@ -59,7 +83,11 @@ pub async fn read_response(mut stream: TcpStream) -> Response {
     } else {
         body.to_owned()
     };
-    Response { status, body }
+    Response {
+        status,
+        head: head.to_owned(),
+        body,
+    }
 }
 
 fn dechunk(mut rest: &str) -> String {

@@ -4,8 +4,11 @@
 pub mod http_client;
 pub mod postgres_cluster;
 pub mod test_database;
+pub mod test_server;
 
 pub use test_database::TestDatabase;
+#[allow(unused_imports)] // not every test binary starts a server
+pub use test_server::TestServer;
 
 /// Defines each listed `async fn(&Database)` test once per backend: `sqlite::name` and
 /// `postgres::name`, so every store behaviour is proven on both.

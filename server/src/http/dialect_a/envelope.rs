@@ -1,0 +1,112 @@
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use app::domain::issuing::IssueError;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+
+use crate::store::dispatch::now_ms;
+
+/// Dialect A's error codes (`code` in the envelope); `0` is success. Documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest = 1001,
+    MalformedJson = 1002,
+    Unauthorized = 2001,
+    UnknownCardRange = 3001,
+    InsufficientFunds = 3002,
+    KycRequired = 3003,
+    OrderNoConflict = 3004,
+    CardNotFound = 4004,
+    IllegalState = 4009,
+    Internal = 5000,
+}
+
+impl ErrorCode {
+    fn http_status(self) -> StatusCode {
+        match self {
+            ErrorCode::InvalidRequest | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::UnknownCardRange | ErrorCode::InsufficientFunds | ErrorCode::KycRequired => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ErrorCode::OrderNoConflict | ErrorCode::IllegalState => StatusCode::CONFLICT,
+            ErrorCode::CardNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A unique, increasing number per response, shaped like the seed's (`1646648711017`): the epoch
+/// milliseconds scaled by 1000 plus a counter, so it is also a rough timestamp.
+fn trace_id() -> i64 {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let candidate = now_ms().saturating_mul(1000);
+    let previous = LAST.fetch_max(candidate, Ordering::Relaxed).max(candidate);
+    LAST.fetch_add(1, Ordering::Relaxed).max(previous) + 1
+}
+
+/// A successful answer: `{"success": true, "msg": "成功", "code": 0, "model": …, "traceId": …}`.
+pub fn success(model: Value) -> Response {
+    Json(
+        json!({ "success": true, "msg": "成功", "code": 0, "model": model, "traceId": trace_id() }),
+    )
+    .into_response()
+}
+
+/// A refusal in the envelope, with the HTTP status that fits it.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub msg: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, msg: impl Into<String>) -> Self {
+        Self {
+            code,
+            msg: msg.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "success": false,
+            "msg": self.msg,
+            "code": self.code as i32,
+            "model": null,
+            "traceId": trace_id(),
+        });
+        (self.code.http_status(), Json(body)).into_response()
+    }
+}
+
+impl From<IssueError> for ApiError {
+    fn from(error: IssueError) -> Self {
+        let code = match &error {
+            IssueError::Invalid { .. } => ErrorCode::InvalidRequest,
+            IssueError::UnknownRange(_) => ErrorCode::UnknownCardRange,
+            IssueError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+            IssueError::KycRequired { .. } => ErrorCode::KycRequired,
+            IssueError::OrderNoConflict(_) => ErrorCode::OrderNoConflict,
+            IssueError::CardNotFound => ErrorCode::CardNotFound,
+            IssueError::IllegalTransition(_) => ErrorCode::IllegalState,
+            IssueError::Internal(_) => ErrorCode::Internal,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trace_ids_increase() {
+        let ids: Vec<i64> = (0..100).map(|_| super::trace_id()).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+}

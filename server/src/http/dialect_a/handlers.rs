@@ -1,0 +1,109 @@
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    auth::AuthenticatedMerchant,
+    card_model,
+    envelope::{success, ApiError, ErrorCode},
+    new_card_request,
+};
+use crate::http::AppState;
+
+pub async fn create_card(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: Value = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {error}"),
+        )
+    })?;
+    let request = new_card_request::parse(&body, state.callback_policy)
+        .map_err(|errors| ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")))?;
+    let card = state.issuing.create_card(&merchant_id, request).await?;
+    Ok(success(card_model::card(&card)))
+}
+
+pub async fn get_card(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let card = state.issuing.card(&merchant_id, &card_id).await?;
+    Ok(success(card_model::card(&card)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    order_no: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+/// `?orderNo=` finds the card of one order; otherwise a page of cards, newest first.
+pub async fn list_cards(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) =
+        query.map_err(|error| ApiError::new(ErrorCode::InvalidRequest, error.body_text()))?;
+    if let Some(order_no) = query.order_no {
+        let card = state
+            .issuing
+            .card_by_order_no(&merchant_id, &order_no)
+            .await?;
+        return Ok(success(card_model::card(&card)));
+    }
+    let page = state
+        .issuing
+        .cards(
+            &merchant_id,
+            query.page.unwrap_or(1),
+            query.page_size.unwrap_or(20),
+        )
+        .await?;
+    Ok(success(json!({
+        "list": page.cards.iter().map(card_model::card).collect::<Vec<_>>(),
+        "total": page.total,
+        "page": page.page,
+        "pageSize": page.page_size,
+    })))
+}
+
+pub async fn list_card_ranges(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+) -> Result<Response, ApiError> {
+    let ranges = state.issuing.card_ranges(&merchant_id).await?;
+    Ok(success(Value::Array(
+        ranges.iter().map(card_model::card_range).collect(),
+    )))
+}
+
+/// The one call that returns the full card number and CVC. Never cached.
+pub async fn reveal_card(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let card = state.issuing.card(&merchant_id, &card_id).await?;
+    let secrets = state.issuing.reveal(&merchant_id, &card_id).await?;
+    let model = json!({
+        "cardId": card.card_id,
+        "number": secrets.number,
+        "cvc": secrets.cvc,
+        "expMonth": card.exp_month,
+        "expYear": card.exp_year,
+    });
+    Ok(([(header::CACHE_CONTROL, "no-store")], success(model)).into_response())
+}

@@ -1,0 +1,233 @@
+//! Walks new cards through the five provisioning stages. Durable: every finished stage is stored
+//! before the next starts, work is claimed with expiring leases (so a crashed instance's cards are
+//! taken over, and several instances can share one PostgreSQL), and a restart resumes every
+//! unfinished card.
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    domain::{calendar, card_number, provisioning::ProvisioningStage},
+    ports::{CardProcessor, StageError},
+};
+use tokio::sync::{watch, Notify};
+
+use crate::{
+    secrets::{random, CardCipher},
+    store::{dispatch::now_ms, Activation, Database, ProvisioningCard, StoreError},
+};
+
+pub struct WorkerSettings {
+    /// Identifies this worker's leases; unique per process.
+    pub owner: String,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub batch_size: i64,
+}
+
+impl WorkerSettings {
+    pub fn for_this_process() -> Self {
+        Self {
+            owner: random::id(&format!("worker-{}-", std::process::id())),
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            batch_size: 32,
+        }
+    }
+}
+
+pub struct ProvisioningWorker {
+    database: Database,
+    cipher: CardCipher,
+    processor: Arc<dyn CardProcessor>,
+    settings: WorkerSettings,
+    wakeup: Arc<Notify>,
+}
+
+/// Attempts to draw a PAN that is not already taken before giving up on the card.
+const PAN_ATTEMPTS: usize = 5;
+
+impl ProvisioningWorker {
+    pub fn new(
+        database: Database,
+        cipher: CardCipher,
+        processor: Arc<dyn CardProcessor>,
+        settings: WorkerSettings,
+        wakeup: Arc<Notify>,
+    ) -> Self {
+        Self {
+            database,
+            cipher,
+            processor,
+            settings,
+            wakeup,
+        }
+    }
+
+    /// Runs until `stop` turns true, then hands back its leases so another instance (or the next
+    /// start) continues at once rather than after the lease expires.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(owner = %self.settings.owner, "provisioning worker started");
+        while !*stop.borrow() {
+            if let Err(error) = self.run_once().await {
+                tracing::warn!(%error, "provisioning round failed");
+            }
+            tokio::select! {
+                () = self.wakeup.notified() => {}
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        if let Err(error) = self.database.release_leases(&self.settings.owner).await {
+            tracing::warn!(%error, "could not release provisioning leases");
+        }
+        tracing::info!("provisioning worker stopped");
+    }
+
+    /// Claims the due cards and provisions them concurrently. Returns how many were claimed.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let lease_ms = self.lease_ms();
+        let claimed = self
+            .database
+            .claim_due_cards(&self.settings.owner, lease_ms, self.settings.batch_size)
+            .await?;
+        futures::future::join_all(claimed.iter().map(|card_id| self.provision(card_id))).await;
+        Ok(claimed.len())
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.settings.lease.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    async fn provision(&self, card_id: &str) {
+        if let Err(error) = self.try_provision(card_id).await {
+            // The lease runs out and the card is retried; nothing half-done was stored.
+            tracing::warn!(card_id, %error, "provisioning step failed");
+        }
+    }
+
+    async fn try_provision(&self, card_id: &str) -> Result<(), StoreError> {
+        loop {
+            let Some(card) = self.database.provisioning_card(card_id).await? else {
+                return Ok(());
+            };
+            let stage = ProvisioningStage::parse(&card.stage).ok_or_else(|| {
+                StoreError::Corrupt(format!("card {card_id} stage {}", card.stage))
+            })?;
+            let (Some(next), true) = (stage.next(), card.status == stage.status().code()) else {
+                return Ok(()); // activated, or failed meanwhile
+            };
+            match self
+                .processor
+                .perform(card_id, (&card.first_name, &card.last_name), stage)
+                .await
+            {
+                Ok(()) => {
+                    if !self.complete_stage(&card, stage, next).await? {
+                        return Ok(()); // lost the lease: someone else owns this card now
+                    }
+                    tracing::info!(card_id, stage = next.label(), "provisioning stage reached");
+                }
+                Err(StageError::Declined(reason)) => {
+                    if self
+                        .database
+                        .fail_card(card_id, &self.settings.owner, stage, &reason)
+                        .await?
+                    {
+                        tracing::info!(card_id, stage = stage.label(), %reason, "card failed, deposit refunded");
+                    }
+                    return Ok(());
+                }
+                Err(StageError::Unavailable(reason)) => {
+                    let retry_at = now_ms() + backoff_ms(card.attempts);
+                    tracing::info!(card_id, stage = stage.label(), %reason, retry_at, "processor unavailable, will retry");
+                    return self
+                        .database
+                        .retry_stage_later(card_id, &self.settings.owner, retry_at)
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn complete_stage(
+        &self,
+        card: &ProvisioningCard,
+        stage: ProvisioningStage,
+        next: ProvisioningStage,
+    ) -> Result<bool, StoreError> {
+        if next != ProvisioningStage::Activated {
+            let owner = &self.settings.owner;
+            return self
+                .database
+                .advance_stage(&card.id, owner, stage, next, self.lease_ms(), None)
+                .await;
+        }
+        for _ in 0..PAN_ATTEMPTS {
+            let activation = self.activation(card)?;
+            let owner = &self.settings.owner;
+            match self
+                .database
+                .advance_stage(
+                    &card.id,
+                    owner,
+                    stage,
+                    next,
+                    self.lease_ms(),
+                    Some(&activation),
+                )
+                .await
+            {
+                Err(StoreError::Sql(error))
+                    if crate::store::dispatch::is_unique_violation(&error) =>
+                {
+                    continue
+                }
+                other => return other,
+            }
+        }
+        Err(StoreError::Invalid(format!(
+            "no free card number in BIN {} after {PAN_ATTEMPTS} draws",
+            card.bin
+        )))
+    }
+
+    /// A fresh PAN inside the range's BIN, a CVC and an expiry, encrypted for storage.
+    fn activation(&self, card: &ProvisioningCard) -> Result<Activation, StoreError> {
+        let length = usize::try_from(card.pan_length).unwrap_or(16);
+        let pan = card_number::compose(&card.bin, length, &random::bytes::<64>())
+            .map_err(|error| StoreError::Invalid(format!("card range of {}: {error}", card.id)))?;
+        let cvc: String = random::bytes::<16>()
+            .iter()
+            .filter(|byte| **byte < 250)
+            .take(3)
+            .map(|byte| char::from(b'0' + byte % 10))
+            .collect();
+        let (exp_year, exp_month) = calendar::month_after(now_ms(), card.valid_months);
+        Ok(Activation {
+            card_bin: card.bin.clone(),
+            last4: card_number::last4(&pan).to_owned(),
+            exp_month: i64::from(exp_month),
+            exp_year,
+            pan_ciphertext: self.cipher.encrypt(&card.id, "pan", &pan),
+            cvc_ciphertext: self.cipher.encrypt(&card.id, "cvc", &cvc),
+            pan_fingerprint: self.cipher.fingerprint(&pan),
+        })
+    }
+}
+
+/// 1 s, 2 s, 4 s, … capped at 5 minutes.
+fn backoff_ms(attempts: i64) -> i64 {
+    1000_i64
+        .saturating_mul(1 << attempts.clamp(0, 9))
+        .min(300_000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_a_cap() {
+        assert_eq!(super::backoff_ms(0), 1000);
+        assert_eq!(super::backoff_ms(3), 8000);
+        assert_eq!(super::backoff_ms(50), 300_000);
+    }
+}

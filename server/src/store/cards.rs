@@ -1,0 +1,528 @@
+//! Cards: creation with the deposit reserved in the same transaction, views, and the provisioning
+//! job's claim/advance/fail steps. Every step is a conditional update on (lease owner, expected
+//! stage), so a stage can only ever be completed once.
+
+use app::domain::{
+    issuing::{CardEvent, CardView, NewCard},
+    ledger::{Account, EntryKind, JournalEntry},
+    provisioning::ProvisioningStage,
+    CardStatus, Cents,
+};
+
+use super::{
+    dispatch::{in_transaction, is_unique_violation, now_ms, on_pool},
+    ledger::{balance_of, post_entry},
+    Database, StoreError,
+};
+use crate::secrets::random;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(String),
+    /// The same orderNo with the same request: the card made the first time.
+    Existing(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateCardError {
+    #[error("orderNo already used for a different request")]
+    OrderNoConflict,
+    #[error("insufficient funds: {available} available")]
+    InsufficientFunds { available: Cents },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CreateCardError {
+    fn from(error: sqlx::Error) -> Self {
+        CreateCardError::Store(error.into())
+    }
+}
+
+/// Where the PAN and CVC go when a card is activated: already encrypted by the caller.
+pub struct Activation {
+    pub card_bin: String,
+    pub last4: String,
+    pub exp_month: i64,
+    pub exp_year: i64,
+    pub pan_ciphertext: Vec<u8>,
+    pub cvc_ciphertext: Vec<u8>,
+    pub pan_fingerprint: String,
+}
+
+/// What the provisioning worker needs to know about a claimed card.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProvisioningCard {
+    pub id: String,
+    pub merchant_id: String,
+    pub stage: String,
+    pub status: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub attempts: i64,
+    pub bin: String,
+    pub pan_length: i64,
+    pub valid_months: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: String,
+    order_no: String,
+    holder_id: String,
+    seq_no: String,
+    first_name: String,
+    last_name: String,
+    range_id: String,
+    fee_type: String,
+    customer_id: Option<String>,
+    customer_external_id: Option<String>,
+    status: String,
+    stage: String,
+    failure_reason: Option<String>,
+    card_bin: Option<String>,
+    last4: Option<String>,
+    exp_month: Option<i64>,
+    exp_year: Option<i64>,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+    pan_length: i64,
+    brand: String,
+}
+
+const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_name, c.last_name, c.range_id, \
+     c.fee_type, c.customer_id, u.external_id AS customer_external_id, c.status, c.stage, c.failure_reason, \
+     c.card_bin, c.last4, c.exp_month, c.exp_year, c.created_at_ms, c.updated_at_ms, r.pan_length, r.brand";
+const CARD_FROM: &str =
+    "FROM cards c JOIN card_ranges r ON r.id = c.range_id LEFT JOIN customers u ON u.id = c.customer_id";
+
+/// `append_event!(conn, card_id, status, stage, now)`: the next numbered event of a card.
+macro_rules! append_event {
+    ($conn:expr, $card:expr, $status:expr, $stage:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
+             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM card_events WHERE card_id = $1",
+        )
+        .bind($card)
+        .bind($status.code())
+        .bind($stage.code())
+        .bind($now)
+        .execute($conn)
+        .await
+    };
+}
+
+impl Database {
+    /// Creates the card and reserves its deposit from the merchant's wallet, atomically. A repeated
+    /// orderNo returns the existing card when the request is the same, a conflict otherwise.
+    pub async fn create_card(
+        &self,
+        merchant_id: &str,
+        request: &NewCard,
+        request_hash: &str,
+        customer_id: Option<&str>,
+    ) -> Result<CreateOutcome, CreateCardError> {
+        match self
+            .try_create_card(merchant_id, request, request_hash, customer_id)
+            .await
+        {
+            // A concurrent request with the same orderNo won the race: answer as it would have.
+            Err(CreateCardError::Store(StoreError::Sql(error))) if is_unique_violation(&error) => {
+                match self
+                    .existing_order(merchant_id, request.order_no.as_str())
+                    .await?
+                {
+                    Some((id, hash)) if hash == request_hash => Ok(CreateOutcome::Existing(id)),
+                    Some(_) => Err(CreateCardError::OrderNoConflict),
+                    None => Err(CreateCardError::Store(StoreError::Sql(error))),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn existing_order(
+        &self,
+        merchant_id: &str,
+        order_no: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let sql = "SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2";
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(order_no).fetch_optional(pool).await)?,
+        )
+    }
+
+    async fn try_create_card(
+        &self,
+        merchant_id: &str,
+        request: &NewCard,
+        request_hash: &str,
+        customer_id: Option<&str>,
+    ) -> Result<CreateOutcome, CreateCardError> {
+        let card_id = random::id("c_");
+        let now = now_ms();
+        let wallet = Account::MerchantWallet(merchant_id.to_owned());
+        let deposit = request.deposit.amount();
+        let entry = JournalEntry::transfer(
+            EntryKind::CardDeposit,
+            wallet.clone(),
+            Account::Card(card_id.clone()),
+            deposit,
+        )
+        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let stage = ProvisioningStage::OpeningCard;
+
+        let outcome = in_transaction!(self, tx => {
+            let existing: Option<(String, String)> =
+                sqlx::query_as("SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2")
+                    .bind(merchant_id)
+                    .bind(request.order_no.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match existing {
+                Some((id, hash)) if hash == request_hash => CreateOutcome::Existing(id),
+                Some(_) => return Err(CreateCardError::OrderNoConflict),
+                None => {
+                    let available = balance_of!(&mut *tx, wallet.code())?;
+                    if available < deposit {
+                        return Err(CreateCardError::InsufficientFunds { available });
+                    }
+                    sqlx::query(
+                        "INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, \
+                         seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, \
+                         updated_at_ms, next_run_at_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)",
+                    )
+                    .bind(&card_id)
+                    .bind(merchant_id)
+                    .bind(request.order_no.as_str())
+                    .bind(request_hash)
+                    .bind(&request.range_id)
+                    .bind(customer_id)
+                    .bind(random::id("ch_"))
+                    .bind(random::id("C").to_uppercase())
+                    .bind(request.first_name.as_str())
+                    .bind(request.last_name.as_str())
+                    .bind(request.fee_type.as_str())
+                    .bind(request.callback_url.as_deref().unwrap_or(""))
+                    .bind(CardStatus::Init.code())
+                    .bind(stage.code())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    append_event!(&mut *tx, &card_id, CardStatus::Init, stage, now)?;
+                    let reference = format!("deposit:{card_id}");
+                    match post_entry!(&mut *tx, &entry, merchant_id, Some(card_id.as_str()), &reference, now) {
+                        Err(StoreError::Overdrawn(_)) => {
+                            return Err(CreateCardError::InsufficientFunds { available });
+                        }
+                        other => other?,
+                    }
+                    CreateOutcome::Created(card_id.clone())
+                }
+            }
+        });
+        Ok(outcome)
+    }
+
+    /// A card of this merchant, by id; another merchant's card is simply not found.
+    pub async fn card(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Option<CardView>, StoreError> {
+        let sql =
+            format!("SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 AND c.id = $2");
+        let row: Option<CardRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?;
+        match row {
+            Some(row) => Ok(Some(self.card_view(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn card_by_order_no(
+        &self,
+        merchant_id: &str,
+        order_no: &str,
+    ) -> Result<Option<CardView>, StoreError> {
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 AND c.order_no = $2"
+        );
+        let row: Option<CardRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(order_no).fetch_optional(pool).await)?;
+        match row {
+            Some(row) => Ok(Some(self.card_view(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A page of the merchant's cards, newest first, and the total count.
+    pub async fn cards(
+        &self,
+        merchant_id: &str,
+        page: i64,
+        page_size: i64,
+    ) -> Result<(Vec<CardView>, i64), StoreError> {
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 \
+             ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $2 OFFSET $3"
+        );
+        let offset = (page.max(1) - 1) * page_size;
+        let rows: Vec<CardRow> = on_pool!(self, pool =>
+            sqlx::query_as(&sql).bind(merchant_id).bind(page_size).bind(offset).fetch_all(pool).await)?;
+        let total: i64 = on_pool!(self, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM cards WHERE merchant_id = $1").bind(merchant_id).fetch_one(pool).await)?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            views.push(self.card_view(row).await?);
+        }
+        Ok((views, total))
+    }
+
+    async fn card_view(&self, row: CardRow) -> Result<CardView, StoreError> {
+        let account = Account::Card(row.id.clone()).code();
+        let figures: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT e.kind, CAST(SUM(ABS(p.amount)) AS BIGINT) FROM postings p \
+             JOIN journal_entries e ON e.id = p.entry_id WHERE p.account = $1 GROUP BY e.kind")
+            .bind(&account).fetch_all(pool).await)?;
+        let events: Vec<(i64, String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT seq, status, stage, at_ms FROM card_events WHERE card_id = $1 ORDER BY seq")
+            .bind(&row.id).fetch_all(pool).await)?;
+        let balance = on_pool!(self, pool => balance_of!(pool, &account))?;
+
+        let corrupt = |what: &str| StoreError::Corrupt(format!("card {}: {what}", row.id));
+        let sum = |kinds: &[EntryKind]| {
+            Cents(
+                figures
+                    .iter()
+                    .filter(|(kind, _)| kinds.iter().any(|k| k.code() == kind))
+                    .map(|(_, v)| v)
+                    .sum(),
+            )
+        };
+        let events = events
+            .into_iter()
+            .map(|(seq, status, stage, at_ms)| {
+                Ok(CardEvent {
+                    seq,
+                    status: CardStatus::parse(&status).ok_or_else(|| corrupt("event status"))?,
+                    stage: ProvisioningStage::parse(&stage)
+                        .ok_or_else(|| corrupt("event stage"))?,
+                    at_ms,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(CardView {
+            status: CardStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            stage: ProvisioningStage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
+            fee_type: app::domain::fee_type::FeeType::parse(&row.fee_type)
+                .ok_or_else(|| corrupt("fee type"))?,
+            deposit: sum(&[EntryKind::CardDeposit, EntryKind::CardRecharge]),
+            consume: sum(&[EntryKind::Consumption]),
+            fees: sum(&[EntryKind::CardFee]),
+            returned: sum(&[EntryKind::DepositRefund, EntryKind::CardClosure]),
+            balance,
+            card_id: row.id,
+            order_no: row.order_no,
+            holder_id: row.holder_id,
+            seq_no: row.seq_no,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            range_id: row.range_id,
+            customer_id: row.customer_id,
+            customer_external_id: row.customer_external_id,
+            failure_reason: row.failure_reason,
+            card_bin: row.card_bin,
+            last4: row.last4,
+            pan_length: row.pan_length,
+            brand: row.brand,
+            exp_month: row.exp_month,
+            exp_year: row.exp_year,
+            created_at_ms: row.created_at_ms,
+            updated_at_ms: row.updated_at_ms,
+            events,
+        })
+    }
+
+    /// Leases up to `limit` cards whose next provisioning step is due. Expired leases (a crashed
+    /// worker) are taken over. PostgreSQL skips rows other instances are claiming right now.
+    pub async fn claim_due_cards(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let now = now_ms();
+        let candidates = "SELECT id FROM cards WHERE next_run_at_ms <= $3 \
+                          AND (lease_owner IS NULL OR lease_expires_at_ms < $3) ORDER BY next_run_at_ms LIMIT $4";
+        let claimed: Vec<String> = match self {
+            Database::Sqlite(pool) => {
+                // SQLite has one writer at a time: the UPDATE's own subquery is already atomic.
+                let sql = format!(
+                    "UPDATE cards SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN ({candidates}) RETURNING id"
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Database::Postgres(pool) => {
+                let sql = format!(
+                    "UPDATE cards SET lease_owner = $1, lease_expires_at_ms = $2 \
+                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED) RETURNING id"
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(claimed)
+    }
+
+    pub async fn provisioning_card(
+        &self,
+        card_id: &str,
+    ) -> Result<Option<ProvisioningCard>, StoreError> {
+        let sql = "SELECT c.id, c.merchant_id, c.stage, c.status, c.first_name, c.last_name, c.attempts, \
+                   r.bin, r.pan_length, r.valid_months FROM cards c JOIN card_ranges r ON r.id = c.range_id WHERE c.id = $1";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(card_id).fetch_optional(pool).await)?)
+    }
+
+    /// Records that `from` is done and `to` is next (or, for `Activated`, that the card is live with
+    /// its secrets). Returns false, changing nothing, unless `owner` still holds the lease and the
+    /// card is still at `from`.
+    pub async fn advance_stage(
+        &self,
+        card_id: &str,
+        owner: &str,
+        from: ProvisioningStage,
+        to: ProvisioningStage,
+        lease_ms: i64,
+        activation: Option<&Activation>,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let finished = activation.is_some();
+        let status = to.status();
+        let advanced = in_transaction!(self, tx => {
+            let updated = sqlx::query(
+                "UPDATE cards SET stage = $1, status = $2, updated_at_ms = $3, attempts = 0, \
+                 next_run_at_ms = CASE WHEN $4 THEN NULL ELSE $3 END, \
+                 lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END, \
+                 lease_expires_at_ms = CASE WHEN $4 THEN NULL ELSE $5 END, \
+                 card_bin = COALESCE($6, card_bin), last4 = COALESCE($7, last4), \
+                 exp_month = COALESCE($8, exp_month), exp_year = COALESCE($9, exp_year), \
+                 pan_ciphertext = COALESCE($10, pan_ciphertext), cvc_ciphertext = COALESCE($11, cvc_ciphertext), \
+                 pan_fingerprint = COALESCE($12, pan_fingerprint) \
+                 WHERE id = $13 AND stage = $14 AND lease_owner = $15",
+            )
+            .bind(to.code())
+            .bind(status.code())
+            .bind(now)
+            .bind(finished)
+            .bind(now + lease_ms)
+            .bind(activation.map(|a| a.card_bin.as_str()))
+            .bind(activation.map(|a| a.last4.as_str()))
+            .bind(activation.map(|a| a.exp_month))
+            .bind(activation.map(|a| a.exp_year))
+            .bind(activation.map(|a| a.pan_ciphertext.as_slice()))
+            .bind(activation.map(|a| a.cvc_ciphertext.as_slice()))
+            .bind(activation.map(|a| a.pan_fingerprint.as_str()))
+            .bind(card_id)
+            .bind(from.code())
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 1 {
+                append_event!(&mut *tx, card_id, status, to, now)?;
+            }
+            updated == 1
+        });
+        Ok(advanced)
+    }
+
+    /// Provisioning failed for good: CARD FAILED REFUND, and the whole card balance back to the
+    /// wallet in the same transaction. Same guard as [`Database::advance_stage`].
+    pub async fn fail_card(
+        &self,
+        card_id: &str,
+        owner: &str,
+        at: ProvisioningStage,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let failed = in_transaction!(self, tx => {
+            let row: Option<(String,)> = sqlx::query_as(
+                "UPDATE cards SET status = $1, failure_reason = $2, updated_at_ms = $3, next_run_at_ms = NULL, \
+                 lease_owner = NULL, lease_expires_at_ms = NULL WHERE id = $4 AND stage = $5 AND lease_owner = $6 \
+                 RETURNING merchant_id",
+            )
+            .bind(CardStatus::CardFailedRefund.code())
+            .bind(reason)
+            .bind(now)
+            .bind(card_id)
+            .bind(at.code())
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                None => false,
+                Some((merchant_id,)) => {
+                    append_event!(&mut *tx, card_id, CardStatus::CardFailedRefund, at, now)?;
+                    let card = Account::Card(card_id.to_owned());
+                    let balance = balance_of!(&mut *tx, card.code())?;
+                    if balance.is_positive() {
+                        let wallet = Account::MerchantWallet(merchant_id.clone());
+                        let refund = JournalEntry::transfer(EntryKind::DepositRefund, card, wallet, balance)
+                            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+                        let reference = format!("refund:{card_id}");
+                        post_entry!(&mut *tx, &refund, merchant_id.as_str(), Some(card_id), &reference, now)?;
+                    }
+                    true
+                }
+            }
+        });
+        Ok(failed)
+    }
+
+    /// A transient processor error: release the lease and try again at `retry_at_ms`.
+    pub async fn retry_stage_later(
+        &self,
+        card_id: &str,
+        owner: &str,
+        retry_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE cards SET attempts = attempts + 1, next_run_at_ms = $1, lease_owner = NULL, \
+                   lease_expires_at_ms = NULL WHERE id = $2 AND lease_owner = $3";
+        on_pool!(self, pool => sqlx::query(sql).bind(retry_at_ms).bind(card_id).bind(owner).execute(pool).await.map(drop))?;
+        Ok(())
+    }
+
+    /// Gives up this worker's leases (at shutdown) so the cards are due again at once.
+    pub async fn release_leases(&self, owner: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE cards SET lease_owner = NULL, lease_expires_at_ms = NULL WHERE lease_owner = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(owner).execute(pool).await.map(drop))?;
+        Ok(())
+    }
+
+    /// The encrypted PAN and CVC of a merchant's card, for an explicit reveal.
+    pub async fn card_secrets(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let sql =
+            "SELECT pan_ciphertext, cvc_ciphertext FROM cards WHERE merchant_id = $1 AND id = $2 \
+                   AND pan_ciphertext IS NOT NULL";
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?,
+        )
+    }
+}

@@ -1,0 +1,187 @@
+//! Merchants, their API keys, and the card ranges they may issue from.
+
+use app::domain::{issuing::CardRange, Cents};
+use sha2::{Digest, Sha256};
+
+use super::{
+    dispatch::{in_transaction, now_ms, on_pool},
+    Database, StoreError,
+};
+use crate::secrets::random;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merchant {
+    pub id: String,
+    pub name: String,
+    pub webhook_secret: String,
+}
+
+/// An API key as handed to the merchant: shown once, stored only as a hash.
+#[derive(Clone, Debug)]
+pub struct IssuedKey {
+    pub key_id: String,
+    pub token: String,
+}
+
+/// Tokens look like `ck_<key id>_<secret>`; the hash covers the whole token.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct RangeRow {
+    id: String,
+    bin: String,
+    brand: String,
+    currency: String,
+    pan_length: i64,
+    valid_months: i64,
+    fee_one_cents: i64,
+    fee_two_cents: i64,
+    fee_three_cents: i64,
+}
+
+impl From<RangeRow> for CardRange {
+    fn from(row: RangeRow) -> Self {
+        CardRange {
+            id: row.id,
+            bin: row.bin,
+            brand: row.brand,
+            currency: row.currency,
+            pan_length: row.pan_length,
+            valid_months: row.valid_months,
+            monthly_fee_one: Cents(row.fee_one_cents),
+            monthly_fee_two: Cents(row.fee_two_cents),
+            monthly_fee_three: Cents(row.fee_three_cents),
+        }
+    }
+}
+
+const RANGE_COLUMNS: &str =
+    "r.id, r.bin, r.brand, r.currency, r.pan_length, r.valid_months, r.fee_one_cents, r.fee_two_cents, r.fee_three_cents";
+
+impl Database {
+    pub async fn create_merchant(&self, name: &str) -> Result<Merchant, StoreError> {
+        let merchant = Merchant {
+            id: random::id("m_"),
+            name: name.to_owned(),
+            webhook_secret: format!("whsec_{}", base64_secret()),
+        };
+        let sql = "INSERT INTO merchants (id, name, created_at_ms, webhook_secret) VALUES ($1, $2, $3, $4)";
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(&merchant.id).bind(&merchant.name).bind(now_ms()).bind(&merchant.webhook_secret)
+            .execute(pool).await.map(drop))?;
+        Ok(merchant)
+    }
+
+    pub async fn merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
+        let sql = "SELECT id, name, webhook_secret FROM merchants WHERE id = $1";
+        let row: Option<(String, String, String)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(|(id, name, webhook_secret)| Merchant {
+            id,
+            name,
+            webhook_secret,
+        }))
+    }
+
+    pub async fn issue_api_key(
+        &self,
+        merchant_id: &str,
+        label: &str,
+    ) -> Result<IssuedKey, StoreError> {
+        let key_id = random::id("key_");
+        let token = format!("ck_{key_id}_{}", random::token());
+        let sql = "INSERT INTO api_keys (id, merchant_id, secret_hash, label, created_at_ms) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(&key_id).bind(merchant_id).bind(hash_token(&token)).bind(label).bind(now_ms())
+            .execute(pool).await.map(drop))?;
+        Ok(IssuedKey { key_id, token })
+    }
+
+    /// The merchant a bearer token belongs to, if the token is known and not revoked.
+    pub async fn merchant_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let sql =
+            "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at_ms IS NULL";
+        let hash = hash_token(token);
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(&hash).fetch_optional(pool).await)?)
+    }
+
+    /// Creates or updates a card range (ranges are operator data, shared by merchants).
+    pub async fn upsert_card_range(&self, range: &CardRange) -> Result<(), StoreError> {
+        let sql = "INSERT INTO card_ranges (id, bin, brand, currency, pan_length, valid_months, \
+                   fee_one_cents, fee_two_cents, fee_three_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   ON CONFLICT (id) DO UPDATE SET bin = excluded.bin, brand = excluded.brand, \
+                   currency = excluded.currency, pan_length = excluded.pan_length, \
+                   valid_months = excluded.valid_months, fee_one_cents = excluded.fee_one_cents, \
+                   fee_two_cents = excluded.fee_two_cents, fee_three_cents = excluded.fee_three_cents";
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(&range.id).bind(&range.bin).bind(&range.brand).bind(&range.currency)
+            .bind(range.pan_length).bind(range.valid_months).bind(range.monthly_fee_one.0)
+            .bind(range.monthly_fee_two.0).bind(range.monthly_fee_three.0)
+            .execute(pool).await.map(drop))?;
+        Ok(())
+    }
+
+    pub async fn grant_card_range(
+        &self,
+        merchant_id: &str,
+        range_id: &str,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO merchant_card_ranges (merchant_id, range_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        on_pool!(self, pool => sqlx::query(sql).bind(merchant_id).bind(range_id).execute(pool).await.map(drop))?;
+        Ok(())
+    }
+
+    pub async fn card_ranges_for(&self, merchant_id: &str) -> Result<Vec<CardRange>, StoreError> {
+        let sql = format!(
+            "SELECT {RANGE_COLUMNS} FROM card_ranges r JOIN merchant_card_ranges m ON m.range_id = r.id \
+             WHERE m.merchant_id = $1 ORDER BY r.id"
+        );
+        let rows: Vec<RangeRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(CardRange::from).collect())
+    }
+
+    pub async fn card_range_for(
+        &self,
+        merchant_id: &str,
+        range_id: &str,
+    ) -> Result<Option<CardRange>, StoreError> {
+        let sql = format!(
+            "SELECT {RANGE_COLUMNS} FROM card_ranges r JOIN merchant_card_ranges m ON m.range_id = r.id \
+             WHERE m.merchant_id = $1 AND r.id = $2"
+        );
+        let row: Option<RangeRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(range_id).fetch_optional(pool).await)?;
+        Ok(row.map(CardRange::from))
+    }
+
+    /// Pays `amount` into the merchant's wallet from outside (a journal entry from `funding`).
+    pub async fn fund_wallet(
+        &self,
+        merchant_id: &str,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<(), StoreError> {
+        use app::domain::ledger::{Account, EntryKind, JournalEntry};
+        let entry = JournalEntry::transfer(
+            EntryKind::WalletFunding,
+            Account::Funding,
+            Account::MerchantWallet(merchant_id.to_owned()),
+            amount,
+        )
+        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        in_transaction!(self, tx => {
+            super::ledger::post_entry!(&mut *tx, &entry, merchant_id, None::<&str>, reference, now_ms())?
+        });
+        Ok(())
+    }
+}
+
+fn base64_secret() -> String {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    STANDARD.encode(random::bytes::<24>())
+}

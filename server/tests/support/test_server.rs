@@ -1,0 +1,113 @@
+//! The whole server in-process on a loopback port: issuing core, provisioning worker (simulated
+//! processor without delays) and HTTP, over a test database.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use app::domain::Cents;
+use server::{
+    issuing::{
+        provisioning_worker::{ProvisioningWorker, WorkerSettings},
+        simulated_processor::SimulatedProcessor,
+        IssuingService,
+    },
+    onboarding::onboard_merchant,
+    secrets::CardCipher,
+    store::Database,
+    webhooks::CallbackPolicy,
+};
+use tokio::{
+    net::TcpListener,
+    sync::{oneshot, watch, Notify},
+    task::JoinHandle,
+};
+
+pub const TEST_KEY: [u8; 32] = [42; 32];
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub database: Database,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub task: Option<JoinHandle<std::io::Result<()>>>,
+    stop_worker: Option<watch::Sender<bool>>,
+    _site: tempfile::TempDir,
+}
+
+pub fn test_worker(database: &Database, owner: &str, wakeup: Arc<Notify>) -> ProvisioningWorker {
+    let settings = WorkerSettings {
+        owner: owner.to_owned(),
+        lease: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(50),
+        batch_size: 32,
+    };
+    let processor = Arc::new(SimulatedProcessor::new(Duration::ZERO, 0.0));
+    ProvisioningWorker::new(
+        database.clone(),
+        CardCipher::new(&TEST_KEY),
+        processor,
+        settings,
+        wakeup,
+    )
+}
+
+impl TestServer {
+    /// With a running provisioning worker.
+    pub async fn start(database: &Database) -> Self {
+        Self::start_with(database, true).await
+    }
+
+    pub async fn start_with(database: &Database, with_worker: bool) -> Self {
+        for range in server::issuing::catalog::card_ranges() {
+            database.upsert_card_range(&range).await.unwrap();
+        }
+        let wakeup = Arc::new(Notify::new());
+        let stop_worker = with_worker.then(|| {
+            let (stop, stopped) = watch::channel(false);
+            let worker = test_worker(database, "test-worker", wakeup.clone());
+            tokio::spawn(async move { worker.run(stopped).await });
+            stop
+        });
+        let issuing = Arc::new(IssuingService::new(
+            database.clone(),
+            CardCipher::new(&TEST_KEY),
+            wakeup,
+        ));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let policy = CallbackPolicy {
+            allow_private: true,
+        };
+        let state = server::app_state(database.clone(), issuing, policy, site.path(), addr);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(listener, state, Duration::from_secs(10), async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        TestServer {
+            addr,
+            database: database.clone(),
+            stop: Some(stop),
+            task: Some(task),
+            stop_worker,
+            _site: site,
+        }
+    }
+
+    /// A new merchant with all card ranges, `funding` in its wallet; returns (merchant id, API key).
+    pub async fn merchant(&self, funding: i64) -> (String, String) {
+        let onboarded = onboard_merchant(&self.database, "Test Merchant", Cents(funding))
+            .await
+            .unwrap();
+        (onboarded.merchant.id, onboarded.api_key)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop_worker.take() {
+            let _ = stop.send(true);
+        }
+    }
+}
