@@ -42,21 +42,26 @@ macro_rules! post_entry {
                     .bind(posting.amount.0)
                     .execute(&mut *conn)
                     .await?;
+                // Create the row at zero, then add: the CHECK then judges the real new balance
+                // (an upsert would check the proposed insert row, i.e. the bare amount).
                 sqlx::query(
-                    "INSERT INTO account_balances (account, balance) VALUES ($1, $2) \
-                     ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
+                    "INSERT INTO account_balances (account, balance) VALUES ($1, 0) ON CONFLICT (account) DO NOTHING",
                 )
                 .bind(&account)
-                .bind(posting.amount.0)
                 .execute(&mut *conn)
-                .await
-                .map_err(|error| {
-                    if $crate::store::dispatch::is_check_violation(&error) {
-                        $crate::store::StoreError::Overdrawn(account.clone())
-                    } else {
-                        error.into()
-                    }
-                })?;
+                .await?;
+                sqlx::query("UPDATE account_balances SET balance = balance + $2 WHERE account = $1")
+                    .bind(&account)
+                    .bind(posting.amount.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|error| {
+                        if $crate::store::dispatch::is_check_violation(&error) {
+                            $crate::store::StoreError::Overdrawn(account.clone())
+                        } else {
+                            error.into()
+                        }
+                    })?;
             }
             Ok::<(), $crate::store::StoreError>(())
         }

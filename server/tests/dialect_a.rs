@@ -1,0 +1,504 @@
+//! Dialect A over real HTTP, on SQLite and on PostgreSQL: creation, provisioning to ACTIVE or to a
+//! refund, deposit bounds, the KYC gate, funds, idempotency under concurrency, isolation, auth.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use app::domain::{
+    card_number::is_luhn_valid,
+    kyc::KycStatus,
+    ledger::{Account, LedgerState},
+    Cents,
+};
+use serde_json::{json, Value};
+use server::store::Database;
+use support::{http_client, TestServer};
+
+const CARDS: &str = "/api/vcc/v1/cards";
+
+fn seed_request(order_no: &str, deposit: &str) -> Value {
+    json!({
+        "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" },
+        "deposit": deposit,
+        "vid": "vab_069af8a792ad",
+        "orderNo": order_no,
+        "callbackUrl": "https://www.baidu.com"
+    })
+}
+
+async fn create(server: &TestServer, key: &str, body: &Value) -> http_client::Response {
+    http_client::request(
+        server.addr,
+        "POST",
+        CARDS,
+        Some(key),
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+async fn get_card(server: &TestServer, key: &str, card_id: &str) -> http_client::Response {
+    http_client::request(
+        server.addr,
+        "GET",
+        &format!("{CARDS}/{card_id}"),
+        Some(key),
+        None,
+    )
+    .await
+}
+
+/// Polls the card until its status is one of `wanted`.
+async fn wait_for_status(server: &TestServer, key: &str, card_id: &str, wanted: &[&str]) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let card = get_card(server, key, card_id).await.json();
+        let status = card["model"]["card"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if wanted.contains(&status.as_str()) {
+            return card;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "card {card_id} stuck in {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn assert_envelope_error(response: &http_client::Response, http: u16, code: i64) -> String {
+    let body = response.json();
+    assert_eq!(response.status, http, "{body}");
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["traceId"].is_i64(), "{body}");
+    body["msg"].as_str().unwrap().to_owned()
+}
+
+async fn wallet(db: &Database, merchant_id: &str) -> Cents {
+    db.balance(&Account::MerchantWallet(merchant_id.to_owned()))
+        .await
+        .unwrap()
+}
+
+/// Replays the whole journal and compares it with the stored running balances.
+async fn assert_ledger_consistent(db: &Database) {
+    let state = LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
+    let replayed: Vec<(String, i64)> = state
+        .balances
+        .iter()
+        .map(|(account, cents)| (account.code(), cents.0))
+        .collect();
+    let mut stored = db.stored_balances().await.unwrap();
+    stored.sort();
+    let mut replayed = replayed;
+    replayed.sort();
+    assert_eq!(stored, replayed);
+}
+
+on_every_backend!(
+    the_seed_example_creates_a_card_that_becomes_active,
+    a_declined_card_is_refunded_in_full,
+    deposit_bounds_are_enforced_at_the_edges,
+    kyc_is_required_above_1000_usd,
+    insufficient_funds_create_nothing,
+    same_order_same_body_is_the_same_card_different_body_conflicts,
+    ten_concurrent_identical_requests_create_one_card,
+    another_merchants_card_is_not_found,
+    requests_without_a_valid_key_are_refused,
+    invalid_bodies_name_every_problem,
+    card_ranges_are_listed_with_their_fees,
+    cards_are_listed_by_page_and_found_by_order_no,
+);
+
+async fn the_seed_example_creates_a_card_that_becomes_active(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (merchant, key) = server.merchant(100_000).await;
+
+    let created = create(&server, &key, &seed_request("v_5bc814", "1000")).await;
+    let body = created.json();
+    assert_eq!(created.status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["code"], 0);
+    let card = &body["model"]["card"];
+    assert_eq!(
+        body["model"]["cardHolder"],
+        json!({ "firstName": "Milton", "lastName": "Schmitt" })
+    );
+    assert_eq!(card["deposit"], 1000);
+    assert_eq!(card["balance"], 1000);
+    assert_eq!(card["consume"], 0);
+    for hidden in ["number", "cvc", "cardBin", "last4"] {
+        assert_eq!(
+            card[hidden], "-",
+            "{hidden} is hidden until the card is active"
+        );
+    }
+    assert_eq!(
+        wallet(db, &merchant).await,
+        Cents(99_000),
+        "the deposit is reserved at once"
+    );
+
+    let card_id = card["cardId"].as_str().unwrap().to_owned();
+    let active = wait_for_status(&server, &key, &card_id, &["ACTIVE"]).await;
+    let card = &active["model"]["card"];
+    assert_eq!(card["statusText"], "Activated");
+    assert_eq!(card["cardBin"], "472593");
+    assert_eq!(card["cvc"], "-", "the CVC only comes from the reveal call");
+    let masked = card["number"].as_str().unwrap();
+    assert!(
+        masked.starts_with("472593******") && masked.len() == 16,
+        "{masked}"
+    );
+    assert!(card["expYear"].as_i64().unwrap() >= 2026);
+    assert!((1..=12).contains(&card["expMonth"].as_i64().unwrap()));
+    assert!(card["gmtCreate"].is_string());
+
+    let reveal = http_client::request(
+        server.addr,
+        "POST",
+        &format!("{CARDS}/{card_id}/reveal"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(reveal.status, 200, "{}", reveal.body);
+    assert!(reveal
+        .head
+        .to_ascii_lowercase()
+        .contains("cache-control: no-store"));
+    let secrets = reveal.json()["model"].clone();
+    let number = secrets["number"].as_str().unwrap();
+    assert!(number.starts_with("472593") && number.ends_with(card["last4"].as_str().unwrap()));
+    assert!(is_luhn_valid(number), "{number}");
+    assert_eq!(secrets["cvc"].as_str().unwrap().len(), 3);
+
+    // The timeline went through every stage exactly once, in order.
+    let view = db.card(&merchant, &card_id).await.unwrap().unwrap();
+    let stages: Vec<&str> = view
+        .events
+        .iter()
+        .map(|event| event.stage.label())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "Opening Card",
+            "Creating Cardholder",
+            "Creating Virtual Card",
+            "Activating Card",
+            "Activated"
+        ]
+    );
+    assert_ledger_consistent(db).await;
+}
+
+async fn a_declined_card_is_refunded_in_full(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (merchant, key) = server.merchant(50_000).await;
+    let mut request = seed_request("fail-1", "20000");
+    request["cardHolder"]["lastName"] = json!("Failvirtual");
+
+    let created = create(&server, &key, &request).await.json();
+    let card_id = created["model"]["card"]["cardId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let failed = wait_for_status(&server, &key, &card_id, &["CARD FAILED REFUND"]).await;
+    let card = &failed["model"]["card"];
+    assert_eq!(card["statusText"], "Card creation failed, full refund");
+    assert_eq!(card["balance"], 0);
+    assert_eq!(card["refunded"], 20_000);
+    assert!(card["failReason"]
+        .as_str()
+        .unwrap()
+        .contains("Creating Virtual Card"));
+    assert_eq!(card["number"], "-");
+    assert_eq!(
+        wallet(db, &merchant).await,
+        Cents(50_000),
+        "the deposit came back"
+    );
+
+    let reveal = http_client::request(
+        server.addr,
+        "POST",
+        &format!("{CARDS}/{card_id}/reveal"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_envelope_error(&reveal, 409, 4009);
+    assert_ledger_consistent(db).await;
+}
+
+async fn deposit_bounds_are_enforced_at_the_edges(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(2_000_000).await;
+    // 500000 cents needs KYC: give this customer an approved one.
+    db.upsert_customer(&merchant, "kyc@example.com", None)
+        .await
+        .unwrap();
+    db.set_kyc_status(&merchant, "kyc@example.com", KycStatus::Approved, "test")
+        .await
+        .unwrap();
+
+    for (deposit, accepted) in [
+        ("499", false),
+        ("500", true),
+        ("500000", true),
+        ("500001", false),
+    ] {
+        let mut request = seed_request(&format!("bounds-{deposit}"), deposit);
+        request["email"] = json!("kyc@example.com");
+        let response = create(&server, &key, &request).await;
+        if accepted {
+            assert_eq!(response.status, 200, "{deposit}: {}", response.body);
+            assert_eq!(
+                response.json()["model"]["card"]["deposit"],
+                deposit.parse::<i64>().unwrap()
+            );
+        } else {
+            let message = assert_envelope_error(&response, 400, 1001);
+            assert!(
+                message.contains("deposit: a single recharge must be between $5.00 and $5,000.00"),
+                "{message}"
+            );
+        }
+    }
+    assert_eq!(
+        wallet(db, &merchant).await,
+        Cents(2_000_000 - 500 - 500_000)
+    );
+}
+
+async fn kyc_is_required_above_1000_usd(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(1_000_000).await;
+
+    let at_limit = create(&server, &key, &seed_request("kyc-limit", "100000")).await;
+    assert_eq!(
+        at_limit.status, 200,
+        "exactly 1000 USD needs no KYC: {}",
+        at_limit.body
+    );
+
+    let anonymous = create(&server, &key, &seed_request("kyc-anon", "100001")).await;
+    let message = assert_envelope_error(&anonymous, 422, 3003);
+    assert!(
+        message.contains("ACH KYC interface") && message.contains("shared KYC interface"),
+        "{message}"
+    );
+
+    let mut unverified = seed_request("kyc-unverified", "100001");
+    unverified["email"] = json!("Ann@Example.com");
+    let message = assert_envelope_error(&create(&server, &key, &unverified).await, 422, 3003);
+    assert!(message.contains("ann@example.com"), "{message}");
+
+    db.set_kyc_status(&merchant, "ann@example.com", KycStatus::Approved, "test")
+        .await
+        .unwrap();
+    let verified = create(&server, &key, &unverified).await;
+    assert_eq!(verified.status, 200, "{}", verified.body);
+    assert!(verified.json()["model"]["card"]["userId"]
+        .as_str()
+        .unwrap()
+        .starts_with("u_"));
+}
+
+async fn insufficient_funds_create_nothing(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(1_000).await;
+    let response = create(&server, &key, &seed_request("broke", "1500")).await;
+    let message = assert_envelope_error(&response, 422, 3002);
+    assert!(
+        message.contains("$10.00") && message.contains("$15.00"),
+        "{message}"
+    );
+    assert_eq!(wallet(db, &merchant).await, Cents(1_000));
+    let (cards, total) = db.cards(&merchant, 1, 10).await.unwrap();
+    assert!(cards.is_empty() && total == 0);
+    assert_ledger_consistent(db).await;
+}
+
+async fn same_order_same_body_is_the_same_card_different_body_conflicts(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(10_000).await;
+    let first = create(&server, &key, &seed_request("order-1", "1000"))
+        .await
+        .json();
+    let again = create(&server, &key, &seed_request("order-1", "1000"))
+        .await
+        .json();
+    assert_eq!(
+        first["model"]["card"]["cardId"],
+        again["model"]["card"]["cardId"]
+    );
+    assert_eq!(wallet(db, &merchant).await, Cents(9_000), "reserved once");
+
+    let changed = create(&server, &key, &seed_request("order-1", "2000")).await;
+    let message = assert_envelope_error(&changed, 409, 3004);
+    assert!(message.contains("order-1"), "{message}");
+    assert_eq!(wallet(db, &merchant).await, Cents(9_000));
+}
+
+async fn ten_concurrent_identical_requests_create_one_card(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(100_000).await;
+    let body = seed_request("race-1", "1000").to_string();
+    let responses = futures::future::join_all(
+        (0..10).map(|_| http_client::request(server.addr, "POST", CARDS, Some(&key), Some(&body))),
+    )
+    .await;
+    let mut ids: Vec<String> = responses
+        .iter()
+        .map(|response| {
+            assert_eq!(response.status, 200, "{}", response.body);
+            response.json()["model"]["card"]["cardId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(db.cards(&merchant, 1, 100).await.unwrap().1, 1);
+    assert_eq!(wallet(db, &merchant).await, Cents(99_000));
+    assert_ledger_consistent(db).await;
+}
+
+async fn another_merchants_card_is_not_found(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, alice) = server.merchant(10_000).await;
+    let (_, bob) = server.merchant(10_000).await;
+    let card = create(&server, &alice, &seed_request("mine", "1000"))
+        .await
+        .json();
+    let card_id = card["model"]["card"]["cardId"].as_str().unwrap();
+
+    assert_envelope_error(&get_card(&server, &bob, card_id).await, 404, 4004);
+    let by_order = http_client::request(
+        server.addr,
+        "GET",
+        &format!("{CARDS}?orderNo=mine"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_envelope_error(&by_order, 404, 4004);
+    let bobs_list = http_client::request(server.addr, "GET", CARDS, Some(&bob), None)
+        .await
+        .json();
+    assert_eq!(bobs_list["model"]["total"], 0);
+    // The same orderNo is free for another merchant.
+    assert_eq!(
+        create(&server, &bob, &seed_request("mine", "1000"))
+            .await
+            .status,
+        200
+    );
+}
+
+async fn requests_without_a_valid_key_are_refused(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let body = seed_request("nokey", "1000").to_string();
+    let missing = http_client::request(server.addr, "POST", CARDS, None, Some(&body)).await;
+    assert!(assert_envelope_error(&missing, 401, 2001).contains("Authorization: Bearer"));
+    let wrong = http_client::request(
+        server.addr,
+        "POST",
+        CARDS,
+        Some("ck_key_0000_forged"),
+        Some(&body),
+    )
+    .await;
+    assert_envelope_error(&wrong, 401, 2001);
+}
+
+async fn invalid_bodies_name_every_problem(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(10_000).await;
+    let malformed =
+        http_client::request(server.addr, "POST", CARDS, Some(&key), Some("{\"vid\": ")).await;
+    assert!(assert_envelope_error(&malformed, 400, 1002).contains("not valid JSON"));
+
+    let mut bad = seed_request("bad", "10.00");
+    bad["cardHolder"]["firstName"] = json!("Jo");
+    bad["callbackUrl"] = json!("ftp://example.com");
+    let message = assert_envelope_error(&create(&server, &key, &bad).await, 400, 1001);
+    assert_eq!(
+        message,
+        "cardHolder.firstName: must be at least 3 letters; \
+         deposit: deposit must be a whole number of cents, e.g. \"1000\" for $10.00; \
+         callbackUrl: must be an absolute http:// or https:// URL"
+    );
+
+    let unknown_range = json!({
+        "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" },
+        "deposit": "1000", "vid": "vab_nope", "orderNo": "r1", "callbackUrl": "https://example.com/hook"
+    });
+    assert_envelope_error(&create(&server, &key, &unknown_range).await, 422, 3001);
+}
+
+async fn card_ranges_are_listed_with_their_fees(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(0).await;
+    let ranges = http_client::request(
+        server.addr,
+        "GET",
+        "/api/vcc/v1/card-ranges",
+        Some(&key),
+        None,
+    )
+    .await
+    .json();
+    let first = &ranges["model"][0];
+    assert_eq!(first["vid"], "vab_069af8a792ad");
+    assert_eq!(first["cardBin"], "472593");
+    assert_eq!(
+        first["monthlyFee"],
+        json!({ "ONE": 100, "TWO": 200, "THREE": 300 })
+    );
+}
+
+async fn cards_are_listed_by_page_and_found_by_order_no(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    for n in 0..5 {
+        create(&server, &key, &seed_request(&format!("page-{n}"), "600")).await;
+    }
+    let page = http_client::request(
+        server.addr,
+        "GET",
+        &format!("{CARDS}?page=2&pageSize=2"),
+        Some(&key),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(page["model"]["total"], 5);
+    assert_eq!(page["model"]["list"].as_array().unwrap().len(), 2);
+    let found = http_client::request(
+        server.addr,
+        "GET",
+        &format!("{CARDS}?orderNo=page-3"),
+        Some(&key),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(found["model"]["card"]["orderNo"], "page-3");
+    let bad_page = http_client::request(
+        server.addr,
+        "GET",
+        &format!("{CARDS}?page=x"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_envelope_error(&bad_page, 400, 1001);
+}

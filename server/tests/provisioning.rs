@@ -1,0 +1,200 @@
+//! Durability of the issuing core, on SQLite and PostgreSQL: concurrent reservations never
+//! overdraw, a crashed worker's card is resumed by another without repeating a stage, and card
+//! numbers never reach the database in clear.
+
+mod support;
+
+use std::{sync::Arc, time::Duration};
+
+use app::domain::{
+    cardholder_name::CardholderName,
+    fee_type::FeeType,
+    issuing::NewCard,
+    ledger::{Account, LedgerState},
+    order_no::OrderNo,
+    provisioning::ProvisioningStage,
+    recharge::Recharge,
+    CardStatus, Cents,
+};
+use server::store::{CreateCardError, CreateOutcome, Database};
+use support::{test_server::test_worker, TestServer};
+
+fn new_card(order_no: &str, cents: i64) -> NewCard {
+    NewCard {
+        range_id: "vab_069af8a792ad".into(),
+        first_name: CardholderName::parse("Milton").unwrap(),
+        last_name: CardholderName::parse("Schmitt").unwrap(),
+        deposit: Recharge::new(Cents(cents)).unwrap(),
+        order_no: OrderNo::parse(order_no).unwrap(),
+        callback_url: None,
+        fee_type: FeeType::One,
+        customer_email: None,
+        customer_external_id: None,
+    }
+}
+
+on_every_backend!(
+    concurrent_reservations_never_overdraw_the_wallet,
+    a_crashed_workers_card_is_resumed_once,
+);
+
+async fn concurrent_reservations_never_overdraw_the_wallet(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, _) = server.merchant(1_000).await;
+    let attempts = (0..10).map(|n| {
+        let (db, merchant) = (db.clone(), merchant.clone());
+        async move {
+            let request = new_card(&format!("drain-{n}"), 600);
+            db.create_card(&merchant, &request, &format!("hash-{n}"), None)
+                .await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let created = results
+        .iter()
+        .filter(|result| matches!(result, Ok(CreateOutcome::Created(_))))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|result| matches!(result, Err(CreateCardError::InsufficientFunds { .. })))
+        .count();
+    assert_eq!((created, refused), (1, 9), "{results:?}");
+    assert_eq!(
+        db.balance(&Account::MerchantWallet(merchant))
+            .await
+            .unwrap(),
+        Cents(400)
+    );
+    LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
+}
+
+async fn a_crashed_workers_card_is_resumed_once(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, _) = server.merchant(10_000).await;
+    let CreateOutcome::Created(card_id) = db
+        .create_card(&merchant, &new_card("crash-1", 1000), "h", None)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new card")
+    };
+
+    // A worker claims the card with a short lease, completes one stage, and dies.
+    assert_eq!(
+        db.claim_due_cards("dead-worker", 100, 10).await.unwrap(),
+        [card_id.clone()]
+    );
+    let advanced = db
+        .advance_stage(
+            &card_id,
+            "dead-worker",
+            ProvisioningStage::OpeningCard,
+            ProvisioningStage::CreatingCardholder,
+            100,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(advanced);
+
+    // While its lease lives, nobody else may take the card.
+    let survivor = test_worker(db, "survivor", Arc::new(tokio::sync::Notify::new()));
+    assert_eq!(survivor.run_once().await.unwrap(), 0);
+
+    // Once it expires, the card is taken over and finished from where it stopped.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(survivor.run_once().await.unwrap(), 1);
+    let card = db.card(&merchant, &card_id).await.unwrap().unwrap();
+    assert_eq!(card.status, CardStatus::Active);
+    let stages: Vec<ProvisioningStage> = card.events.iter().map(|event| event.stage).collect();
+    assert_eq!(
+        stages,
+        ProvisioningStage::ALL,
+        "each stage recorded exactly once"
+    );
+
+    // The dead worker cannot write anything any more.
+    let late = db
+        .advance_stage(
+            &card_id,
+            "dead-worker",
+            ProvisioningStage::CreatingCardholder,
+            ProvisioningStage::CreatingVirtualCard,
+            100,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(!late);
+    assert!(
+        db.claim_due_cards("anyone", 100, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an active card is never due"
+    );
+}
+
+#[tokio::test]
+async fn card_numbers_and_cvcs_never_reach_the_database_file_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cardkit.db");
+    let db = Database::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let server = TestServer::start(&db).await;
+    let (merchant, key) = server.merchant(100_000).await;
+
+    let mut revealed = Vec::new();
+    for n in 0..5 {
+        let body = serde_json::json!({
+            "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" },
+            "deposit": "1000", "vid": "vab_069af8a792ad", "orderNo": format!("secret-{n}"),
+            "callbackUrl": "https://example.com/hook"
+        });
+        let created = support::http_client::request(
+            server.addr,
+            "POST",
+            "/api/vcc/v1/cards",
+            Some(&key),
+            Some(&body.to_string()),
+        )
+        .await
+        .json();
+        let card_id = created["model"]["card"]["cardId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while db.card(&merchant, &card_id).await.unwrap().unwrap().status != CardStatus::Active {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "card did not activate"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let path = format!("/api/vcc/v1/cards/{card_id}/reveal");
+        let secrets = support::http_client::request(server.addr, "POST", &path, Some(&key), None)
+            .await
+            .json();
+        revealed.push(secrets["model"]["number"].as_str().unwrap().to_owned());
+    }
+
+    let mut stored = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{}{suffix}", file.display())) {
+            stored.extend(bytes);
+        }
+    }
+    assert!(stored.len() > 10_000, "read the database files");
+    for pan in &revealed {
+        assert_eq!(pan.len(), 16);
+        let middle = &pan[6..12]; // neither BIN nor last4, which are stored in clear on purpose
+        assert!(
+            !stored.windows(16).any(|window| window == pan.as_bytes()),
+            "PAN {pan} found in clear"
+        );
+        assert!(!String::from_utf8_lossy(&stored).contains(&format!("{middle}{}", &pan[12..])));
+    }
+}
