@@ -82,7 +82,7 @@ async fn a_crashed_workers_card_is_resumed_once(db: &Database) {
     // A worker claims the card with a short lease, completes one stage, and dies.
     assert_eq!(
         db.claim_due_cards("dead-worker", 100, 10).await.unwrap(),
-        [card_id.clone()]
+        vec![card_id.clone()]
     );
     let advanced = db
         .advance_stage(
