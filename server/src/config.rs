@@ -81,6 +81,10 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_FAILURE_RATE", default_value_t = 0.0)]
     pub failure_rate: f64,
 
+    /// Simulated ACH KYC verifier: milliseconds until it decides a submission.
+    #[arg(long, env = "CARDKIT_KYC_REVIEW_DELAY_MS", default_value_t = 2000)]
+    pub kyc_review_delay_ms: u64,
+
     /// Allow callback URLs on private, loopback and link-local addresses (for local testing only).
     #[arg(long, env = "CARDKIT_ALLOW_PRIVATE_CALLBACKS")]
     pub allow_private_callbacks: bool,

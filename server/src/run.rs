@@ -84,7 +84,13 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
             addr: config.listen,
             source,
         })?;
-    let issuing = Arc::new(IssuingService::new(database.clone(), cipher, wakeup));
+    let kyc_delay = Duration::from_millis(config.kyc_review_delay_ms);
+    let issuing = Arc::new(IssuingService::new(
+        database.clone(),
+        cipher,
+        wakeup,
+        kyc_delay,
+    ));
     let policy = CallbackPolicy {
         allow_private: config.allow_private_callbacks,
     };

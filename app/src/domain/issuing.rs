@@ -129,6 +129,8 @@ pub enum IssueError {
     OrderNoConflict(String),
     #[error("card not found")]
     CardNotFound,
+    #[error("no customer with email {0}")]
+    CustomerNotFound(String),
     #[error("{0}")]
     IllegalTransition(String),
     #[error("internal error, reference {0}")]

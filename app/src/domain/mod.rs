@@ -9,6 +9,7 @@ pub mod email;
 pub mod fee_type;
 pub mod issuing;
 pub mod kyc;
+pub mod kyc_identity;
 pub mod ledger;
 pub mod money;
 pub mod order_no;

@@ -2,7 +2,45 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::issuing::{CardRange, CardView, IssueError, NewCard};
+use crate::domain::{
+    issuing::{CardRange, CardView, IssueError, NewCard},
+    kyc::KycStatus,
+    kyc_identity::AchIdentity,
+    ledger::EntryKind,
+    order_no::OrderNo,
+    recharge::Recharge,
+    Cents,
+};
+
+/// One line of a card's statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardTransactionView {
+    pub id: i64,
+    pub kind: EntryKind,
+    pub reference: String,
+    /// Positive: onto the card; negative: off it.
+    pub amount: Cents,
+    pub at_ms: i64,
+}
+
+/// A merchant's customer and where their KYC stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KycView {
+    pub user_id: String,
+    pub email: String,
+    pub customer_id: Option<String>,
+    pub status: KycStatus,
+    pub rejection_reason: Option<String>,
+}
+
+/// A customer verified on another platform, as the merchant reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedKyc {
+    pub email: crate::domain::email::Email,
+    pub external_id: Option<String>,
+    pub provider: String,
+    pub reference: String,
+}
 
 /// One page of a merchant's cards.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +87,34 @@ pub trait CardIssuing: Send + Sync {
     ) -> Result<CardPage, IssueError>;
     async fn card_ranges(&self, merchant_id: &str) -> Result<Vec<CardRange>, IssueError>;
     async fn reveal(&self, merchant_id: &str, card_id: &str) -> Result<RevealedCard, IssueError>;
+    /// Tops the card up from the wallet; `order_no` makes it happen once.
+    async fn recharge(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Recharge,
+        order_no: OrderNo,
+    ) -> Result<CardView, IssueError>;
+    async fn freeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError>;
+    async fn unfreeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError>;
+    /// Deletes the card; its remaining balance goes back to the wallet.
+    async fn delete(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError>;
+    async fn transactions(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Vec<CardTransactionView>, IssueError>;
+    async fn submit_ach_kyc(
+        &self,
+        merchant_id: &str,
+        identity: AchIdentity,
+    ) -> Result<KycView, IssueError>;
+    async fn sync_shared_kyc(
+        &self,
+        merchant_id: &str,
+        attestation: SharedKyc,
+    ) -> Result<KycView, IssueError>;
+    async fn kyc(&self, merchant_id: &str, email: &str) -> Result<KycView, IssueError>;
 }
 
 pub type SharedCardIssuing = Arc<dyn CardIssuing>;

@@ -4,6 +4,8 @@ mod card_issuing;
 mod card_processor;
 mod system_probe;
 
-pub use card_issuing::{CardIssuing, CardPage, RevealedCard, SharedCardIssuing};
+pub use card_issuing::{
+    CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedCardIssuing, SharedKyc,
+};
 pub use card_processor::{CardProcessor, StageError};
 pub use system_probe::{SharedSystemProbe, SystemProbe};

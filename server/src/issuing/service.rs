@@ -1,16 +1,25 @@
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use app::{
-    domain::issuing::{CardRange, CardView, IssueError, NewCard},
-    domain::kyc::KycStatus,
-    ports::{CardIssuing, CardPage, RevealedCard},
+    domain::{
+        issuing::{CardRange, CardView, IssueError, NewCard},
+        kyc::KycStatus,
+        kyc_identity::AchIdentity,
+        order_no::OrderNo,
+        recharge::Recharge,
+        CardStatus,
+    },
+    ports::{CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc},
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::{
     secrets::{random, CardCipher},
-    store::{CreateCardError, CreateOutcome, Database, StoreError},
+    store::{
+        dispatch::now_ms, CardOperationError, CreateCardError, CreateOutcome, Customer, Database,
+        StoreError,
+    },
 };
 
 /// Largest page a list request may ask for.
@@ -22,14 +31,22 @@ pub struct IssuingService {
     cipher: CardCipher,
     /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
     worker_wakeup: Arc<Notify>,
+    /// How long the simulated ACH verifier takes to decide.
+    kyc_review_delay: Duration,
 }
 
 impl IssuingService {
-    pub fn new(database: Database, cipher: CardCipher, worker_wakeup: Arc<Notify>) -> Self {
+    pub fn new(
+        database: Database,
+        cipher: CardCipher,
+        worker_wakeup: Arc<Notify>,
+        kyc_review_delay: Duration,
+    ) -> Self {
         Self {
             database,
             cipher,
             worker_wakeup,
+            kyc_review_delay,
         }
     }
 
@@ -52,21 +69,89 @@ impl IssuingService {
             None => None,
         };
         if request.deposit.requires_kyc() {
-            match &customer {
-                Some(customer) if customer.kyc_status == KycStatus::Approved => {}
-                Some(customer) => {
-                    return Err(IssueError::KycRequired {
-                        email: customer.email.clone(),
-                    })
-                }
-                None => {
-                    return Err(IssueError::KycRequired {
-                        email: "the customer's email".to_owned(),
-                    })
-                }
-            }
+            self.require_approved(
+                merchant_id,
+                customer.as_ref().map(|customer| customer.email.as_str()),
+            )
+            .await?;
         }
         Ok(customer.map(|customer| customer.id))
+    }
+
+    /// The KYC rule of the seed: recharges above 1000 USD need the customer ("the user's email
+    /// account": the merchant's customer with that email) to be KYC-approved.
+    async fn require_approved(
+        &self,
+        merchant_id: &str,
+        email: Option<&str>,
+    ) -> Result<(), IssueError> {
+        let Some(email) = email else {
+            return Err(IssueError::KycRequired {
+                email: "the customer's email".to_owned(),
+            });
+        };
+        let customer = self
+            .database
+            .customer_with_kyc(merchant_id, email)
+            .await
+            .map_err(internal)?;
+        match customer {
+            Some(customer) if customer.kyc_status == KycStatus::Approved => Ok(()),
+            _ => Err(IssueError::KycRequired {
+                email: email.to_owned(),
+            }),
+        }
+    }
+
+    async fn kyc_view(&self, customer: Customer) -> Result<KycView, IssueError> {
+        let rejection_reason = if customer.kyc_status == KycStatus::Rejected {
+            self.database
+                .latest_kyc_rejection(&customer.id)
+                .await
+                .map_err(internal)?
+        } else {
+            None
+        };
+        Ok(KycView {
+            user_id: customer.id,
+            email: customer.email,
+            customer_id: customer.external_id,
+            status: customer.kyc_status,
+            rejection_reason,
+        })
+    }
+
+    async fn transition(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        to: CardStatus,
+    ) -> Result<CardView, IssueError> {
+        self.database
+            .transition_card(merchant_id, card_id, to)
+            .await
+            .map_err(operation_error)?;
+        tracing::info!(
+            card_id,
+            merchant_id,
+            status = to.code(),
+            "card status changed"
+        );
+        self.card(merchant_id, card_id).await
+    }
+}
+
+fn operation_error(error: CardOperationError) -> IssueError {
+    match error {
+        CardOperationError::NotFound => IssueError::CardNotFound,
+        CardOperationError::Illegal { from, to } => {
+            IssueError::IllegalTransition(format!("a card in status {from} cannot become {to}"))
+        }
+        CardOperationError::InsufficientFunds { available } => IssueError::InsufficientFunds {
+            available,
+            needed: app::domain::Cents(0),
+        },
+        CardOperationError::Store(error) => internal(error),
     }
 }
 
@@ -203,5 +288,138 @@ impl CardIssuing for IssuingService {
             .map_err(internal)?;
         tracing::info!(card_id, merchant_id, "card details revealed");
         Ok(RevealedCard { number, cvc })
+    }
+
+    async fn recharge(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Recharge,
+        order_no: OrderNo,
+    ) -> Result<CardView, IssueError> {
+        self.card(merchant_id, card_id).await?;
+        if amount.requires_kyc() {
+            let email = self
+                .database
+                .card_customer_email(merchant_id, card_id)
+                .await
+                .map_err(internal)?;
+            self.require_approved(merchant_id, email.as_deref()).await?;
+        }
+        let posted = self
+            .database
+            .recharge_card(merchant_id, card_id, amount.amount(), order_no.as_str())
+            .await
+            .map_err(|error| match operation_error(error) {
+                IssueError::InsufficientFunds { available, .. } => IssueError::InsufficientFunds {
+                    available,
+                    needed: amount.amount(),
+                },
+                other => other,
+            })?;
+        if posted {
+            tracing::info!(
+                card_id,
+                merchant_id,
+                amount = amount.amount().0,
+                "card recharged"
+            );
+        }
+        self.card(merchant_id, card_id).await
+    }
+
+    async fn freeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+        self.transition(merchant_id, card_id, CardStatus::Freeze)
+            .await
+    }
+
+    async fn unfreeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+        let card = self.card(merchant_id, card_id).await?;
+        if card.status != CardStatus::Freeze {
+            return Err(IssueError::IllegalTransition(format!(
+                "only a frozen card can be unfrozen; this card is {}",
+                card.status
+            )));
+        }
+        self.transition(merchant_id, card_id, CardStatus::Active)
+            .await
+    }
+
+    async fn delete(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+        let returned = self
+            .database
+            .delete_card(merchant_id, card_id)
+            .await
+            .map_err(operation_error)?;
+        tracing::info!(card_id, merchant_id, returned = returned.0, "card deleted");
+        self.card(merchant_id, card_id).await
+    }
+
+    async fn transactions(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Vec<CardTransactionView>, IssueError> {
+        let transactions = self
+            .database
+            .card_transactions(merchant_id, card_id)
+            .await
+            .map_err(operation_error)?;
+        Ok(transactions
+            .into_iter()
+            .map(|t| CardTransactionView {
+                id: t.id,
+                kind: t.kind,
+                reference: t.reference,
+                amount: t.amount,
+                at_ms: t.at_ms,
+            })
+            .collect())
+    }
+
+    async fn submit_ach_kyc(
+        &self,
+        merchant_id: &str,
+        identity: AchIdentity,
+    ) -> Result<KycView, IssueError> {
+        let delay = i64::try_from(self.kyc_review_delay.as_millis()).unwrap_or(i64::MAX);
+        let customer = self
+            .database
+            .submit_ach_review(merchant_id, &identity, now_ms().saturating_add(delay))
+            .await
+            .map_err(internal)?;
+        tracing::info!(merchant_id, user_id = %customer.id, "ACH KYC submitted");
+        self.kyc_view(customer).await
+    }
+
+    async fn sync_shared_kyc(
+        &self,
+        merchant_id: &str,
+        attestation: SharedKyc,
+    ) -> Result<KycView, IssueError> {
+        let customer = self
+            .database
+            .sync_shared_kyc(
+                merchant_id,
+                attestation.email.as_str(),
+                attestation.external_id.as_deref(),
+                &attestation.provider,
+                &attestation.reference,
+            )
+            .await
+            .map_err(internal)?;
+        tracing::info!(merchant_id, user_id = %customer.id, provider = %attestation.provider, "shared KYC synced");
+        self.kyc_view(customer).await
+    }
+
+    async fn kyc(&self, merchant_id: &str, email: &str) -> Result<KycView, IssueError> {
+        let email = email.trim().to_ascii_lowercase();
+        let customer = self
+            .database
+            .customer_with_kyc(merchant_id, &email)
+            .await
+            .map_err(internal)?;
+        self.kyc_view(customer.ok_or(IssueError::CustomerNotFound(email))?)
+            .await
     }
 }

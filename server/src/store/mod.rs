@@ -1,12 +1,15 @@
 //! Storage adapters. SQLite is the embedded default; PostgreSQL is the scale-out path. Each backend
 //! has its own migration set under `migrations/`, because their SQL dialects differ.
+mod card_operations;
 mod cards;
 mod customers;
 mod database;
 pub mod dispatch;
+mod kyc_reviews;
 pub(crate) mod ledger;
 mod merchants;
 
+pub use card_operations::{CardOperationError, CardTransaction};
 pub use cards::{Activation, CreateCardError, CreateOutcome, ProvisioningCard};
 pub use customers::Customer;
 pub use database::{Backend, Database, StoreError};

@@ -70,6 +70,7 @@ impl TestServer {
             database.clone(),
             CardCipher::new(&TEST_KEY),
             wakeup,
+            Duration::ZERO,
         ));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -21,6 +21,7 @@ pub enum ErrorCode {
     KycRequired = 3003,
     OrderNoConflict = 3004,
     CardNotFound = 4004,
+    CustomerNotFound = 4005,
     IllegalState = 4009,
     Internal = 5000,
 }
@@ -34,7 +35,7 @@ impl ErrorCode {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::OrderNoConflict | ErrorCode::IllegalState => StatusCode::CONFLICT,
-            ErrorCode::CardNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::CardNotFound | ErrorCode::CustomerNotFound => StatusCode::NOT_FOUND,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +96,7 @@ impl From<IssueError> for ApiError {
             IssueError::KycRequired { .. } => ErrorCode::KycRequired,
             IssueError::OrderNoConflict(_) => ErrorCode::OrderNoConflict,
             IssueError::CardNotFound => ErrorCode::CardNotFound,
+            IssueError::CustomerNotFound(_) => ErrorCode::CustomerNotFound,
             IssueError::IllegalTransition(_) => ErrorCode::IllegalState,
             IssueError::Internal(_) => ErrorCode::Internal,
         };

@@ -1,0 +1,107 @@
+//! Dialect A's operations on an existing card: recharge, freeze, unfreeze, delete, transactions.
+
+use app::domain::{order_no::OrderNo, recharge::Recharge, Cents};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    response::Response,
+};
+use serde_json::{json, Value};
+
+use super::{
+    auth::AuthenticatedMerchant,
+    card_model,
+    envelope::{success, ApiError, ErrorCode},
+};
+use crate::http::AppState;
+
+/// `{"amount": "1000", "orderNo": "topup-1"}`: amount in cents like the create call's deposit.
+pub async fn recharge(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: Value = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {error}"),
+        )
+    })?;
+    let mut errors = Vec::new();
+    let amount = match body.get("amount") {
+        Some(Value::String(text)) => Recharge::parse_cents(text).map_err(|error| error.to_string()),
+        Some(Value::Number(number)) => number
+            .as_i64()
+            .ok_or_else(|| "must be a whole number of cents".to_owned())
+            .and_then(|cents| Recharge::new(Cents(cents)).map_err(|error| error.to_string())),
+        _ => Err("is required (cents, e.g. \"1000\" for $10.00)".to_owned()),
+    }
+    .map_err(|message| errors.push(format!("amount: {message}")))
+    .ok();
+    let order_no = match body.get("orderNo") {
+        Some(Value::String(text)) => OrderNo::parse(text).map_err(|error| error.to_string()),
+        _ => Err("is required: it makes the recharge happen once".to_owned()),
+    }
+    .map_err(|message| errors.push(format!("orderNo: {message}")))
+    .ok();
+    let (Some(amount), Some(order_no)) = (amount, order_no) else {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")));
+    };
+    let card = state
+        .issuing
+        .recharge(&merchant_id, &card_id, amount, order_no)
+        .await?;
+    Ok(success(card_model::card(&card)))
+}
+
+pub async fn freeze(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(card_model::card(
+        &state.issuing.freeze(&merchant_id, &card_id).await?,
+    )))
+}
+
+pub async fn unfreeze(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(card_model::card(
+        &state.issuing.unfreeze(&merchant_id, &card_id).await?,
+    )))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(card_model::card(
+        &state.issuing.delete(&merchant_id, &card_id).await?,
+    )))
+}
+
+pub async fn transactions(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let transactions = state.issuing.transactions(&merchant_id, &card_id).await?;
+    let list: Vec<Value> = transactions
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "type": t.kind.code().to_ascii_uppercase(),
+                "reference": t.reference,
+                "amount": t.amount.0,
+                "gmtCreate": app::domain::calendar::format_datetime(t.at_ms),
+            })
+        })
+        .collect();
+    Ok(success(json!({ "cardId": card_id, "list": list })))
+}

@@ -1,0 +1,186 @@
+//! Dialect A's KYC interfaces: ACH submission (verified by the simulated verifier), the shared
+//! KYC sync for customers verified elsewhere, and the status query.
+
+use app::{
+    domain::{
+        cardholder_name::CardholderName,
+        email::Email,
+        kyc_identity::{is_country_code, parse_date, AchIdentity},
+    },
+    ports::{KycView, SharedKyc},
+};
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    response::Response,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    auth::AuthenticatedMerchant,
+    envelope::{success, ApiError, ErrorCode},
+};
+use crate::http::AppState;
+
+fn model(view: &KycView) -> Value {
+    json!({
+        "userId": view.user_id,
+        "email": view.email,
+        "customerId": view.customer_id,
+        "kycStatus": view.status.code(),
+        "reason": view.rejection_reason,
+    })
+}
+
+fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "body: must be a JSON object",
+        )),
+        Err(error) => Err(ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {error}"),
+        )),
+    }
+}
+
+/// A string field checked by `check`; problems are collected as `field: message`.
+fn field<T>(
+    object: &serde_json::Map<String, Value>,
+    name: &str,
+    required: bool,
+    errors: &mut Vec<String>,
+    check: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match object.get(name) {
+        Some(Value::String(text)) => check(text)
+            .map_err(|message| errors.push(format!("{name}: {message}")))
+            .ok(),
+        None | Some(Value::Null) if !required => None,
+        None | Some(Value::Null) => {
+            errors.push(format!("{name}: is required"));
+            None
+        }
+        Some(_) => {
+            errors.push(format!("{name}: must be a string"));
+            None
+        }
+    }
+}
+
+fn short(limit: usize) -> impl Fn(&str) -> Result<String, String> {
+    move |text| {
+        if text.is_empty() || text.len() > limit {
+            Err(format!("must be 1 to {limit} characters"))
+        } else {
+            Ok(text.to_owned())
+        }
+    }
+}
+
+/// `POST /api/vcc/v1/kyc/ach`: `{email, customerId?, firstName, lastName, dateOfBirth, country}`.
+pub async fn submit_ach(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let object = body_object(&body)?;
+    let mut errors = Vec::new();
+    let email = field(&object, "email", true, &mut errors, |t| {
+        Email::parse(t).map_err(|e| e.to_string())
+    });
+    let external_id = field(&object, "customerId", false, &mut errors, short(64));
+    let first_name = field(&object, "firstName", true, &mut errors, |t| {
+        CardholderName::parse(t).map_err(|e| e.to_string())
+    });
+    let last_name = field(&object, "lastName", true, &mut errors, |t| {
+        CardholderName::parse(t).map_err(|e| e.to_string())
+    });
+    let date_of_birth = field(&object, "dateOfBirth", true, &mut errors, |t| {
+        parse_date(t)
+            .map(|_| t.to_owned())
+            .ok_or_else(|| "must be a date as YYYY-MM-DD".to_owned())
+    });
+    let country = field(&object, "country", true, &mut errors, |t| {
+        is_country_code(t)
+            .then(|| t.to_owned())
+            .ok_or_else(|| "must be an ISO 3166 alpha-2 code such as US".to_owned())
+    });
+    let (Some(email), Some(first_name), Some(last_name), Some(date_of_birth), Some(country), true) = (
+        email,
+        first_name,
+        last_name,
+        date_of_birth,
+        country,
+        errors.is_empty(),
+    ) else {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")));
+    };
+    let identity = AchIdentity {
+        email,
+        external_id,
+        first_name,
+        last_name,
+        date_of_birth,
+        country,
+    };
+    Ok(success(model(
+        &state.issuing.submit_ach_kyc(&merchant_id, identity).await?,
+    )))
+}
+
+/// `POST /api/vcc/v1/kyc/shared`: `{email, customerId?, provider, reference}` for a customer already
+/// verified on another platform; the merchant attests it and the customer is approved.
+pub async fn sync_shared(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let object = body_object(&body)?;
+    let mut errors = Vec::new();
+    let email = field(&object, "email", true, &mut errors, |t| {
+        Email::parse(t).map_err(|e| e.to_string())
+    });
+    let external_id = field(&object, "customerId", false, &mut errors, short(64));
+    let provider = field(&object, "provider", true, &mut errors, short(64));
+    let reference = field(&object, "reference", true, &mut errors, short(128));
+    let (Some(email), Some(provider), Some(reference), true) =
+        (email, provider, reference, errors.is_empty())
+    else {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")));
+    };
+    let attestation = SharedKyc {
+        email,
+        external_id,
+        provider,
+        reference,
+    };
+    Ok(success(model(
+        &state
+            .issuing
+            .sync_shared_kyc(&merchant_id, attestation)
+            .await?,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct KycQuery {
+    email: Option<String>,
+}
+
+/// `GET /api/vcc/v1/kyc?email=…`
+pub async fn status(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Query(query): Query<KycQuery>,
+) -> Result<Response, ApiError> {
+    let email = query
+        .email
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "email: is required"))?;
+    Ok(success(model(
+        &state.issuing.kyc(&merchant_id, &email).await?,
+    )))
+}

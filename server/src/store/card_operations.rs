@@ -1,0 +1,225 @@
+//! What a merchant does with a live card: freeze, unfreeze, delete, recharge, and read its
+//! transactions. Each change is one transaction: status, timeline event and ledger entry together.
+
+use app::domain::{
+    ledger::{Account, EntryKind, JournalEntry},
+    provisioning::ProvisioningStage,
+    CardStatus, Cents,
+};
+
+use super::{
+    dispatch::{in_transaction, now_ms, on_pool},
+    ledger::{balance_of, post_entry},
+    Database, StoreError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CardOperationError {
+    #[error("card not found")]
+    NotFound,
+    #[error("a card in status {from} cannot become {to}")]
+    Illegal { from: CardStatus, to: CardStatus },
+    #[error("insufficient funds: {available} available")]
+    InsufficientFunds { available: Cents },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CardOperationError {
+    fn from(error: sqlx::Error) -> Self {
+        CardOperationError::Store(error.into())
+    }
+}
+
+/// One money movement on a card, as its statement shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardTransaction {
+    pub id: i64,
+    pub kind: EntryKind,
+    pub reference: String,
+    /// Positive: money onto the card; negative: off it.
+    pub amount: Cents,
+    pub at_ms: i64,
+}
+
+/// `set_status!(conn, card_id, from, to, stage, now)`: a guarded status change plus its event;
+/// evaluates to whether the card was still in `from`.
+macro_rules! set_status {
+    ($conn:expr, $card:expr, $from:expr, $to:expr, $stage:expr, $now:expr) => {
+        async {
+            let updated = sqlx::query("UPDATE cards SET status = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4")
+                .bind($to.code())
+                .bind($now)
+                .bind($card)
+                .bind($from.code())
+                .execute(&mut *$conn)
+                .await?
+                .rows_affected();
+            if updated == 1 {
+                sqlx::query(
+                    "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
+                     SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM card_events WHERE card_id = $1",
+                )
+                .bind($card)
+                .bind($to.code())
+                .bind($stage.code())
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+            }
+            Ok::<bool, sqlx::Error>(updated == 1)
+        }
+        .await
+    };
+}
+
+impl Database {
+    async fn card_state(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<(CardStatus, ProvisioningStage), CardOperationError> {
+        let sql = "SELECT status, stage FROM cards WHERE merchant_id = $1 AND id = $2";
+        let row: Option<(String, String)> = on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?;
+        let (status, stage) = row.ok_or(CardOperationError::NotFound)?;
+        let corrupt = || StoreError::Corrupt(format!("card {card_id}"));
+        Ok((
+            CardStatus::parse(&status).ok_or_else(corrupt)?,
+            ProvisioningStage::parse(&stage).ok_or_else(corrupt)?,
+        ))
+    }
+
+    /// Moves a merchant's card to `to` if the transition table allows it from its current status.
+    pub async fn transition_card(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        to: CardStatus,
+    ) -> Result<(), CardOperationError> {
+        let (from, stage) = self.card_state(merchant_id, card_id).await?;
+        from.transition(to)
+            .map_err(|_| CardOperationError::Illegal { from, to })?;
+        let now = now_ms();
+        let changed = in_transaction!(self, tx => set_status!(tx, card_id, from, to, stage, now)?);
+        if changed {
+            Ok(())
+        } else {
+            // Someone else changed the card meanwhile; report against what it is now.
+            let (current, _) = self.card_state(merchant_id, card_id).await?;
+            Err(CardOperationError::Illegal { from: current, to })
+        }
+    }
+
+    /// Deletes a card: CANCELLING, the remaining balance back to the wallet, DELETED — atomically.
+    pub async fn delete_card(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Cents, CardOperationError> {
+        let (from, stage) = self.card_state(merchant_id, card_id).await?;
+        from.transition(CardStatus::Cancelling)
+            .map_err(|_| CardOperationError::Illegal {
+                from,
+                to: CardStatus::Deleted,
+            })?;
+        let now = now_ms();
+        let card = Account::Card(card_id.to_owned());
+        let returned = in_transaction!(self, tx => {
+            if !set_status!(tx, card_id, from, CardStatus::Cancelling, stage, now)? {
+                return Err(CardOperationError::Illegal { from, to: CardStatus::Deleted });
+            }
+            let balance = balance_of!(&mut *tx, card.code())?;
+            if balance.is_positive() {
+                let wallet = Account::MerchantWallet(merchant_id.to_owned());
+                let entry = JournalEntry::transfer(EntryKind::CardClosure, card.clone(), wallet, balance)
+                    .map_err(|error| StoreError::Invalid(error.to_string()))?;
+                let reference = format!("closure:{card_id}");
+                post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now)?;
+            }
+            set_status!(tx, card_id, CardStatus::Cancelling, CardStatus::Deleted, stage, now)?;
+            balance
+        });
+        Ok(returned)
+    }
+
+    /// Tops a card up from the wallet. `reference` makes the top-up happen once: repeating it
+    /// changes nothing and reports `false`.
+    pub async fn recharge_card(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<bool, CardOperationError> {
+        let (status, _) = self.card_state(merchant_id, card_id).await?;
+        if status != CardStatus::Active {
+            return Err(CardOperationError::Illegal {
+                from: status,
+                to: CardStatus::Active,
+            });
+        }
+        let wallet = Account::MerchantWallet(merchant_id.to_owned());
+        let entry = JournalEntry::transfer(
+            EntryKind::CardRecharge,
+            wallet.clone(),
+            Account::Card(card_id.to_owned()),
+            amount,
+        )
+        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let reference = format!("recharge:{merchant_id}:{reference}");
+        let now = now_ms();
+        let posted = in_transaction!(self, tx => {
+            let available = balance_of!(&mut *tx, wallet.code())?;
+            if available < amount {
+                return Err(CardOperationError::InsufficientFunds { available });
+            }
+            match post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now) {
+                Ok(()) => true,
+                Err(StoreError::AlreadyPosted(_)) => return Ok(false),
+                Err(StoreError::Overdrawn(_)) => return Err(CardOperationError::InsufficientFunds { available }),
+                Err(error) => return Err(error.into()),
+            }
+        });
+        Ok(posted)
+    }
+
+    /// The card's statement, oldest first.
+    pub async fn card_transactions(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Vec<CardTransaction>, CardOperationError> {
+        self.card_state(merchant_id, card_id).await?;
+        let sql = "SELECT e.id, e.kind, e.reference, p.amount, e.created_at_ms FROM postings p \
+                   JOIN journal_entries e ON e.id = p.entry_id WHERE p.account = $1 ORDER BY e.id";
+        let account = Account::Card(card_id.to_owned()).code();
+        let rows: Vec<(i64, String, String, i64, i64)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(&account).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|(id, kind, reference, amount, at_ms)| {
+                let kind = EntryKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("entry {id}")))?;
+                Ok(CardTransaction {
+                    id,
+                    kind,
+                    reference,
+                    amount: Cents(amount),
+                    at_ms,
+                })
+            })
+            .collect()
+    }
+
+    /// The customer a card was issued for, if any: (email, KYC status code).
+    pub async fn card_customer_email(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT u.email FROM cards c JOIN customers u ON u.id = c.customer_id \
+                   WHERE c.merchant_id = $1 AND c.id = $2";
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?,
+        )
+    }
+}
