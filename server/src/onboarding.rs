@@ -68,11 +68,13 @@ pub async fn seed_sandbox(
     println!(
         "\nSandbox merchant {} created with {} in its wallet.\n\
          API key (also in {}):\n    {}\n\
+         Callbacks are signed (Standard Webhooks) with:\n    {}\n\
          Try:\n    curl -H \"Authorization: Bearer $(cat {})\" http://{listen}/api/vcc/v1/card-ranges\n",
         onboarded.merchant.id,
         SANDBOX_FUNDING,
         key_file.display(),
         onboarded.api_key,
+        onboarded.merchant.webhook_secret,
         key_file.display(),
     );
     Ok(())

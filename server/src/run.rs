@@ -16,7 +16,10 @@ use crate::{
     onboarding,
     secrets::{load_or_create_key, CardCipher, KeyError},
     store::{Database, StoreError},
-    webhooks::CallbackPolicy,
+    webhooks::{
+        delivery_worker::{DeliverySettings, DeliveryWorker},
+        CallbackPolicy,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +78,17 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         WorkerSettings::for_this_process(),
         wakeup.clone(),
     );
-    let (stop_worker, worker_stopped) = watch::channel(false);
-    let worker_task = tokio::spawn(async move { worker.run(worker_stopped).await });
+    let policy = CallbackPolicy {
+        allow_private: config.allow_private_callbacks,
+    };
+    let delivery =
+        DeliveryWorker::new(database.clone(), DeliverySettings::for_this_process(policy));
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let worker_task = tokio::spawn({
+        let stopped = workers_stopped.clone();
+        async move { worker.run(stopped).await }
+    });
+    let delivery_task = tokio::spawn(async move { delivery.run(workers_stopped).await });
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -104,8 +116,8 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     serve(listener, state, grace, crate::shutdown::signal()).await?;
 
-    let _ = stop_worker.send(true);
-    let _ = worker_task.await;
+    let _ = stop_workers.send(true);
+    let _ = tokio::join!(worker_task, delivery_task);
     database.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -10,6 +10,7 @@ use app::domain::{
 use super::{
     dispatch::{in_transaction, now_ms, on_pool},
     ledger::{balance_of, post_entry},
+    webhook_outbox::enqueue_status_callback,
     Database, StoreError,
 };
 
@@ -66,6 +67,7 @@ macro_rules! set_status {
                 .bind($now)
                 .execute(&mut *$conn)
                 .await?;
+                enqueue_status_callback!($conn, $card, $to, $stage, $now)?;
             }
             Ok::<bool, sqlx::Error>(updated == 1)
         }

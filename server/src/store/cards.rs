@@ -12,6 +12,7 @@ use app::domain::{
 use super::{
     dispatch::{in_transaction, is_unique_violation, now_ms, on_pool},
     ledger::{balance_of, post_entry},
+    webhook_outbox::enqueue_status_callback,
     Database, StoreError,
 };
 use crate::secrets::random;
@@ -211,6 +212,7 @@ impl Database {
                     .execute(&mut *tx)
                     .await?;
                     append_event!(&mut *tx, &card_id, CardStatus::Init, stage, now)?;
+                    enqueue_status_callback!(tx, &card_id, CardStatus::Init, stage, now)?;
                     let reference = format!("deposit:{card_id}");
                     match post_entry!(&mut *tx, &entry, merchant_id, Some(card_id.as_str()), &reference, now) {
                         Err(StoreError::Overdrawn(_)) => {
@@ -441,6 +443,9 @@ impl Database {
             .rows_affected();
             if updated == 1 {
                 append_event!(&mut *tx, card_id, status, to, now)?;
+                if from.status() != status {
+                    enqueue_status_callback!(tx, card_id, status, to, now)?;
+                }
             }
             updated == 1
         });
@@ -475,6 +480,7 @@ impl Database {
                 None => false,
                 Some((merchant_id,)) => {
                     append_event!(&mut *tx, card_id, CardStatus::CardFailedRefund, at, now)?;
+                    enqueue_status_callback!(tx, card_id, CardStatus::CardFailedRefund, at, now)?;
                     let card = Account::Card(card_id.to_owned());
                     let balance = balance_of!(&mut *tx, card.code())?;
                     if balance.is_positive() {

@@ -8,9 +8,11 @@ pub mod dispatch;
 mod kyc_reviews;
 pub(crate) mod ledger;
 mod merchants;
+pub(crate) mod webhook_outbox;
 
 pub use card_operations::{CardOperationError, CardTransaction};
 pub use cards::{Activation, CreateCardError, CreateOutcome, ProvisioningCard};
 pub use customers::Customer;
 pub use database::{Backend, Database, StoreError};
 pub use merchants::{hash_token, IssuedKey, Merchant};
+pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};

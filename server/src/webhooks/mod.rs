@@ -1,4 +1,6 @@
-//! Merchant callbacks: where they may be sent.
-mod callback_url;
+//! Merchant callbacks: where they may go, how they are signed, and the worker that delivers them.
+pub mod callback_url;
+pub mod delivery_worker;
+pub mod signature;
 
 pub use callback_url::{CallbackPolicy, CallbackUrlError};

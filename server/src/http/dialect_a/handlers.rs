@@ -107,3 +107,21 @@ pub async fn reveal_card(
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], success(model)).into_response())
 }
+
+/// The secret the merchant verifies callback signatures with (Standard Webhooks, `whsec_…`).
+pub async fn webhook_secret(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+) -> Result<Response, ApiError> {
+    let merchant = state
+        .database
+        .merchant(&merchant_id)
+        .await
+        .map_err(crate::issuing::internal_error)?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "merchant not found"))?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        success(json!({ "secret": merchant.webhook_secret })),
+    )
+        .into_response())
+}

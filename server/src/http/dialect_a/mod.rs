@@ -50,4 +50,5 @@ pub fn routes() -> Router<AppState> {
             post(handlers::reveal_card),
         )
         .route("/api/vcc/v1/card-ranges", get(handlers::list_card_ranges))
+        .route("/api/vcc/v1/webhooks/secret", get(handlers::webhook_secret))
 }

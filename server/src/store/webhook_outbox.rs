@@ -1,0 +1,206 @@
+//! The callback outbox: a message per card status change, written in the same transaction as the
+//! change, then delivered (and retried) by the delivery worker. Every attempt is logged.
+
+use super::{
+    dispatch::{in_transaction, now_ms, on_pool},
+    Database, StoreError,
+};
+
+/// `enqueue_status_callback!(conn, card_id, status, stage, now)`: queues the callback for a status
+/// change when the card has a callback URL. Only what a merchant may see goes in: never PAN or CVC.
+macro_rules! enqueue_status_callback {
+    ($conn:expr, $card:expr, $status:expr, $stage:expr, $now:expr) => {
+        async {
+            let card: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT merchant_id, order_no, callback_url, failure_reason FROM cards WHERE id = $1",
+            )
+            .bind($card)
+            .fetch_optional(&mut *$conn)
+            .await?;
+            if let Some((merchant_id, order_no, url, failure_reason)) = card.filter(|card| !card.2.is_empty()) {
+                let status: app::domain::CardStatus = $status;
+                let stage: app::domain::provisioning::ProvisioningStage = $stage;
+                let payload = serde_json::json!({
+                    "type": "card.status_changed",
+                    "timestamp": app::domain::calendar::format_datetime($now).replace(' ', "T") + "Z",
+                    "data": {
+                        "cardId": $card,
+                        "orderNo": order_no,
+                        "status": status.code(),
+                        "statusText": status.text(),
+                        "stage": stage.label(),
+                        "failReason": failure_reason,
+                    },
+                });
+                sqlx::query(
+                    "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
+                     next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                )
+                .bind($crate::secrets::random::id("msg_"))
+                .bind(&merchant_id)
+                .bind($card)
+                .bind(&url)
+                .bind(payload.to_string())
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+pub(crate) use enqueue_status_callback;
+
+/// A queued callback with what is needed to sign and send it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingCallback {
+    pub id: i64,
+    pub message_id: String,
+    pub card_id: String,
+    pub url: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub webhook_secret: String,
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    RetryAt(i64),
+    Abandoned,
+}
+
+/// One row of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeliveryAttempt {
+    pub attempt: i64,
+    pub at_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+impl Database {
+    /// Leases up to `limit` callbacks that are due, like [`Database::claim_due_cards`].
+    pub async fn claim_due_callbacks(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let now = now_ms();
+        let candidates = "SELECT id FROM webhook_outbox WHERE next_attempt_at_ms <= $3 \
+                          AND (lease_owner IS NULL OR lease_expires_at_ms < $3) ORDER BY next_attempt_at_ms LIMIT $4";
+        let claimed = match self {
+            Database::Sqlite(pool) => {
+                let sql = format!(
+                    "UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN ({candidates}) \
+                     RETURNING id"
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Database::Postgres(pool) => {
+                let sql = format!(
+                    "UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at_ms = $2 \
+                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED) RETURNING id"
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(claimed)
+    }
+
+    pub async fn pending_callback(&self, id: i64) -> Result<Option<PendingCallback>, StoreError> {
+        let sql =
+            "SELECT o.id, o.message_id, o.card_id, o.url, o.payload, o.attempts, m.webhook_secret \
+                   FROM webhook_outbox o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = $1";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Logs an attempt and moves the message on: delivered, due again later, or abandoned.
+    /// Only the lease holder may record; returns false otherwise.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_delivery_attempt(
+        &self,
+        id: i64,
+        owner: &str,
+        at_ms: i64,
+        status_code: Option<u16>,
+        error: Option<&str>,
+        duration_ms: i64,
+        outcome: &AttemptOutcome,
+    ) -> Result<bool, StoreError> {
+        let (next_attempt, delivered, abandoned) = match outcome {
+            AttemptOutcome::Delivered => (None, Some(at_ms), None),
+            AttemptOutcome::RetryAt(when) => (Some(*when), None, None),
+            AttemptOutcome::Abandoned => (None, None, Some(at_ms)),
+        };
+        let recorded = in_transaction!(self, tx => {
+            let attempt: Option<i64> = sqlx::query_scalar(
+                "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at_ms = $1, delivered_at_ms = $2, \
+                 abandoned_at_ms = $3, lease_owner = NULL, lease_expires_at_ms = NULL \
+                 WHERE id = $4 AND lease_owner = $5 RETURNING attempts",
+            )
+            .bind(next_attempt)
+            .bind(delivered)
+            .bind(abandoned)
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(attempt) = attempt {
+                sqlx::query(
+                    "INSERT INTO webhook_attempts (outbox_id, attempt, at_ms, status_code, error, duration_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(attempt)
+                .bind(at_ms)
+                .bind(status_code.map(i64::from))
+                .bind(error)
+                .bind(duration_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            attempt.is_some()
+        });
+        Ok(recorded)
+    }
+
+    /// The delivery log of a card's callbacks: (message id, status, attempts in order).
+    pub async fn callback_log(
+        &self,
+        card_id: &str,
+    ) -> Result<Vec<(String, String, Vec<DeliveryAttempt>)>, StoreError> {
+        let messages: Vec<(i64, String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, message_id, payload FROM webhook_outbox WHERE card_id = $1 ORDER BY id")
+            .bind(card_id).fetch_all(pool).await)?;
+        let mut log = Vec::with_capacity(messages.len());
+        for (id, message_id, payload) in messages {
+            let attempts: Vec<DeliveryAttempt> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
+                 WHERE outbox_id = $1 ORDER BY attempt")
+                .bind(id).fetch_all(pool).await)?;
+            let status = serde_json::from_str::<serde_json::Value>(&payload)
+                .ok()
+                .and_then(|payload| payload["data"]["status"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            log.push((message_id, status, attempts));
+        }
+        Ok(log)
+    }
+}

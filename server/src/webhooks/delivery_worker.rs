@@ -1,0 +1,198 @@
+//! Delivers queued callbacks: signed per Standard Webhooks, at least once, retried on a schedule
+//! that spans more than a day, every attempt logged. The destination is checked again at delivery
+//! against what its name resolves to, and the connection is pinned to the checked address.
+
+use std::{net::SocketAddr, time::Duration};
+
+use tokio::sync::watch;
+
+use super::{signature, CallbackPolicy};
+use crate::{
+    secrets::random,
+    store::{dispatch::now_ms, AttemptOutcome, Database, PendingCallback, StoreError},
+};
+
+/// Wait before each retry: after the first failure 5 s, then 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+/// (about 27.6 h in all), after which the message is abandoned.
+pub const RETRY_SCHEDULE: [Duration; 7] = [
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(10 * 3600),
+];
+
+pub struct DeliverySettings {
+    pub owner: String,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    pub retry_schedule: Vec<Duration>,
+    pub policy: CallbackPolicy,
+}
+
+impl DeliverySettings {
+    pub fn for_this_process(policy: CallbackPolicy) -> Self {
+        Self {
+            owner: random::id(&format!("delivery-{}-", std::process::id())),
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            retry_schedule: RETRY_SCHEDULE.to_vec(),
+            policy,
+        }
+    }
+}
+
+pub struct DeliveryWorker {
+    database: Database,
+    settings: DeliverySettings,
+}
+
+impl DeliveryWorker {
+    pub fn new(database: Database, settings: DeliverySettings) -> Self {
+        Self { database, settings }
+    }
+
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(owner = %self.settings.owner, "callback delivery worker started");
+        while !*stop.borrow() {
+            if let Err(error) = self.run_once().await {
+                tracing::warn!(%error, "callback delivery round failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Delivers every due callback once (concurrently). Returns how many were attempted.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let lease_ms = i64::try_from(self.settings.lease.as_millis()).unwrap_or(i64::MAX);
+        let due = self
+            .database
+            .claim_due_callbacks(&self.settings.owner, lease_ms, 64)
+            .await?;
+        let results = futures::future::join_all(due.iter().map(|id| self.deliver(*id))).await;
+        for result in results {
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not record a callback attempt");
+            }
+        }
+        Ok(due.len())
+    }
+
+    async fn deliver(&self, id: i64) -> Result<(), StoreError> {
+        let Some(callback) = self.database.pending_callback(id).await? else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let at_ms = now_ms();
+        let result = self.send(&callback).await;
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let (status_code, error) = match &result {
+            Ok(status) => (
+                Some(*status),
+                (!(200..300).contains(status)).then(|| format!("HTTP {status}")),
+            ),
+            Err(error) => (None, Some(error.clone())),
+        };
+        let outcome = if error.is_none() {
+            AttemptOutcome::Delivered
+        } else {
+            match self
+                .settings
+                .retry_schedule
+                .get(usize::try_from(callback.attempts).unwrap_or(usize::MAX))
+            {
+                Some(wait) => AttemptOutcome::RetryAt(
+                    at_ms + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+                ),
+                None => AttemptOutcome::Abandoned,
+            }
+        };
+        tracing::info!(
+            message_id = %callback.message_id,
+            card_id = %callback.card_id,
+            attempt = callback.attempts + 1,
+            status = ?status_code,
+            error = error.as_deref().unwrap_or(""),
+            outcome = ?outcome,
+            "callback attempt"
+        );
+        let owner = &self.settings.owner;
+        self.database
+            .record_delivery_attempt(
+                id,
+                owner,
+                at_ms,
+                status_code,
+                error.as_deref(),
+                duration_ms,
+                &outcome,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// One signed POST; the HTTP status, or why none was received.
+    async fn send(&self, callback: &PendingCallback) -> Result<u16, String> {
+        let url = self
+            .settings
+            .policy
+            .check(&callback.url)
+            .map_err(|error| format!("callback URL {error}"))?;
+        let host = url.host_str().ok_or("callback URL has no host")?.to_owned();
+        let port = url
+            .port_or_known_default()
+            .ok_or("callback URL has no port")?;
+        let addresses: Vec<SocketAddr> =
+            tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+                .await
+                .map_err(|error| format!("cannot resolve {host}: {error}"))?
+                .collect();
+        let address = addresses
+            .first()
+            .copied()
+            .ok_or_else(|| format!("{host} has no address"))?;
+        if !self.settings.policy.allow_private
+            && addresses
+                .iter()
+                .any(|a| super::callback_url::is_private(a.ip()))
+        {
+            return Err(format!("{host} resolves to a private address"));
+        }
+        let timestamp = now_ms() / 1000;
+        let signature = signature::sign(
+            &callback.webhook_secret,
+            &callback.message_id,
+            timestamp,
+            &callback.payload,
+        )
+        .map_err(|error| error.to_string())?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.settings.timeout)
+            .resolve(&host, address)
+            .build()
+            .map_err(|error| error.to_string())?;
+        let response = client
+            .post(url)
+            .header("content-type", "application/json")
+            .header(
+                "user-agent",
+                concat!("Cardkit-Webhooks/", env!("CARGO_PKG_VERSION")),
+            )
+            .header("webhook-id", &callback.message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(callback.payload.clone())
+            .send()
+            .await
+            .map_err(|error| format!("request failed: {error}"))?;
+        Ok(response.status().as_u16())
+    }
+}

@@ -1,0 +1,273 @@
+//! Card status callbacks, on SQLite and PostgreSQL: signed per Standard Webhooks (checked by an
+//! independent implementation, Python's hmac module), retried after receiver errors, logged, and
+//! delivered by whichever worker runs next.
+
+mod support;
+
+use std::{
+    process::{Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
+use serde_json::{json, Value};
+use server::{
+    store::Database,
+    webhooks::{
+        delivery_worker::{DeliverySettings, DeliveryWorker},
+        CallbackPolicy,
+    },
+};
+use support::{http_client, TestServer};
+
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    received: Arc<Mutex<Vec<Received>>>,
+    /// How many requests to answer with 500 before answering 200.
+    failures_left: Arc<Mutex<usize>>,
+}
+
+async fn hook(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    receiver.received.lock().unwrap().push(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body,
+    });
+    let mut failures = receiver.failures_left.lock().unwrap();
+    if *failures > 0 {
+        *failures -= 1;
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
+}
+
+async fn start_receiver(failures: usize) -> (String, Receiver) {
+    let receiver = Receiver {
+        failures_left: Arc::new(Mutex::new(failures)),
+        ..Receiver::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver)
+}
+
+fn delivery_worker(db: &Database, owner: &str, retries: &[u64]) -> DeliveryWorker {
+    let settings = DeliverySettings {
+        owner: owner.to_owned(),
+        lease: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(5),
+        retry_schedule: retries
+            .iter()
+            .map(|ms| Duration::from_millis(*ms))
+            .collect(),
+        policy: CallbackPolicy {
+            allow_private: true,
+        },
+    };
+    DeliveryWorker::new(db.clone(), settings)
+}
+
+/// Standard Webhooks verification written independently of the server's signing code.
+fn python_verifies(secret: &str, received: &Received) -> bool {
+    let script = r#"
+import base64, hashlib, hmac, sys
+secret, msg_id, timestamp, header = sys.argv[1:5]
+body = sys.stdin.buffer.read()
+key = base64.b64decode(secret[len("whsec_"):])
+expected = base64.b64encode(hmac.new(key, msg_id.encode() + b"." + timestamp.encode() + b"." + body, hashlib.sha256).digest()).decode()
+sys.exit(0 if any(sig == "v1," + expected for sig in header.split(" ")) else 1)
+"#;
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            secret,
+            &received.id,
+            &received.timestamp,
+            &received.signature,
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed to verify signatures independently");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(received.body.as_bytes())
+        .unwrap();
+    child.wait().unwrap().success()
+}
+
+async fn create_card(server: &TestServer, key: &str, order_no: &str, callback_url: &str) -> String {
+    let body = json!({
+        "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" }, "deposit": "1000",
+        "vid": "vab_069af8a792ad", "orderNo": order_no, "callbackUrl": callback_url
+    });
+    let created = http_client::request(
+        server.addr,
+        "POST",
+        "/api/vcc/v1/cards",
+        Some(key),
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    created.json()["model"]["card"]["cardId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+on_every_backend!(
+    every_status_change_is_called_back_signed_and_retried,
+    a_failing_receiver_is_retried_then_abandoned,
+);
+
+async fn every_status_change_is_called_back_signed_and_retried(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(10_000).await;
+    let secret = http_client::request(
+        server.addr,
+        "GET",
+        "/api/vcc/v1/webhooks/secret",
+        Some(&key),
+        None,
+    )
+    .await
+    .json()["model"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (url, receiver) = start_receiver(1).await;
+    let card_id = create_card(&server, &key, "cb-1", &url).await;
+
+    // The first delivery worker dies after one round (it gets the 500); a second one carries on.
+    let first = delivery_worker(db, "delivery-a", &[100, 100, 100]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while first.run_once().await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "nothing to deliver");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = delivery_worker(db, "delivery-b", &[100, 100, 100]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        second.run_once().await.unwrap();
+        let log = db.callback_log(&card_id).await.unwrap();
+        let all_delivered = log.len() == 4
+            && log
+                .iter()
+                .all(|(_, _, attempts)| attempts.last().and_then(|a| a.status_code) == Some(200));
+        if all_delivered {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "callbacks not delivered: {log:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+
+    let log = db.callback_log(&card_id).await.unwrap();
+    let statuses: Vec<&str> = log.iter().map(|(_, status, _)| status.as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["INIT", "INIT CREATE CARD", "ACTIVE CARD", "ACTIVE"]
+    );
+    let (failed_id, _, retried) = &log[0];
+    assert_eq!(retried.len(), 2, "{retried:?}");
+    assert_eq!(
+        (retried[0].status_code, retried[0].error.as_deref()),
+        (Some(500), Some("HTTP 500"))
+    );
+    assert_eq!(retried[1].status_code, Some(200));
+    assert!(
+        retried[1].at_ms - retried[0].at_ms >= 100,
+        "waited before retrying"
+    );
+
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 5, "four messages, one of them twice");
+    assert_eq!(
+        received.iter().filter(|r| &r.id == failed_id).count(),
+        2,
+        "a retry keeps its webhook-id"
+    );
+    for message in &received {
+        assert!(
+            python_verifies(&secret, message),
+            "signature does not verify: {message:?}"
+        );
+        let mut tampered = message.clone();
+        tampered.body = tampered.body.replace("cb-1", "cb-2");
+        assert!(
+            !python_verifies(&secret, &tampered),
+            "a changed body must not verify"
+        );
+        let payload: Value = serde_json::from_str(&message.body).unwrap();
+        assert_eq!(payload["type"], "card.status_changed");
+        assert_eq!(payload["data"]["cardId"], card_id.as_str());
+        assert_eq!(payload["data"]["orderNo"], "cb-1");
+    }
+
+    let path = format!("/api/vcc/v1/cards/{card_id}/reveal");
+    let pan = http_client::request(server.addr, "POST", &path, Some(&key), None)
+        .await
+        .json()["model"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        received.iter().all(|message| !message.body.contains(&pan)),
+        "callbacks never carry the PAN"
+    );
+}
+
+async fn a_failing_receiver_is_retried_then_abandoned(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(10_000).await;
+    let (url, receiver) = start_receiver(usize::MAX).await;
+    let card_id = create_card(&server, &key, "cb-dead", &url).await;
+
+    let worker = delivery_worker(db, "delivery", &[10, 10]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        worker.run_once().await.unwrap();
+        let log = db.callback_log(&card_id).await.unwrap();
+        if log[0].2.len() == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "retries did not happen: {log:?}");
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        0,
+        "abandoned after the schedule ran out"
+    );
+    assert_eq!(receiver.received.lock().unwrap().len(), 3);
+}
