@@ -345,46 +345,15 @@ impl Database {
         })
     }
 
-    /// Leases up to `limit` cards whose next provisioning step is due. Expired leases (a crashed
-    /// worker) are taken over. PostgreSQL skips rows other instances are claiming right now.
+    /// Leases up to `limit` due cards (see [`super::Queue`]).
     pub async fn claim_due_cards(
         &self,
         owner: &str,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let now = now_ms();
-        let candidates = "SELECT id FROM cards WHERE next_run_at_ms <= $3 \
-                          AND (lease_owner IS NULL OR lease_expires_at_ms < $3) ORDER BY next_run_at_ms LIMIT $4";
-        let claimed: Vec<String> = match self {
-            Database::Sqlite(pool) => {
-                // SQLite has one writer at a time: the UPDATE's own subquery is already atomic.
-                let sql = format!(
-                    "UPDATE cards SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN ({candidates}) RETURNING id"
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Database::Postgres(pool) => {
-                let sql = format!(
-                    "UPDATE cards SET lease_owner = $1, lease_expires_at_ms = $2 \
-                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED) RETURNING id"
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
-        Ok(claimed)
+        self.claim_due(super::Queue::Provisioning, owner, lease_ms, limit)
+            .await
     }
 
     pub async fn provisioning_card(

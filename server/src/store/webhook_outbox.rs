@@ -2,7 +2,7 @@
 //! change, then delivered (and retried) by the delivery worker. Every attempt is logged.
 
 use super::{
-    dispatch::{in_transaction, now_ms, on_pool},
+    dispatch::{in_transaction, on_pool},
     Database, StoreError,
 };
 
@@ -83,45 +83,15 @@ pub struct DeliveryAttempt {
 }
 
 impl Database {
-    /// Leases up to `limit` callbacks that are due, like [`Database::claim_due_cards`].
+    /// Leases up to `limit` due callbacks (see [`super::Queue`]).
     pub async fn claim_due_callbacks(
         &self,
         owner: &str,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        let now = now_ms();
-        let candidates = "SELECT id FROM webhook_outbox WHERE next_attempt_at_ms <= $3 \
-                          AND (lease_owner IS NULL OR lease_expires_at_ms < $3) ORDER BY next_attempt_at_ms LIMIT $4";
-        let claimed = match self {
-            Database::Sqlite(pool) => {
-                let sql = format!(
-                    "UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN ({candidates}) \
-                     RETURNING id"
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Database::Postgres(pool) => {
-                let sql = format!(
-                    "UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at_ms = $2 \
-                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED) RETURNING id"
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
-        Ok(claimed)
+        self.claim_due(super::Queue::Callbacks, owner, lease_ms, limit)
+            .await
     }
 
     pub async fn pending_callback(&self, id: i64) -> Result<Option<PendingCallback>, StoreError> {

@@ -1,0 +1,77 @@
+//! Work claiming shared by the provisioning and callback queues: a row is due when its due time
+//! has passed and no live lease holds it. Expired leases (a crashed worker) are taken over.
+
+use super::{dispatch::now_ms, Database, StoreError};
+
+/// A table used as a work queue, with `lease_owner` and `lease_expires_at_ms` columns.
+#[derive(Clone, Copy)]
+pub enum Queue {
+    /// `cards`, due by `next_run_at_ms`, identified by text ids.
+    Provisioning,
+    /// `webhook_outbox`, due by `next_attempt_at_ms`, identified by integer ids.
+    Callbacks,
+}
+
+impl Queue {
+    fn table_and_due_column(self) -> (&'static str, &'static str) {
+        match self {
+            Queue::Provisioning => ("cards", "next_run_at_ms"),
+            Queue::Callbacks => ("webhook_outbox", "next_attempt_at_ms"),
+        }
+    }
+
+    /// The claiming UPDATE. PostgreSQL skips rows other instances are claiming right now; SQLite has
+    /// one writer at a time, so its UPDATE with a subquery is already atomic.
+    fn claim_sql(self, postgres: bool) -> String {
+        let (table, due) = self.table_and_due_column();
+        let lock = if postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        format!(
+            "UPDATE {table} SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN (\
+             SELECT id FROM {table} WHERE {due} <= $3 AND (lease_owner IS NULL OR lease_expires_at_ms < $3) \
+             ORDER BY {due} LIMIT $4{lock}) RETURNING id"
+        )
+    }
+}
+
+impl Database {
+    /// Leases up to `limit` due rows of `queue` to `owner` for `lease_ms`; returns their ids.
+    pub async fn claim_due<Id>(
+        &self,
+        queue: Queue,
+        owner: &str,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Id>, StoreError>
+    where
+        Id: Send + Unpin,
+        (Id,): for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let now = now_ms();
+        let ids: Vec<(Id,)> = match self {
+            Database::Sqlite(pool) => {
+                sqlx::query_as(&queue.claim_sql(false))
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_as(&queue.claim_sql(true))
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+}
