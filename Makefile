@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; see README.md. Both install whatever is missing first.
-.PHONY: run test setup site bundle-size
+.PHONY: run test setup site bundle-size bench
 
 run: setup site
 	cargo run --package server --bin cardkit
@@ -15,3 +15,6 @@ site:
 
 bundle-size: site
 	node scripts/bundle-size.mjs
+
+bench: setup
+	cargo run --release --package server --bin cardkit-bench

@@ -112,7 +112,21 @@ on_every_backend!(
     invalid_bodies_name_every_problem,
     card_ranges_are_listed_with_their_fees,
     cards_are_listed_by_page_and_found_by_order_no,
+    the_create_answer_equals_the_card_read_back,
 );
+
+async fn the_create_answer_equals_the_card_read_back(db: &Database) {
+    // No worker: the card stays as created, so both answers must match field for field.
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(10_000).await;
+    let mut request = seed_request("same-view", "1000");
+    request["email"] = json!("dee@example.com");
+    request["customerId"] = json!("ext-9");
+    let created = create(&server, &key, &request).await.json();
+    let card_id = created["model"]["card"]["cardId"].as_str().unwrap();
+    let read = get_card(&server, &key, card_id).await.json();
+    assert_eq!(created["model"], read["model"]);
+}
 
 async fn the_seed_example_creates_a_card_that_becomes_active(db: &Database) {
     let server = TestServer::start(db).await;

@@ -71,13 +71,14 @@ async fn concurrent_reservations_never_overdraw_the_wallet(db: &Database) {
 async fn a_crashed_workers_card_is_resumed_once(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, _) = server.merchant(10_000).await;
-    let CreateOutcome::Created(card_id) = db
+    let CreateOutcome::Created(created) = db
         .create_card(&merchant, &new_card("crash-1", 1000), "h", None)
         .await
         .unwrap()
     else {
         panic!("expected a new card")
     };
+    let card_id = created.id;
 
     // A worker claims the card with a short lease, completes one stage, and dies.
     assert_eq!(

@@ -35,7 +35,7 @@ async fn merchants_table_accepts_rows(db: &Database) {
     let insert = "INSERT INTO merchants (id, name, created_at_ms) VALUES ($1, $2, $3)";
     let count = "SELECT COUNT(*) FROM merchants WHERE name = $1";
     let rows: i64 = match db {
-        Database::Sqlite(pool) => {
+        Database::Sqlite(pool, _) => {
             sqlx::query(insert)
                 .bind("m_1")
                 .bind("Acme")

@@ -2,12 +2,13 @@ use std::{sync::Arc, time::Duration};
 
 use app::{
     domain::{
-        issuing::{CardRange, CardView, IssueError, NewCard},
+        issuing::{CardEvent, CardRange, CardView, IssueError, NewCard},
         kyc::KycStatus,
         kyc_identity::AchIdentity,
         order_no::OrderNo,
+        provisioning::ProvisioningStage,
         recharge::Recharge,
-        CardStatus,
+        CardStatus, Cents,
     },
     ports::{CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc},
 };
@@ -17,8 +18,8 @@ use tokio::sync::Notify;
 use crate::{
     secrets::{random, CardCipher},
     store::{
-        dispatch::now_ms, CardOperationError, CreateCardError, CreateOutcome, Customer, Database,
-        StoreError,
+        dispatch::now_ms, CardOperationError, CreateCardError, CreateOutcome, CreatedCard,
+        Customer, Database, StoreError,
     },
 };
 
@@ -54,7 +55,7 @@ impl IssuingService {
         &self,
         merchant_id: &str,
         request: &NewCard,
-    ) -> Result<Option<String>, IssueError> {
+    ) -> Result<Option<Customer>, IssueError> {
         let customer = match &request.customer_email {
             Some(email) => Some(
                 self.database
@@ -75,7 +76,7 @@ impl IssuingService {
             )
             .await?;
         }
-        Ok(customer.map(|customer| customer.id))
+        Ok(customer)
     }
 
     /// The KYC rule of the seed: recharges above 1000 USD need the customer ("the user's email
@@ -162,6 +163,54 @@ pub fn internal(error: impl std::fmt::Display) -> IssueError {
     IssueError::Internal(reference)
 }
 
+/// The view of a card just created, from what was written: the same as reading it back (the
+/// dialect tests compare both), without the four reads.
+fn new_card_view(
+    request: &NewCard,
+    range: &CardRange,
+    customer: Option<Customer>,
+    created: CreatedCard,
+) -> CardView {
+    let stage = ProvisioningStage::OpeningCard;
+    let deposit = request.deposit.amount();
+    CardView {
+        card_id: created.id,
+        order_no: request.order_no.as_str().to_owned(),
+        holder_id: created.holder_id,
+        seq_no: created.seq_no,
+        first_name: request.first_name.as_str().to_owned(),
+        last_name: request.last_name.as_str().to_owned(),
+        range_id: range.id.clone(),
+        fee_type: request.fee_type,
+        customer_external_id: customer
+            .as_ref()
+            .and_then(|customer| customer.external_id.clone()),
+        customer_id: customer.map(|customer| customer.id),
+        status: CardStatus::Init,
+        stage,
+        failure_reason: None,
+        deposit,
+        consume: Cents::ZERO,
+        fees: Cents::ZERO,
+        returned: Cents::ZERO,
+        balance: deposit,
+        card_bin: None,
+        last4: None,
+        pan_length: range.pan_length,
+        brand: range.brand.clone(),
+        exp_month: None,
+        exp_year: None,
+        created_at_ms: created.created_at_ms,
+        updated_at_ms: created.created_at_ms,
+        events: vec![CardEvent {
+            seq: 1,
+            status: CardStatus::Init,
+            stage,
+            at_ms: created.created_at_ms,
+        }],
+    }
+}
+
 fn request_hash(request: &NewCard) -> String {
     Sha256::digest(request.canonical_form().as_bytes())
         .iter()
@@ -176,20 +225,17 @@ impl CardIssuing for IssuingService {
         merchant_id: &str,
         request: NewCard,
     ) -> Result<CardView, IssueError> {
-        self.database
+        let range = self
+            .database
             .card_range_for(merchant_id, &request.range_id)
             .await
             .map_err(internal)?
             .ok_or_else(|| IssueError::UnknownRange(request.range_id.clone()))?;
-        let customer_id = self.kyc_gate(merchant_id, &request).await?;
+        let customer = self.kyc_gate(merchant_id, &request).await?;
+        let customer_id = customer.as_ref().map(|customer| customer.id.as_str());
         let outcome = self
             .database
-            .create_card(
-                merchant_id,
-                &request,
-                &request_hash(&request),
-                customer_id.as_deref(),
-            )
+            .create_card(merchant_id, &request, &request_hash(&request), customer_id)
             .await
             .map_err(|error| match error {
                 CreateCardError::OrderNoConflict => {
@@ -201,15 +247,14 @@ impl CardIssuing for IssuingService {
                 },
                 CreateCardError::Store(error) => internal(error),
             })?;
-        let card_id = match outcome {
-            CreateOutcome::Created(id) => {
-                tracing::info!(card_id = %id, merchant_id, order_no = request.order_no.as_str(), "card created");
+        match outcome {
+            CreateOutcome::Created(created) => {
+                tracing::info!(card_id = %created.id, merchant_id, order_no = request.order_no.as_str(), "card created");
                 self.worker_wakeup.notify_one();
-                id
+                Ok(new_card_view(&request, &range, customer, created))
             }
-            CreateOutcome::Existing(id) => id,
-        };
-        self.card(merchant_id, &card_id).await
+            CreateOutcome::Existing(card_id) => self.card(merchant_id, &card_id).await,
+        }
     }
 
     async fn card(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {

@@ -12,16 +12,25 @@ use app::domain::{
 use super::{
     dispatch::{in_transaction, is_unique_violation, now_ms, on_pool},
     ledger::{balance_of, post_entry},
-    webhook_outbox::enqueue_status_callback,
+    webhook_outbox::{enqueue_status_callback, insert_status_callback},
     Database, StoreError,
 };
 use crate::secrets::random;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateOutcome {
-    Created(String),
+    Created(CreatedCard),
     /// The same orderNo with the same request: the card made the first time.
     Existing(String),
+}
+
+/// What creation wrote that the request did not say, so the caller can answer without reading back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedCard {
+    pub id: String,
+    pub holder_id: String,
+    pub seq_no: String,
+    pub created_at_ms: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,71 +169,87 @@ impl Database {
         request_hash: &str,
         customer_id: Option<&str>,
     ) -> Result<CreateOutcome, CreateCardError> {
-        let card_id = random::id("c_");
-        let now = now_ms();
+        // Checked before the write lock: a repeat is answered without writing, and a concurrent
+        // first request is caught by the unique (merchant, orderNo) index in `create_card`.
+        match self
+            .existing_order(merchant_id, request.order_no.as_str())
+            .await?
+        {
+            Some((id, hash)) if hash == request_hash => return Ok(CreateOutcome::Existing(id)),
+            Some(_) => return Err(CreateCardError::OrderNoConflict),
+            None => {}
+        }
+        let card = CreatedCard {
+            id: random::id("c_"),
+            holder_id: random::id("ch_"),
+            seq_no: random::id("C").to_uppercase(),
+            created_at_ms: now_ms(),
+        };
+        let (card_id, now) = (card.id.as_str(), card.created_at_ms);
         let wallet = Account::MerchantWallet(merchant_id.to_owned());
         let deposit = request.deposit.amount();
         let entry = JournalEntry::transfer(
             EntryKind::CardDeposit,
             wallet.clone(),
-            Account::Card(card_id.clone()),
+            Account::Card(card.id.clone()),
             deposit,
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let stage = ProvisioningStage::OpeningCard;
+        let callback_url = request.callback_url.as_deref().unwrap_or("");
 
-        let outcome = in_transaction!(self, tx => {
-            let existing: Option<(String, String)> =
-                sqlx::query_as("SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2")
-                    .bind(merchant_id)
-                    .bind(request.order_no.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match existing {
-                Some((id, hash)) if hash == request_hash => CreateOutcome::Existing(id),
-                Some(_) => return Err(CreateCardError::OrderNoConflict),
-                None => {
-                    let available = balance_of!(&mut *tx, wallet.code())?;
-                    if available < deposit {
-                        return Err(CreateCardError::InsufficientFunds { available });
-                    }
-                    sqlx::query(
-                        "INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, \
-                         seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, \
-                         updated_at_ms, next_run_at_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)",
-                    )
-                    .bind(&card_id)
-                    .bind(merchant_id)
-                    .bind(request.order_no.as_str())
-                    .bind(request_hash)
-                    .bind(&request.range_id)
-                    .bind(customer_id)
-                    .bind(random::id("ch_"))
-                    .bind(random::id("C").to_uppercase())
-                    .bind(request.first_name.as_str())
-                    .bind(request.last_name.as_str())
-                    .bind(request.fee_type.as_str())
-                    .bind(request.callback_url.as_deref().unwrap_or(""))
-                    .bind(CardStatus::Init.code())
-                    .bind(stage.code())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    append_event!(&mut *tx, &card_id, CardStatus::Init, stage, now)?;
-                    enqueue_status_callback!(tx, &card_id, CardStatus::Init, stage, now)?;
-                    let reference = format!("deposit:{card_id}");
-                    match post_entry!(&mut *tx, &entry, merchant_id, Some(card_id.as_str()), &reference, now) {
-                        Err(StoreError::Overdrawn(_)) => {
-                            return Err(CreateCardError::InsufficientFunds { available });
-                        }
-                        other => other?,
-                    }
-                    CreateOutcome::Created(card_id.clone())
-                }
+        let created: Result<(), CreateCardError> = async {
+            in_transaction!(self, tx => {
+            sqlx::query(
+                "INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, \
+                 seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, \
+                 updated_at_ms, next_run_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)",
+            )
+            .bind(card_id)
+            .bind(merchant_id)
+            .bind(request.order_no.as_str())
+            .bind(request_hash)
+            .bind(&request.range_id)
+            .bind(customer_id)
+            .bind(&card.holder_id)
+            .bind(&card.seq_no)
+            .bind(request.first_name.as_str())
+            .bind(request.last_name.as_str())
+            .bind(request.fee_type.as_str())
+            .bind(callback_url)
+            .bind(CardStatus::Init.code())
+            .bind(stage.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO card_events (card_id, seq, status, stage, at_ms) VALUES ($1, 1, $2, $3, $4)")
+                .bind(card_id)
+                .bind(CardStatus::Init.code())
+                .bind(stage.code())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            insert_status_callback!(
+                tx, card_id, merchant_id, request.order_no.as_str(), callback_url, None, CardStatus::Init, stage, now
+            )?;
+            let reference = format!("deposit:{card_id}");
+            // Leaving with an error rolls the whole creation back: no card without its deposit.
+            post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now)?;
+            });
+            Ok(())
+        }
+        .await;
+        match created {
+            Ok(()) => Ok(CreateOutcome::Created(card)),
+            // Nothing was created. Report what the wallet holds now.
+            Err(CreateCardError::Store(StoreError::Overdrawn(_))) => {
+                Err(CreateCardError::InsufficientFunds {
+                    available: self.balance(&wallet).await?,
+                })
             }
-        });
-        Ok(outcome)
+            Err(error) => Err(error),
+        }
     }
 
     /// A card of this merchant, by id; another merchant's card is simply not found.

@@ -50,8 +50,20 @@ pub enum StoreError {
 /// A connection pool to whichever backend the configuration names. Cloning shares the pool.
 #[derive(Clone, Debug)]
 pub enum Database {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriterGate),
     Postgres(PgPool),
+}
+
+/// SQLite admits one writer at a time and makes the others wait in a sleeping busy handler, which
+/// under load costs milliseconds per collision. Write transactions queue on this (fair) async
+/// mutex instead, so they run back to back; readers are not affected (WAL).
+#[derive(Clone, Debug, Default)]
+pub struct WriterGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+impl WriterGate {
+    pub async fn enter(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.lock().await
+    }
 }
 
 impl Database {
@@ -93,12 +105,12 @@ impl Database {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Database::Sqlite(pool))
+        Ok(Database::Sqlite(pool, WriterGate::default()))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Sqlite(..) => Backend::Sqlite,
             Database::Postgres(_) => Backend::Postgres,
         }
     }
@@ -107,7 +119,7 @@ impl Database {
     /// several instances at once (sqlx takes an advisory lock on PostgreSQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Database::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
             Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -116,7 +128,7 @@ impl Database {
     /// One trivial query: proves the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Database::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Database::Sqlite(pool, _) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
             Database::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
         }
         Ok(())
@@ -127,7 +139,7 @@ impl Database {
         const QUERY: &str =
             "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE";
         let version = match self {
-            Database::Sqlite(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
+            Database::Sqlite(pool, _) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
             Database::Postgres(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
         };
         Ok(version)
@@ -136,7 +148,7 @@ impl Database {
     /// Highest migration version this build knows about.
     pub fn latest_known_version(&self) -> i64 {
         let migrator = match self {
-            Database::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Database::Sqlite(..) => &SQLITE_MIGRATIONS,
             Database::Postgres(_) => &POSTGRES_MIGRATIONS,
         };
         migrator
@@ -148,7 +160,7 @@ impl Database {
 
     pub async fn close(&self) {
         match self {
-            Database::Sqlite(pool) => pool.close().await,
+            Database::Sqlite(pool, _) => pool.close().await,
             Database::Postgres(pool) => pool.close().await,
         }
     }

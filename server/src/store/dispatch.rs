@@ -6,7 +6,7 @@
 macro_rules! on_pool {
     ($database:expr, $pool:ident => $body:expr) => {
         match $database {
-            $crate::store::Database::Sqlite($pool) => $body,
+            $crate::store::Database::Sqlite($pool, _) => $body,
             $crate::store::Database::Postgres($pool) => $body,
         }
     };
@@ -18,7 +18,8 @@ macro_rules! on_pool {
 macro_rules! in_transaction {
     ($database:expr, $tx:ident => $body:expr) => {
         match $database {
-            $crate::store::Database::Sqlite(pool) => {
+            $crate::store::Database::Sqlite(pool, gate) => {
+                let _writer = gate.enter().await;
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let value = $body;
                 $tx.commit().await?;

@@ -53,7 +53,8 @@ impl Database {
     {
         let now = now_ms();
         let ids: Vec<(Id,)> = match self {
-            Database::Sqlite(pool) => {
+            Database::Sqlite(pool, gate) => {
+                let _writer = gate.enter().await;
                 sqlx::query_as(&queue.claim_sql(false))
                     .bind(owner)
                     .bind(now + lease_ms)

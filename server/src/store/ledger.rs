@@ -10,7 +10,12 @@ use super::{dispatch::on_pool, Database, StoreError};
 /// `post_entry!(conn, &entry, merchant_id, card_id, reference, now_ms)` writes one balanced entry
 /// inside the caller's transaction. `reference` is unique: the same business operation cannot be
 /// posted twice ([`StoreError::AlreadyPosted`]). A balance pushed below zero fails the table's CHECK
-/// and comes back as [`StoreError::Overdrawn`], whatever the caller checked before.
+/// (or finds no row to debit) and comes back as [`StoreError::Overdrawn`], whatever the caller
+/// checked before.
+///
+/// Statement order matters for throughput: credits first, the debits last, because a debited
+/// account (typically a merchant's wallet, shared by all its requests) stays row-locked from its
+/// UPDATE until commit on PostgreSQL.
 macro_rules! post_entry {
     ($conn:expr, $entry:expr, $merchant:expr, $card:expr, $reference:expr, $now:expr) => {
         async {
@@ -34,34 +39,51 @@ macro_rules! post_entry {
                     error.into()
                 }
             })?;
-            for posting in &entry.postings {
-                let account = posting.account.code();
-                sqlx::query("INSERT INTO postings (entry_id, account, amount) VALUES ($1, $2, $3)")
-                    .bind(entry_id)
-                    .bind(&account)
-                    .bind(posting.amount.0)
-                    .execute(&mut *conn)
-                    .await?;
-                // Create the row at zero, then add: the CHECK then judges the real new balance
-                // (an upsert would check the proposed insert row, i.e. the bare amount).
+            let postings: Vec<(String, i64)> =
+                entry.postings.iter().map(|posting| (posting.account.code(), posting.amount.0)).collect();
+            let values: Vec<String> = (0..postings.len())
+                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                .collect();
+            let insert = format!("INSERT INTO postings (entry_id, account, amount) VALUES {}", values.join(", "));
+            let mut query = sqlx::query(&insert).bind(entry_id);
+            for (account, amount) in &postings {
+                query = query.bind(account).bind(*amount);
+            }
+            query.execute(&mut *conn).await?;
+
+            let (credits, debits): (Vec<_>, Vec<_>) = postings
+                .iter()
+                .partition(|(account, amount)| *amount >= 0 || account == "funding");
+            for (account, amount) in credits {
+                // A credit cannot break the CHECK, so an upsert is safe (and the only statement).
                 sqlx::query(
-                    "INSERT INTO account_balances (account, balance) VALUES ($1, 0) ON CONFLICT (account) DO NOTHING",
+                    "INSERT INTO account_balances (account, balance) VALUES ($1, $2) \
+                     ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
                 )
-                .bind(&account)
+                .bind(account)
+                .bind(*amount)
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("UPDATE account_balances SET balance = balance + $2 WHERE account = $1")
-                    .bind(&account)
-                    .bind(posting.amount.0)
+            }
+            for (account, amount) in debits {
+                let overdrawn = || $crate::store::StoreError::Overdrawn(account.clone());
+                let updated = sqlx::query("UPDATE account_balances SET balance = balance + $2 WHERE account = $1")
+                    .bind(account)
+                    .bind(*amount)
                     .execute(&mut *conn)
                     .await
                     .map_err(|error| {
                         if $crate::store::dispatch::is_check_violation(&error) {
-                            $crate::store::StoreError::Overdrawn(account.clone())
+                            overdrawn()
                         } else {
                             error.into()
                         }
-                    })?;
+                    })?
+                    .rows_affected();
+                if updated == 0 {
+                    // No row: the account never held money.
+                    return Err(overdrawn());
+                }
             }
             Ok::<(), $crate::store::StoreError>(())
         }

@@ -12,9 +12,9 @@ mod merchants;
 pub(crate) mod webhook_outbox;
 
 pub use card_operations::{CardOperationError, CardTransaction};
-pub use cards::{Activation, CreateCardError, CreateOutcome, ProvisioningCard};
+pub use cards::{Activation, CreateCardError, CreateOutcome, CreatedCard, ProvisioningCard};
 pub use customers::Customer;
-pub use database::{Backend, Database, StoreError};
+pub use database::{Backend, Database, StoreError, WriterGate};
 pub use leases::Queue;
 pub use merchants::{hash_token, IssuedKey, Merchant};
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};

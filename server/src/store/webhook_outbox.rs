@@ -6,8 +6,50 @@ use super::{
     Database, StoreError,
 };
 
-/// `enqueue_status_callback!(conn, card_id, status, stage, now)`: queues the callback for a status
-/// change when the card has a callback URL. Only what a merchant may see goes in: never PAN or CVC.
+/// `insert_status_callback!(conn, card_id, merchant_id, order_no, url, failure_reason, status, stage, now)`:
+/// queues the callback for a status change when there is a callback URL. Only what a merchant may
+/// see goes in: never PAN or CVC.
+macro_rules! insert_status_callback {
+    ($conn:expr, $card:expr, $merchant:expr, $order_no:expr, $url:expr, $failure:expr, $status:expr, $stage:expr, $now:expr) => {
+        async {
+            let url: &str = $url;
+            if !url.is_empty() {
+                let status: app::domain::CardStatus = $status;
+                let stage: app::domain::provisioning::ProvisioningStage = $stage;
+                let failure: Option<&str> = $failure;
+                let payload = serde_json::json!({
+                    "type": "card.status_changed",
+                    "timestamp": app::domain::calendar::format_datetime($now).replace(' ', "T") + "Z",
+                    "data": {
+                        "cardId": $card,
+                        "orderNo": $order_no,
+                        "status": status.code(),
+                        "statusText": status.text(),
+                        "stage": stage.label(),
+                        "failReason": failure,
+                    },
+                });
+                sqlx::query(
+                    "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
+                     next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                )
+                .bind($crate::secrets::random::id("msg_"))
+                .bind($merchant)
+                .bind($card)
+                .bind(url)
+                .bind(payload.to_string())
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+pub(crate) use insert_status_callback;
+
+/// `enqueue_status_callback!(conn, card_id, status, stage, now)`: the same for a stored card.
 macro_rules! enqueue_status_callback {
     ($conn:expr, $card:expr, $status:expr, $stage:expr, $now:expr) => {
         async {
@@ -17,33 +59,10 @@ macro_rules! enqueue_status_callback {
             .bind($card)
             .fetch_optional(&mut *$conn)
             .await?;
-            if let Some((merchant_id, order_no, url, failure_reason)) = card.filter(|card| !card.2.is_empty()) {
-                let status: app::domain::CardStatus = $status;
-                let stage: app::domain::provisioning::ProvisioningStage = $stage;
-                let payload = serde_json::json!({
-                    "type": "card.status_changed",
-                    "timestamp": app::domain::calendar::format_datetime($now).replace(' ', "T") + "Z",
-                    "data": {
-                        "cardId": $card,
-                        "orderNo": order_no,
-                        "status": status.code(),
-                        "statusText": status.text(),
-                        "stage": stage.label(),
-                        "failReason": failure_reason,
-                    },
-                });
-                sqlx::query(
-                    "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
-                     next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                )
-                .bind($crate::secrets::random::id("msg_"))
-                .bind(&merchant_id)
-                .bind($card)
-                .bind(&url)
-                .bind(payload.to_string())
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
+            if let Some((merchant_id, order_no, url, failure_reason)) = card {
+                $crate::store::webhook_outbox::insert_status_callback!(
+                    $conn, $card, &merchant_id, &order_no, &url, failure_reason.as_deref(), $status, $stage, $now
+                )?;
             }
             Ok::<(), sqlx::Error>(())
         }

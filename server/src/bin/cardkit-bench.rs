@@ -1,0 +1,271 @@
+//! `cardkit-bench`: create-card throughput and latency through the real HTTP API (dialect A), on
+//! SQLite and on PostgreSQL, beside each database's raw rate of durable single-row inserts,
+//! measured in the same run on the same machine with the same concurrency.
+//!
+//! PostgreSQL is `--postgres-url` (a maintenance database where a scratch database is created),
+//! or else a throw-away cluster with PostgreSQL's durable defaults (fsync on).
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use app::domain::Cents;
+use clap::Parser;
+use server::{
+    issuing::{
+        provisioning_worker::{ProvisioningWorker, WorkerSettings},
+        simulated_processor::SimulatedProcessor,
+        IssuingService,
+    },
+    onboarding::onboard_merchant,
+    secrets::{random, CardCipher},
+    store::Database,
+    webhooks::CallbackPolicy,
+};
+use sqlx::{Connection, Executor};
+
+#[derive(Parser)]
+#[command(
+    about = "Create-card throughput and latency against each database's raw durable insert rate"
+)]
+struct Args {
+    /// Requests (and raw inserts) per backend.
+    #[arg(long, default_value_t = 3000)]
+    requests: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Merchants the requests are spread over. With 1, every request reserves from the same
+    /// wallet, whose balance row all of them must update in turn.
+    #[arg(long, default_value_t = 1)]
+    merchants: usize,
+    /// Also run the provisioning worker during the HTTP phase (its writes compete with creation).
+    #[arg(long)]
+    with_worker: bool,
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres_url: Option<String>,
+    /// Only these backends (sqlite, postgres).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    backends: Vec<String>,
+}
+
+struct Measured {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let scratch = tempfile::tempdir()?;
+    println!(
+        "cardkit-bench: {} requests per backend, concurrency {}, {} merchant(s), provisioning worker {}",
+        args.requests,
+        args.concurrency,
+        args.merchants,
+        if args.with_worker { "on" } else { "off" }
+    );
+    println!(
+        "{:<10} {:>16} {:>16} {:>8} {:>10} {:>10}",
+        "backend", "raw inserts/s", "create-card/s", "ratio", "p50", "p99"
+    );
+    for backend in &args.backends {
+        let url = match backend.as_str() {
+            "sqlite" => format!("sqlite://{}", scratch.path().join("bench.db").display()),
+            "postgres" => postgres_database(args.postgres_url.clone()).await?,
+            other => return Err(format!("unknown backend {other}").into()),
+        };
+        let database = Database::connect(&url).await?;
+        database.migrate().await?;
+        let raw = raw_inserts(&database, args.requests, args.concurrency).await?;
+        let api = create_cards(&database, &args).await?;
+        println!(
+            "{:<10} {:>16.0} {:>16.0} {:>7.2}x {:>8.2}ms {:>8.2}ms",
+            backend,
+            raw.per_second,
+            api.per_second,
+            api.per_second / raw.per_second,
+            api.p50.as_secs_f64() * 1000.0,
+            api.p99.as_secs_f64() * 1000.0,
+        );
+        database.close().await;
+    }
+    Ok(())
+}
+
+/// A fresh scratch database on the given server, or on a throw-away durable cluster.
+async fn postgres_database(admin: Option<String>) -> Result<String, Box<dyn std::error::Error>> {
+    let admin = match admin {
+        Some(url) => url,
+        None => server::dev_postgres::start(true)?,
+    };
+    let name = format!("cardkit_bench_{}", std::process::id());
+    let mut connection = sqlx::PgConnection::connect(&admin).await?;
+    connection
+        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}""#).as_str())
+        .await?;
+    connection
+        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await?;
+    let (server, _) = admin
+        .rsplit_once('/')
+        .ok_or("the PostgreSQL URL needs a database path")?;
+    Ok(format!("{server}/{name}"))
+}
+
+/// The reference: one row per autocommit transaction, through the same pool.
+async fn raw_inserts(
+    database: &Database,
+    total: usize,
+    concurrency: usize,
+) -> Result<Measured, sqlx::Error> {
+    let create = "CREATE TABLE bench_raw (id TEXT PRIMARY KEY, payload TEXT NOT NULL)";
+    match database {
+        Database::Sqlite(pool, _) => sqlx::query(create).execute(pool).await.map(drop)?,
+        Database::Postgres(pool) => sqlx::query(create).execute(pool).await.map(drop)?,
+    }
+    let started = Instant::now();
+    let latencies = run_concurrently(total, concurrency, |_| {
+        let database = database.clone();
+        async move {
+            let id = random::id("r_");
+            let insert = "INSERT INTO bench_raw (id, payload) VALUES ($1, $2)";
+            let payload = "x".repeat(200);
+            let result = match &database {
+                Database::Sqlite(pool, _) => sqlx::query(insert)
+                    .bind(&id)
+                    .bind(&payload)
+                    .execute(pool)
+                    .await
+                    .map(drop),
+                Database::Postgres(pool) => sqlx::query(insert)
+                    .bind(&id)
+                    .bind(&payload)
+                    .execute(pool)
+                    .await
+                    .map(drop),
+            };
+            result.map_err(|error| error.to_string())
+        }
+    })
+    .await
+    .map_err(sqlx::Error::Protocol)?;
+    Ok(summarise(latencies, started.elapsed()))
+}
+
+/// The real thing: POST /api/vcc/v1/cards over loopback HTTP with keep-alive.
+async fn create_cards(
+    database: &Database,
+    args: &Args,
+) -> Result<Measured, Box<dyn std::error::Error>> {
+    for range in server::issuing::catalog::card_ranges() {
+        database.upsert_card_range(&range).await?;
+    }
+    let mut tokens = Vec::new();
+    for _ in 0..args.merchants.max(1) {
+        tokens.push(
+            onboard_merchant(database, "Bench", Cents(1_000_000_000_000))
+                .await?
+                .api_key,
+        );
+    }
+    let cipher = CardCipher::new(&random::bytes::<32>());
+    let wakeup = Arc::new(tokio::sync::Notify::new());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if args.with_worker {
+        let processor = Arc::new(SimulatedProcessor::new(Duration::ZERO, 0.0));
+        let worker = ProvisioningWorker::new(
+            database.clone(),
+            cipher.clone(),
+            processor,
+            WorkerSettings::for_this_process(),
+            wakeup.clone(),
+        );
+        tokio::spawn(async move { worker.run(stopped).await });
+    }
+    let issuing = Arc::new(IssuingService::new(
+        database.clone(),
+        cipher,
+        wakeup,
+        Duration::ZERO,
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let site = tempfile::tempdir()?;
+    let state = server::app_state(
+        database.clone(),
+        issuing,
+        CallbackPolicy::default(),
+        site.path(),
+        addr,
+    );
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(async move {
+        server::serve(listener, state, Duration::from_secs(5), async {
+            let _ = server_stopped.await;
+        })
+        .await
+    });
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let url = format!("http://{addr}/api/vcc/v1/cards");
+    let started = Instant::now();
+    let latencies = run_concurrently(args.requests, args.concurrency, |n| {
+        let (client, url, token) = (client.clone(), url.clone(), tokens[n % tokens.len()].clone());
+        async move {
+            let body = format!(
+                r#"{{"cardHolder":{{"firstName":"Milton","lastName":"Schmitt"}},"deposit":"1000",
+                "vid":"vab_069af8a792ad","orderNo":"bench-{n}","callbackUrl":"https://merchant.example/hook"}}"#
+            );
+            let response = client.post(&url).bearer_auth(&token).body(body).send().await.map_err(|e| e.to_string())?;
+            let status = response.status();
+            let text = response.text().await.map_err(|e| e.to_string())?;
+            if status.is_success() { Ok(()) } else { Err(format!("HTTP {status}: {text}")) }
+        }
+    })
+    .await?;
+    let measured = summarise(latencies, started.elapsed());
+    let _ = stop.send(true);
+    let _ = stop_server.send(());
+    let _ = serving.await;
+    Ok(measured)
+}
+
+/// Runs `total` operations with `concurrency` in flight; returns each one's latency.
+async fn run_concurrently<F, Fut>(
+    total: usize,
+    concurrency: usize,
+    operation: F,
+) -> Result<Vec<Duration>, String>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    use futures::stream::{self, StreamExt};
+    let results: Vec<Result<Duration, String>> = stream::iter(0..total)
+        .map(|n| {
+            let operation = operation(n);
+            async move {
+                let started = Instant::now();
+                operation.await.map(|()| started.elapsed())
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Measured {
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Measured {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
