@@ -336,6 +336,12 @@ async fn insufficient_funds_create_nothing(db: &Database) {
     assert_eq!(wallet(db, &merchant).await, Cents(1_000));
     let (cards, total) = db.cards(&merchant, 1, 10).await.unwrap();
     assert!(cards.is_empty() && total == 0);
+
+    // A wallet that was never funded has no balance row at all.
+    let (unfunded, unfunded_key) = server.merchant(0).await;
+    let response = create(&server, &unfunded_key, &seed_request("never-funded", "500")).await;
+    assert!(assert_envelope_error(&response, 422, 3002).contains("holds $0.00"));
+    assert_eq!(db.cards(&unfunded, 1, 10).await.unwrap().1, 0);
     assert_ledger_consistent(db).await;
 }
 

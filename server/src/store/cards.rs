@@ -10,9 +10,9 @@ use app::domain::{
 };
 
 use super::{
-    dispatch::{in_transaction, is_unique_violation, now_ms, on_pool},
+    dispatch::{in_transaction, is_check_violation, is_unique_violation, now_ms, on_pool},
     ledger::{balance_of, post_entry},
-    webhook_outbox::{enqueue_status_callback, insert_status_callback},
+    webhook_outbox::{enqueue_status_callback, insert_status_callback, status_callback_payload},
     Database, StoreError,
 };
 use crate::secrets::random;
@@ -98,6 +98,32 @@ struct CardRow {
     updated_at_ms: i64,
     pan_length: i64,
     brand: String,
+}
+
+/// PostgreSQL's card creation in one statement, so one round trip and one commit: the card, its
+/// first event, its callback, the deposit's journal entry and postings, and both balances. Exactly
+/// what the general path does in a transaction (the same tests run against both). The wallet debit
+/// is last; an overdraft fails the CHECK, and a wallet without a balance row makes the final
+/// division fail, so either way the whole statement, and nothing of the card, is kept.
+const CREATE_CARD_POSTGRES: &str = "WITH card AS ( \
+       INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, seq_no, \
+         first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, updated_at_ms, next_run_at_ms) \
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15) RETURNING id), \
+     event AS (INSERT INTO card_events (card_id, seq, status, stage, at_ms) SELECT id, 1, $13, $14, $15 FROM card), \
+     callback AS (INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
+         next_attempt_at_ms) SELECT $16, $2, id, $12, $17, $15, $15 FROM card WHERE $17::text IS NOT NULL), \
+     entry AS (INSERT INTO journal_entries (kind, merchant_id, card_id, reference, created_at_ms) \
+         SELECT $18, $2, id, $19, $15 FROM card RETURNING id), \
+     posting AS (INSERT INTO postings (entry_id, account, amount) \
+         SELECT id, $20, -$22::bigint FROM entry UNION ALL SELECT id, $21, $22 FROM entry), \
+     credit AS (INSERT INTO account_balances (account, balance) SELECT $21, $22 FROM entry \
+         ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance), \
+     debit AS (UPDATE account_balances SET balance = balance - $22 WHERE account = $20 \
+         AND EXISTS (SELECT 1 FROM entry) RETURNING balance) \
+     SELECT 1 / (SELECT COUNT(*) FROM debit)";
+
+fn is_division_by_zero(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("22012"))
 }
 
 const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_name, c.last_name, c.range_id, \
@@ -197,6 +223,53 @@ impl Database {
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let stage = ProvisioningStage::OpeningCard;
         let callback_url = request.callback_url.as_deref().unwrap_or("");
+
+        if let Database::Postgres(pool) = self {
+            let payload = (!callback_url.is_empty()).then(|| {
+                status_callback_payload(
+                    &card.id,
+                    request.order_no.as_str(),
+                    None,
+                    CardStatus::Init,
+                    stage,
+                    now,
+                )
+            });
+            let created = sqlx::query(CREATE_CARD_POSTGRES)
+                .bind(card_id)
+                .bind(merchant_id)
+                .bind(request.order_no.as_str())
+                .bind(request_hash)
+                .bind(&request.range_id)
+                .bind(customer_id)
+                .bind(&card.holder_id)
+                .bind(&card.seq_no)
+                .bind(request.first_name.as_str())
+                .bind(request.last_name.as_str())
+                .bind(request.fee_type.as_str())
+                .bind(callback_url)
+                .bind(CardStatus::Init.code())
+                .bind(stage.code())
+                .bind(now)
+                .bind(random::id("msg_"))
+                .bind(payload)
+                .bind(EntryKind::CardDeposit.code())
+                .bind(format!("deposit:{card_id}"))
+                .bind(wallet.code())
+                .bind(Account::Card(card.id.clone()).code())
+                .bind(deposit.0)
+                .execute(pool)
+                .await;
+            return match created {
+                Ok(_) => Ok(CreateOutcome::Created(card)),
+                Err(error) if is_check_violation(&error) || is_division_by_zero(&error) => {
+                    Err(CreateCardError::InsufficientFunds {
+                        available: self.balance(&wallet).await?,
+                    })
+                }
+                Err(error) => Err(error.into()),
+            };
+        }
 
         let created: Result<(), CreateCardError> = async {
             in_transaction!(self, tx => {

@@ -19,8 +19,12 @@ macro_rules! in_transaction {
     ($database:expr, $tx:ident => $body:expr) => {
         match $database {
             $crate::store::Database::Sqlite(pool, gate) => {
+                // Connection first, then the gate: holding the gate while waiting for a
+                // connection (all lent to readers) would stall every other writer.
+                let mut connection = pool.acquire().await?;
                 let _writer = gate.enter().await;
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx =
+                    sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
                 let value = $body;
                 $tx.commit().await?;
                 value

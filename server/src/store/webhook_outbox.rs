@@ -16,19 +16,8 @@ macro_rules! insert_status_callback {
             if !url.is_empty() {
                 let status: app::domain::CardStatus = $status;
                 let stage: app::domain::provisioning::ProvisioningStage = $stage;
-                let failure: Option<&str> = $failure;
-                let payload = serde_json::json!({
-                    "type": "card.status_changed",
-                    "timestamp": app::domain::calendar::format_datetime($now).replace(' ', "T") + "Z",
-                    "data": {
-                        "cardId": $card,
-                        "orderNo": $order_no,
-                        "status": status.code(),
-                        "statusText": status.text(),
-                        "stage": stage.label(),
-                        "failReason": failure,
-                    },
-                });
+                let payload =
+                    $crate::store::webhook_outbox::status_callback_payload($card, $order_no, $failure, status, stage, $now);
                 sqlx::query(
                     "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
                      next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -37,7 +26,7 @@ macro_rules! insert_status_callback {
                 .bind($merchant)
                 .bind($card)
                 .bind(url)
-                .bind(payload.to_string())
+                .bind(payload)
                 .bind($now)
                 .execute(&mut *$conn)
                 .await?;
@@ -48,6 +37,30 @@ macro_rules! insert_status_callback {
     };
 }
 pub(crate) use insert_status_callback;
+
+/// The callback body for a status change: only what a merchant may see, never PAN or CVC.
+pub fn status_callback_payload(
+    card_id: &str,
+    order_no: &str,
+    failure_reason: Option<&str>,
+    status: app::domain::CardStatus,
+    stage: app::domain::provisioning::ProvisioningStage,
+    at_ms: i64,
+) -> String {
+    serde_json::json!({
+        "type": "card.status_changed",
+        "timestamp": app::domain::calendar::format_datetime(at_ms).replace(' ', "T") + "Z",
+        "data": {
+            "cardId": card_id,
+            "orderNo": order_no,
+            "status": status.code(),
+            "statusText": status.text(),
+            "stage": stage.label(),
+            "failReason": failure_reason,
+        },
+    })
+    .to_string()
+}
 
 /// `enqueue_status_callback!(conn, card_id, status, stage, now)`: the same for a stored card.
 macro_rules! enqueue_status_callback {
