@@ -137,10 +137,12 @@ async fn freeze_unfreeze_and_delete_follow_the_transition_table(db: &Database) {
         .json();
     assert_eq!(deleted["model"]["card"]["status"], "DELETED");
     assert_eq!(deleted["model"]["card"]["balance"], 0);
-    assert_eq!(deleted["model"]["card"]["refunded"], 3000);
+    // The first month's fee (plan ONE of this range: 100 cents) was charged at activation.
+    assert_eq!(deleted["model"]["card"]["fees"], 100);
+    assert_eq!(deleted["model"]["card"]["refunded"], 2900);
     assert_eq!(
         wallet(db, &merchant).await,
-        Cents(10_000),
+        Cents(9_900),
         "the remaining balance went back"
     );
     for action in ["freeze", "unfreeze"] {
@@ -187,7 +189,8 @@ async fn freeze_unfreeze_and_delete_follow_the_transition_table(db: &Database) {
         lines,
         [
             ("CARD_DEPOSIT".to_owned(), 3000),
-            ("CARD_CLOSURE".to_owned(), -3000)
+            ("CARD_FEE".to_owned(), -100),
+            ("CARD_CLOSURE".to_owned(), -2900)
         ]
     );
 
@@ -220,8 +223,10 @@ async fn recharges_are_bounded_idempotent_and_only_for_active_cards(db: &Databas
     )
     .await
     .json();
-    assert_eq!(topped["model"]["card"]["balance"], 3500);
+    // Deposit 1000 + top-up 2500, less the first month's fee of 100 charged at activation.
+    assert_eq!(topped["model"]["card"]["balance"], 3400);
     assert_eq!(topped["model"]["card"]["deposit"], 3500);
+    assert_eq!(topped["model"]["card"]["fees"], 100);
     let repeated = call(
         &server,
         &key,
@@ -232,7 +237,7 @@ async fn recharges_are_bounded_idempotent_and_only_for_active_cards(db: &Databas
     .await
     .json();
     assert_eq!(
-        repeated["model"]["card"]["balance"], 3500,
+        repeated["model"]["card"]["balance"], 3400,
         "the same orderNo tops up once"
     );
     assert_eq!(wallet(db, &merchant).await, Cents(16_500));

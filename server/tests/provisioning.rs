@@ -16,7 +16,7 @@ use app::domain::{
     recharge::Recharge,
     CardStatus, Cents,
 };
-use server::store::{CreateCardError, CreateOutcome, Database};
+use server::store::{fees::FEE_PERIOD_MS, CreateCardError, CreateOutcome, Database};
 use support::{test_server::test_worker, TestServer};
 
 fn new_card(order_no: &str, cents: i64) -> NewCard {
@@ -34,6 +34,7 @@ fn new_card(order_no: &str, cents: i64) -> NewCard {
 }
 
 on_every_backend!(
+    monthly_fees_are_charged_once_per_month_and_never_overdraw,
     concurrent_reservations_never_overdraw_the_wallet,
     a_crashed_workers_card_is_resumed_once,
 );
@@ -198,4 +199,54 @@ async fn card_numbers_and_cvcs_never_reach_the_database_file_in_clear() {
         );
         assert!(!String::from_utf8_lossy(&stored).contains(&format!("{middle}{}", &pan[12..])));
     }
+}
+
+async fn monthly_fees_are_charged_once_per_month_and_never_overdraw(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, _) = server.merchant(10_000).await;
+    let CreateOutcome::Created(created) = db
+        .create_card(&merchant, &new_card("fees-1", 500), "h", None)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new card")
+    };
+    let worker = test_worker(db, "biller", Arc::new(tokio::sync::Notify::new()));
+    worker.run_once().await.unwrap();
+    let card = db.card(&merchant, &created.id).await.unwrap().unwrap();
+    assert_eq!(card.status, CardStatus::Active);
+    assert_eq!(
+        (card.fees, card.balance),
+        (Cents(100), Cents(400)),
+        "first month charged at activation"
+    );
+
+    let activated_at = card.events.last().unwrap().at_ms;
+    let month = |n: i64| activated_at + n * FEE_PERIOD_MS + 1;
+
+    // Not due yet: nothing happens, even a day before the month is over.
+    assert_eq!(
+        db.charge_due_fees(month(1) - 86_400_000, 10).await.unwrap(),
+        0
+    );
+
+    // A month later, two billers race: the month is charged once.
+    let (a, b) = tokio::join!(
+        db.charge_due_fees(month(1), 10),
+        db.charge_due_fees(month(1), 10)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let card = db.card(&merchant, &created.id).await.unwrap().unwrap();
+    assert_eq!((card.fees, card.balance), (Cents(200), Cents(300)));
+
+    // Months go on until the balance is gone; a fee never takes more than is left.
+    for n in 2..=7 {
+        db.charge_due_fees(month(n), 10).await.unwrap();
+    }
+    let card = db.card(&merchant, &created.id).await.unwrap().unwrap();
+    assert_eq!(
+        (card.fees, card.balance, card.deposit),
+        (Cents(500), Cents(0), Cents(500))
+    );
+    LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
 }

@@ -83,7 +83,8 @@ impl ProvisioningWorker {
         tracing::info!("provisioning worker stopped");
     }
 
-    /// Claims the due cards and provisions them concurrently. Returns how many were claimed.
+    /// Claims the due cards and provisions them concurrently, then charges the monthly fees that
+    /// have come due. Returns how many cards were claimed for provisioning.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let lease_ms = self.lease_ms();
         let claimed = self
@@ -91,6 +92,13 @@ impl ProvisioningWorker {
             .claim_due_cards(&self.settings.owner, lease_ms, self.settings.batch_size)
             .await?;
         futures::future::join_all(claimed.iter().map(|card_id| self.provision(card_id))).await;
+        let charged = self
+            .database
+            .charge_due_fees(now_ms(), self.settings.batch_size)
+            .await?;
+        if charged > 0 {
+            tracing::info!(cards = charged, "monthly fees charged");
+        }
         Ok(claimed.len())
     }
 
@@ -211,6 +219,7 @@ impl ProvisioningWorker {
             pan_ciphertext: self.cipher.encrypt(&card.id, "pan", &pan),
             cvc_ciphertext: self.cipher.encrypt(&card.id, "cvc", &cvc),
             pan_fingerprint: self.cipher.fingerprint(&pan),
+            first_fee: app::domain::Cents(card.monthly_fee),
         })
     }
 }

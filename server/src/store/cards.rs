@@ -11,6 +11,7 @@ use app::domain::{
 
 use super::{
     dispatch::{in_transaction, is_check_violation, is_unique_violation, now_ms, on_pool},
+    fees::{charge_fee, FEE_PERIOD_MS, MONTHLY_FEE_SQL},
     ledger::{balance_of, post_entry},
     webhook_outbox::{enqueue_status_callback, insert_status_callback, status_callback_payload},
     Database, StoreError,
@@ -58,6 +59,8 @@ pub struct Activation {
     pub pan_ciphertext: Vec<u8>,
     pub cvc_ciphertext: Vec<u8>,
     pub pan_fingerprint: String,
+    /// The first month's fee, charged with the activation.
+    pub first_fee: Cents,
 }
 
 /// What the provisioning worker needs to know about a claimed card.
@@ -73,6 +76,8 @@ pub struct ProvisioningCard {
     pub bin: String,
     pub pan_length: i64,
     pub valid_months: i64,
+    /// The range's monthly fee for the card's fee type, in cents.
+    pub monthly_fee: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -458,9 +463,12 @@ impl Database {
         &self,
         card_id: &str,
     ) -> Result<Option<ProvisioningCard>, StoreError> {
-        let sql = "SELECT c.id, c.merchant_id, c.stage, c.status, c.first_name, c.last_name, c.attempts, \
-                   r.bin, r.pan_length, r.valid_months FROM cards c JOIN card_ranges r ON r.id = c.range_id WHERE c.id = $1";
-        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(card_id).fetch_optional(pool).await)?)
+        let sql = format!(
+            "SELECT c.id, c.merchant_id, c.stage, c.status, c.first_name, c.last_name, c.attempts, \
+             r.bin, r.pan_length, r.valid_months, {MONTHLY_FEE_SQL} AS monthly_fee \
+             FROM cards c JOIN card_ranges r ON r.id = c.range_id WHERE c.id = $1"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(card_id).fetch_optional(pool).await)?)
     }
 
     /// Records that `from` is done and `to` is next (or, for `Activated`, that the card is live with
@@ -479,7 +487,7 @@ impl Database {
         let finished = activation.is_some();
         let status = to.status();
         let advanced = in_transaction!(self, tx => {
-            let updated = sqlx::query(
+            let updated: Option<(String,)> = sqlx::query_as(
                 "UPDATE cards SET stage = $1, status = $2, updated_at_ms = $3, attempts = 0, \
                  next_run_at_ms = CASE WHEN $4 THEN NULL ELSE $3 END, \
                  lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END, \
@@ -487,8 +495,9 @@ impl Database {
                  card_bin = COALESCE($6, card_bin), last4 = COALESCE($7, last4), \
                  exp_month = COALESCE($8, exp_month), exp_year = COALESCE($9, exp_year), \
                  pan_ciphertext = COALESCE($10, pan_ciphertext), cvc_ciphertext = COALESCE($11, cvc_ciphertext), \
-                 pan_fingerprint = COALESCE($12, pan_fingerprint) \
-                 WHERE id = $13 AND stage = $14 AND lease_owner = $15",
+                 pan_fingerprint = COALESCE($12, pan_fingerprint), \
+                 next_fee_at_ms = CASE WHEN $4 THEN $16 ELSE next_fee_at_ms END \
+                 WHERE id = $13 AND stage = $14 AND lease_owner = $15 RETURNING merchant_id",
             )
             .bind(to.code())
             .bind(status.code())
@@ -505,16 +514,20 @@ impl Database {
             .bind(card_id)
             .bind(from.code())
             .bind(owner)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 1 {
+            .bind(now + FEE_PERIOD_MS)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((merchant_id,)) = &updated {
                 append_event!(&mut *tx, card_id, status, to, now)?;
+                if let Some(activation) = activation {
+                    let reference = format!("fee:{card_id}:{now}");
+                    charge_fee!(tx, merchant_id.as_str(), card_id, activation.first_fee.0, &reference, now)?;
+                }
                 if from.status() != status {
                     enqueue_status_callback!(tx, card_id, status, to, now)?;
                 }
             }
-            updated == 1
+            updated.is_some()
         });
         Ok(advanced)
     }

@@ -5,6 +5,7 @@ mod cards;
 mod customers;
 mod database;
 pub mod dispatch;
+pub mod fees;
 mod kyc_reviews;
 mod leases;
 pub(crate) mod ledger;

@@ -1,0 +1,85 @@
+//! Monthly card fees. The first month is charged in the activation's transaction; later months by
+//! [`Database::charge_due_fees`], run by the background worker. Each period's charge has its own
+//! ledger reference, so it is posted at most once, whichever instance gets there.
+
+use app::domain::{
+    ledger::{Account, EntryKind, JournalEntry},
+    Cents,
+};
+
+use super::{
+    dispatch::{in_transaction, on_pool},
+    ledger::{balance_of, post_entry},
+    Database, StoreError,
+};
+
+/// A fee month: 30 days.
+pub const FEE_PERIOD_MS: i64 = 30 * 86_400_000;
+
+/// The range's monthly fee for the card's fee type (SQL over `cards c JOIN card_ranges r`).
+pub const MONTHLY_FEE_SQL: &str =
+    "CASE c.fee_type WHEN 'ONE' THEN r.fee_one_cents WHEN 'TWO' THEN r.fee_two_cents ELSE r.fee_three_cents END";
+
+/// `charge_fee!(conn, merchant_id, card_id, fee, reference, now)`: moves the fee (at most the card's
+/// balance: a card is never overdrawn by its fee) from the card to fee income.
+macro_rules! charge_fee {
+    ($conn:expr, $merchant:expr, $card:expr, $fee:expr, $reference:expr, $now:expr) => {
+        async {
+            let card = Account::Card($card.to_owned());
+            let balance = balance_of!(&mut *$conn, card.code())?;
+            let amount = Cents(std::cmp::min($fee, balance.0));
+            if amount.is_positive() {
+                let entry =
+                    JournalEntry::transfer(EntryKind::CardFee, card, Account::FeeIncome, amount)
+                        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+                post_entry!(
+                    &mut *$conn,
+                    &entry,
+                    $merchant,
+                    Some($card),
+                    $reference,
+                    $now
+                )?;
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+pub(crate) use charge_fee;
+
+impl Database {
+    /// Charges every live card whose fee month has come by `now` (epoch ms; a parameter so tests can
+    /// move through months), and moves each on by a month. Returns how many cards were charged.
+    pub async fn charge_due_fees(&self, now: i64, limit: i64) -> Result<usize, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.merchant_id, c.next_fee_at_ms, {MONTHLY_FEE_SQL} FROM cards c \
+             JOIN card_ranges r ON r.id = c.range_id WHERE c.next_fee_at_ms <= $1 \
+             AND c.status IN ('ACTIVE', 'FREEZE') ORDER BY c.next_fee_at_ms LIMIT $2"
+        );
+        let due: Vec<(String, String, i64, i64)> = on_pool!(self, pool => sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)?;
+        let mut charged = 0;
+        for (card_id, merchant_id, due_at, fee) in due {
+            let moved = in_transaction!(self, tx => {
+                // Guarded on the due time: of two instances, only one moves the month on.
+                let moved = sqlx::query(
+                    "UPDATE cards SET next_fee_at_ms = $1 WHERE id = $2 AND next_fee_at_ms = $3",
+                )
+                .bind(due_at + FEE_PERIOD_MS)
+                .bind(&card_id)
+                .bind(due_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if moved {
+                    let reference = format!("fee:{card_id}:{due_at}");
+                    charge_fee!(tx, merchant_id.as_str(), card_id.as_str(), fee, &reference, now)?;
+                }
+                moved
+            });
+            charged += usize::from(moved);
+        }
+        Ok(charged)
+    }
+}
