@@ -200,16 +200,8 @@ impl Database {
         request_hash: &str,
         customer_id: Option<&str>,
     ) -> Result<CreateOutcome, CreateCardError> {
-        // Checked before the write lock: a repeat is answered without writing, and a concurrent
-        // first request is caught by the unique (merchant, orderNo) index in `create_card`.
-        match self
-            .existing_order(merchant_id, request.order_no.as_str())
-            .await?
-        {
-            Some((id, hash)) if hash == request_hash => return Ok(CreateOutcome::Existing(id)),
-            Some(_) => return Err(CreateCardError::OrderNoConflict),
-            None => {}
-        }
+        // A repeated orderNo fails the unique (merchant, orderNo) index, and `create_card` answers
+        // it from the stored card: the common, first-time case spends no read on it.
         let card = CreatedCard {
             id: random::id("c_"),
             holder_id: random::id("ch_"),
