@@ -41,6 +41,14 @@ pub enum StartupError {
 
 /// The database (migrated, card ranges in place) and the card cipher, as every command needs them.
 async fn open(config: &Config) -> Result<(Database, CardCipher), StartupError> {
+    // The data directory holds the database and the card key: owner only when we create it.
+    if !config.data_dir.exists() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.data_dir)?;
+    }
     let database = Database::connect(&config.effective_database_url()).await?;
     database.migrate().await?;
     for range in catalog::card_ranges() {

@@ -67,6 +67,7 @@ impl DeliveryWorker {
                 _ = stop.changed() => {}
             }
         }
+        tracing::info!("callback delivery worker stopped");
     }
 
     /// Delivers every due callback once (concurrently). Returns how many were attempted.
