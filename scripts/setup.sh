@@ -39,7 +39,8 @@ step "Checking the wasm32 toolchain"
 route=$(wasm_route)
 if [ "$route" = none ] && rustup_can_download; then
     note "adding the wasm32 target with rustup"
-    rustup target add wasm32-unknown-unknown
+    # Bounded: where the network only half works rustup can hang; the Debian route is the fallback.
+    timeout 600 rustup target add wasm32-unknown-unknown || note "rustup could not add wasm32"
     route=$(wasm_route)
 fi
 if [ "$route" = none ]; then
