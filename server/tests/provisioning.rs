@@ -34,6 +34,7 @@ fn new_card(order_no: &str, cents: i64) -> NewCard {
 }
 
 on_every_backend!(
+    many_concurrent_creations_beside_the_worker_all_finish,
     monthly_fees_are_charged_once_per_month_and_never_overdraw,
     concurrent_reservations_never_overdraw_the_wallet,
     a_crashed_workers_card_is_resumed_once,
@@ -248,5 +249,45 @@ async fn monthly_fees_are_charged_once_per_month_and_never_overdraw(db: &Databas
         (card.fees, card.balance, card.deposit),
         (Cents(500), Cents(0), Cents(500))
     );
+    LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
+}
+
+/// More concurrent writers than pooled connections, with the worker claiming work at the same time:
+/// nobody may hold the SQLite writer gate while waiting for a connection (that deadlocked once).
+async fn many_concurrent_creations_beside_the_worker_all_finish(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (merchant, _) = server.merchant(1_000_000).await;
+    let creations = (0..64).map(|n| {
+        let (db, merchant) = (db.clone(), merchant.clone());
+        async move {
+            db.create_card(
+                &merchant,
+                &new_card(&format!("load-{n}"), 500),
+                &format!("h{n}"),
+                None,
+            )
+            .await
+        }
+    });
+    let all = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures::future::join_all(creations),
+    )
+    .await
+    .expect("creations finished (no deadlock)");
+    let failures: Vec<_> = all
+        .iter()
+        .filter(|result| !matches!(result, Ok(CreateOutcome::Created(_))))
+        .collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (cards, _) = db.cards(&merchant, 1, 100).await.unwrap();
+        if cards.iter().all(|card| card.status == CardStatus::Active) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "provisioning stalled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
 }

@@ -54,13 +54,17 @@ impl Database {
         let now = now_ms();
         let ids: Vec<(Id,)> = match self {
             Database::Sqlite(pool, gate) => {
+                // Connection first, then the gate (as in `in_transaction!`): waiting for a
+                // connection while holding the gate deadlocks against writers that hold
+                // connections and wait for the gate.
+                let mut connection = pool.acquire().await?;
                 let _writer = gate.enter().await;
                 sqlx::query_as(&queue.claim_sql(false))
                     .bind(owner)
                     .bind(now + lease_ms)
                     .bind(now)
                     .bind(limit)
-                    .fetch_all(pool)
+                    .fetch_all(&mut *connection)
                     .await?
             }
             Database::Postgres(pool) => {
