@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::{
     auth::AuthenticatedMerchant,
     card_model,
-    envelope::{success, ApiError, ErrorCode},
+    envelope::{json_body, success, ApiError, ErrorCode},
 };
 use crate::http::AppState;
 
@@ -22,12 +22,7 @@ pub async fn recharge(
     Path(card_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: Value = serde_json::from_slice(&body).map_err(|error| {
-        ApiError::new(
-            ErrorCode::MalformedJson,
-            format!("the body is not valid JSON: {error}"),
-        )
-    })?;
+    let body = json_body(&body)?;
     let mut errors = Vec::new();
     let amount = match body.get("amount") {
         Some(Value::String(text)) => Recharge::parse_cents(text).map_err(|error| error.to_string()),

@@ -58,6 +58,16 @@ pub fn success(model: Value) -> Response {
     .into_response()
 }
 
+/// A request body as JSON, or the dialect's malformed-JSON refusal.
+pub fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|error| {
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {error}"),
+        )
+    })
+}
+
 /// A refusal in the envelope, with the HTTP status that fits it.
 #[derive(Debug)]
 pub struct ApiError {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{
     auth::AuthenticatedMerchant,
     card_model,
-    envelope::{success, ApiError, ErrorCode},
+    envelope::{json_body, success, ApiError, ErrorCode},
     new_card_request,
 };
 use crate::http::AppState;
@@ -20,12 +20,7 @@ pub async fn create_card(
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: Value = serde_json::from_slice(&body).map_err(|error| {
-        ApiError::new(
-            ErrorCode::MalformedJson,
-            format!("the body is not valid JSON: {error}"),
-        )
-    })?;
+    let body = json_body(&body)?;
     let request = new_card_request::parse(&body, state.callback_policy)
         .map_err(|errors| ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")))?;
     let card = state.issuing.create_card(&merchant_id, request).await?;

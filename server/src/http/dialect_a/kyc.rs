@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::{
     auth::AuthenticatedMerchant,
-    envelope::{success, ApiError, ErrorCode},
+    envelope::{json_body, success, ApiError, ErrorCode},
 };
 use crate::http::AppState;
 
@@ -34,15 +34,11 @@ fn model(view: &KycView) -> Value {
 }
 
 fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(ApiError::new(
+    match json_body(body)? {
+        Value::Object(object) => Ok(object),
+        _ => Err(ApiError::new(
             ErrorCode::InvalidRequest,
             "body: must be a JSON object",
-        )),
-        Err(error) => Err(ApiError::new(
-            ErrorCode::MalformedJson,
-            format!("the body is not valid JSON: {error}"),
         )),
     }
 }
