@@ -99,6 +99,13 @@ impl ProvisioningWorker {
         if charged > 0 {
             tracing::info!(cards = charged, "monthly fees charged");
         }
+        let expired = self
+            .database
+            .expire_due_cards(now_ms(), self.settings.batch_size)
+            .await?;
+        if expired > 0 {
+            tracing::info!(cards = expired, "cards expired");
+        }
         Ok(claimed.len())
     }
 

@@ -18,8 +18,8 @@ use tokio::sync::Notify;
 use crate::{
     secrets::{random, CardCipher},
     store::{
-        dispatch::now_ms, CardOperationError, CreateCardError, CreateOutcome, CreatedCard,
-        Customer, Database, StoreError,
+        creation_batcher::CreationBatcher, dispatch::now_ms, CardCreation, CardOperationError,
+        CreateCardError, CreateOutcome, CreatedCard, Customer, Database, StoreError,
     },
 };
 
@@ -29,6 +29,8 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 /// The one issuing core behind every front door.
 pub struct IssuingService {
     database: Database,
+    /// Card creations go through here, so concurrent ones share a commit.
+    creations: CreationBatcher,
     cipher: CardCipher,
     /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
     worker_wakeup: Arc<Notify>,
@@ -44,6 +46,7 @@ impl IssuingService {
         kyc_review_delay: Duration,
     ) -> Self {
         Self {
+            creations: CreationBatcher::start(database.clone()),
             database,
             cipher,
             worker_wakeup,
@@ -232,10 +235,14 @@ impl CardIssuing for IssuingService {
             .map_err(internal)?
             .ok_or_else(|| IssueError::UnknownRange(request.range_id.clone()))?;
         let customer = self.kyc_gate(merchant_id, &request).await?;
-        let customer_id = customer.as_ref().map(|customer| customer.id.as_str());
         let outcome = self
-            .database
-            .create_card(merchant_id, &request, &request_hash(&request), customer_id)
+            .creations
+            .create(CardCreation {
+                merchant_id: merchant_id.to_owned(),
+                request_hash: request_hash(&request),
+                customer_id: customer.as_ref().map(|customer| customer.id.clone()),
+                request: request.clone(),
+            })
             .await
             .map_err(|error| match error {
                 CreateCardError::OrderNoConflict => {

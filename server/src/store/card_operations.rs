@@ -74,6 +74,7 @@ macro_rules! set_status {
         .await
     };
 }
+pub(crate) use set_status;
 
 impl Database {
     async fn card_state(

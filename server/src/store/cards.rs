@@ -1,54 +1,21 @@
-//! Cards: creation with the deposit reserved in the same transaction, views, and the provisioning
-//! job's claim/advance/fail steps. Every step is a conditional update on (lease owner, expected
-//! stage), so a stage can only ever be completed once.
+//! Cards: views, and the provisioning job's claim/advance/fail steps (creation is in
+//! `card_creation`). Every step is a conditional update on (lease owner, expected stage), so a
+//! stage can only ever be completed once.
 
 use app::domain::{
-    issuing::{CardEvent, CardView, NewCard},
+    issuing::{CardEvent, CardView},
     ledger::{Account, EntryKind, JournalEntry},
     provisioning::ProvisioningStage,
     CardStatus, Cents,
 };
 
 use super::{
-    dispatch::{in_transaction, is_check_violation, is_unique_violation, now_ms, on_pool},
+    dispatch::{in_transaction, now_ms, on_pool},
     fees::{charge_fee, FEE_PERIOD_MS, MONTHLY_FEE_SQL},
     ledger::{balance_of, post_entry},
-    webhook_outbox::{enqueue_status_callback, insert_status_callback, status_callback_payload},
+    webhook_outbox::enqueue_status_callback,
     Database, StoreError,
 };
-use crate::secrets::random;
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum CreateOutcome {
-    Created(CreatedCard),
-    /// The same orderNo with the same request: the card made the first time.
-    Existing(String),
-}
-
-/// What creation wrote that the request did not say, so the caller can answer without reading back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedCard {
-    pub id: String,
-    pub holder_id: String,
-    pub seq_no: String,
-    pub created_at_ms: i64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CreateCardError {
-    #[error("orderNo already used for a different request")]
-    OrderNoConflict,
-    #[error("insufficient funds: {available} available")]
-    InsufficientFunds { available: Cents },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for CreateCardError {
-    fn from(error: sqlx::Error) -> Self {
-        CreateCardError::Store(error.into())
-    }
-}
 
 /// Where the PAN and CVC go when a card is activated: already encrypted by the caller.
 pub struct Activation {
@@ -105,32 +72,6 @@ struct CardRow {
     brand: String,
 }
 
-/// PostgreSQL's card creation in one statement, so one round trip and one commit: the card, its
-/// first event, its callback, the deposit's journal entry and postings, and both balances. Exactly
-/// what the general path does in a transaction (the same tests run against both). The wallet debit
-/// is last; an overdraft fails the CHECK, and a wallet without a balance row makes the final
-/// division fail, so either way the whole statement, and nothing of the card, is kept.
-const CREATE_CARD_POSTGRES: &str = "WITH card AS ( \
-       INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, seq_no, \
-         first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, updated_at_ms, next_run_at_ms) \
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15) RETURNING id), \
-     event AS (INSERT INTO card_events (card_id, seq, status, stage, at_ms) SELECT id, 1, $13, $14, $15 FROM card), \
-     callback AS (INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
-         next_attempt_at_ms) SELECT $16, $2, id, $12, $17, $15, $15 FROM card WHERE $17::text IS NOT NULL), \
-     entry AS (INSERT INTO journal_entries (kind, merchant_id, card_id, reference, created_at_ms) \
-         SELECT $18, $2, id, $19, $15 FROM card RETURNING id), \
-     posting AS (INSERT INTO postings (entry_id, account, amount) \
-         SELECT id, $20, -$22::bigint FROM entry UNION ALL SELECT id, $21, $22 FROM entry), \
-     credit AS (INSERT INTO account_balances (account, balance) SELECT $21, $22 FROM entry \
-         ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance), \
-     debit AS (UPDATE account_balances SET balance = balance - $22 WHERE account = $20 \
-         AND EXISTS (SELECT 1 FROM entry) RETURNING balance) \
-     SELECT 1 / (SELECT COUNT(*) FROM debit)";
-
-fn is_division_by_zero(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("22012"))
-}
-
 const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_name, c.last_name, c.range_id, \
      c.fee_type, c.customer_id, u.external_id AS customer_external_id, c.status, c.stage, c.failure_reason, \
      c.card_bin, c.last4, c.exp_month, c.exp_year, c.created_at_ms, c.updated_at_ms, r.pan_length, r.brand";
@@ -154,174 +95,6 @@ macro_rules! append_event {
 }
 
 impl Database {
-    /// Creates the card and reserves its deposit from the merchant's wallet, atomically. A repeated
-    /// orderNo returns the existing card when the request is the same, a conflict otherwise.
-    pub async fn create_card(
-        &self,
-        merchant_id: &str,
-        request: &NewCard,
-        request_hash: &str,
-        customer_id: Option<&str>,
-    ) -> Result<CreateOutcome, CreateCardError> {
-        match self
-            .try_create_card(merchant_id, request, request_hash, customer_id)
-            .await
-        {
-            // A concurrent request with the same orderNo won the race: answer as it would have.
-            Err(CreateCardError::Store(StoreError::Sql(error))) if is_unique_violation(&error) => {
-                match self
-                    .existing_order(merchant_id, request.order_no.as_str())
-                    .await?
-                {
-                    Some((id, hash)) if hash == request_hash => Ok(CreateOutcome::Existing(id)),
-                    Some(_) => Err(CreateCardError::OrderNoConflict),
-                    None => Err(CreateCardError::Store(StoreError::Sql(error))),
-                }
-            }
-            other => other,
-        }
-    }
-
-    async fn existing_order(
-        &self,
-        merchant_id: &str,
-        order_no: &str,
-    ) -> Result<Option<(String, String)>, StoreError> {
-        let sql = "SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2";
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(order_no).fetch_optional(pool).await)?,
-        )
-    }
-
-    async fn try_create_card(
-        &self,
-        merchant_id: &str,
-        request: &NewCard,
-        request_hash: &str,
-        customer_id: Option<&str>,
-    ) -> Result<CreateOutcome, CreateCardError> {
-        // A repeated orderNo fails the unique (merchant, orderNo) index, and `create_card` answers
-        // it from the stored card: the common, first-time case spends no read on it.
-        let card = CreatedCard {
-            id: random::id("c_"),
-            holder_id: random::id("ch_"),
-            seq_no: random::id("C").to_uppercase(),
-            created_at_ms: now_ms(),
-        };
-        let (card_id, now) = (card.id.as_str(), card.created_at_ms);
-        let wallet = Account::MerchantWallet(merchant_id.to_owned());
-        let deposit = request.deposit.amount();
-        let entry = JournalEntry::transfer(
-            EntryKind::CardDeposit,
-            wallet.clone(),
-            Account::Card(card.id.clone()),
-            deposit,
-        )
-        .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let stage = ProvisioningStage::OpeningCard;
-        let callback_url = request.callback_url.as_deref().unwrap_or("");
-
-        if let Database::Postgres(pool) = self {
-            let payload = (!callback_url.is_empty()).then(|| {
-                status_callback_payload(
-                    &card.id,
-                    request.order_no.as_str(),
-                    None,
-                    CardStatus::Init,
-                    stage,
-                    now,
-                )
-            });
-            let created = sqlx::query(CREATE_CARD_POSTGRES)
-                .bind(card_id)
-                .bind(merchant_id)
-                .bind(request.order_no.as_str())
-                .bind(request_hash)
-                .bind(&request.range_id)
-                .bind(customer_id)
-                .bind(&card.holder_id)
-                .bind(&card.seq_no)
-                .bind(request.first_name.as_str())
-                .bind(request.last_name.as_str())
-                .bind(request.fee_type.as_str())
-                .bind(callback_url)
-                .bind(CardStatus::Init.code())
-                .bind(stage.code())
-                .bind(now)
-                .bind(random::id("msg_"))
-                .bind(payload)
-                .bind(EntryKind::CardDeposit.code())
-                .bind(format!("deposit:{card_id}"))
-                .bind(wallet.code())
-                .bind(Account::Card(card.id.clone()).code())
-                .bind(deposit.0)
-                .execute(pool)
-                .await;
-            return match created {
-                Ok(_) => Ok(CreateOutcome::Created(card)),
-                Err(error) if is_check_violation(&error) || is_division_by_zero(&error) => {
-                    Err(CreateCardError::InsufficientFunds {
-                        available: self.balance(&wallet).await?,
-                    })
-                }
-                Err(error) => Err(error.into()),
-            };
-        }
-
-        let created: Result<(), CreateCardError> = async {
-            in_transaction!(self, tx => {
-            sqlx::query(
-                "INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, \
-                 seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, \
-                 updated_at_ms, next_run_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)",
-            )
-            .bind(card_id)
-            .bind(merchant_id)
-            .bind(request.order_no.as_str())
-            .bind(request_hash)
-            .bind(&request.range_id)
-            .bind(customer_id)
-            .bind(&card.holder_id)
-            .bind(&card.seq_no)
-            .bind(request.first_name.as_str())
-            .bind(request.last_name.as_str())
-            .bind(request.fee_type.as_str())
-            .bind(callback_url)
-            .bind(CardStatus::Init.code())
-            .bind(stage.code())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO card_events (card_id, seq, status, stage, at_ms) VALUES ($1, 1, $2, $3, $4)")
-                .bind(card_id)
-                .bind(CardStatus::Init.code())
-                .bind(stage.code())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            insert_status_callback!(
-                tx, card_id, merchant_id, request.order_no.as_str(), callback_url, None, CardStatus::Init, stage, now
-            )?;
-            let reference = format!("deposit:{card_id}");
-            // Leaving with an error rolls the whole creation back: no card without its deposit.
-            post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now)?;
-            });
-            Ok(())
-        }
-        .await;
-        match created {
-            Ok(()) => Ok(CreateOutcome::Created(card)),
-            // Nothing was created. Report what the wallet holds now.
-            Err(CreateCardError::Store(StoreError::Overdrawn(_))) => {
-                Err(CreateCardError::InsufficientFunds {
-                    available: self.balance(&wallet).await?,
-                })
-            }
-            Err(error) => Err(error),
-        }
-    }
-
     /// A card of this merchant, by id; another merchant's card is simply not found.
     pub async fn card(
         &self,

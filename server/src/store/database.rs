@@ -35,6 +35,9 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// One failure shared by every operation of a batch (its transaction could not commit).
+    #[error("database error: {0}")]
+    Shared(std::sync::Arc<sqlx::Error>),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid data: {0}")]

@@ -1,7 +1,10 @@
 //! Storage adapters. SQLite is the embedded default; PostgreSQL is the scale-out path. Each backend
 //! has its own migration set under `migrations/`, because their SQL dialects differ.
+mod card_creation;
+mod card_expiry;
 mod card_operations;
 mod cards;
+pub mod creation_batcher;
 mod customers;
 mod database;
 pub mod dispatch;
@@ -12,8 +15,11 @@ pub(crate) mod ledger;
 mod merchants;
 pub(crate) mod webhook_outbox;
 
+pub use card_creation::{
+    CardCreation, CreateCardError, CreateOutcome, CreatedCard, CreationAttempt,
+};
 pub use card_operations::{CardOperationError, CardTransaction};
-pub use cards::{Activation, CreateCardError, CreateOutcome, CreatedCard, ProvisioningCard};
+pub use cards::{Activation, ProvisioningCard};
 pub use customers::Customer;
 pub use database::{Backend, Database, StoreError, WriterGate};
 pub use leases::Queue;

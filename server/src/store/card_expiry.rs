@@ -1,0 +1,39 @@
+//! Expiry: a card is valid through the last day of its expiry month (UTC); from the first day of the
+//! next month the background worker moves it to EXPIRED. Its balance stays on it, as the seed's
+//! state machine has it: the merchant reclaims it by deleting the card (EXPIRED → CANCELLING →
+//! DELETED), and monthly fees stop.
+
+use app::domain::{calendar::month_after, provisioning::ProvisioningStage, CardStatus};
+
+use super::{
+    card_operations::set_status,
+    dispatch::{in_transaction, on_pool},
+    webhook_outbox::enqueue_status_callback,
+    Database, StoreError,
+};
+
+impl Database {
+    /// Moves up to `limit` live cards whose expiry month ended before `now` (epoch ms; a
+    /// parameter so tests can travel in time) to EXPIRED, each with its event and callback.
+    /// Returns how many it moved.
+    pub async fn expire_due_cards(&self, now: i64, limit: i64) -> Result<usize, StoreError> {
+        let (year, month) = month_after(now, 0);
+        let sql = "SELECT id, status, stage FROM cards WHERE status IN ('ACTIVE', 'FREEZE') \
+                   AND (exp_year, exp_month) < ($1, $2) ORDER BY exp_year, exp_month LIMIT $3";
+        let due: Vec<(String, String, String)> = on_pool!(self, pool => sqlx::query_as(sql).bind(year).bind(i64::from(month)).bind(limit).fetch_all(pool).await)?;
+        let mut expired = 0;
+        for (card_id, status, stage) in due {
+            let corrupt = || StoreError::Corrupt(format!("card {card_id}"));
+            let from = CardStatus::parse(&status).ok_or_else(corrupt)?;
+            let stage = ProvisioningStage::parse(&stage).ok_or_else(corrupt)?;
+            if from.transition(CardStatus::Expired).is_err() {
+                return Err(corrupt());
+            }
+            // Guarded on the status read: a card frozen or deleted meanwhile is left to the next
+            // round, and of two instances only one moves it.
+            let moved = in_transaction!(self, tx => set_status!(tx, card_id.as_str(), from, CardStatus::Expired, stage, now)?);
+            expired += usize::from(moved);
+        }
+        Ok(expired)
+    }
+}
