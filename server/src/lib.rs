@@ -11,6 +11,7 @@ pub mod shutdown;
 pub mod store;
 pub mod system_probe;
 pub mod telemetry;
+pub mod ttl_cache;
 pub mod webhooks;
 
 pub use run::{app_state, create_merchant, run, serve, StartupError};

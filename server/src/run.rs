@@ -170,6 +170,7 @@ pub fn app_state(
         .build();
     AppState {
         leptos_options,
+        api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
         database,
         issuing,
         callback_policy,

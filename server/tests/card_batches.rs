@@ -249,3 +249,73 @@ async fn outbox_size(db: &Database) -> i64 {
         Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
 }
+
+/// PostgreSQL's one-statement path must really carry clean batches (a silent failure would only
+/// show as slowness, since the card-by-card path would take over), write everything the
+/// card-by-card path writes, and write nothing when it refuses.
+#[tokio::test]
+async fn postgres_creates_a_clean_batch_in_one_statement_or_writes_nothing() {
+    use server::store::card_creation_postgres::create_all_or_none;
+    let test_db = support::TestDatabase::postgres().await;
+    let db = &test_db.database;
+    let Database::Postgres(pool) = db else {
+        unreachable!()
+    };
+    let server = TestServer::start_with(db, false).await;
+    let (first, _) = server.merchant(5_000).await;
+    let (second, _) = server.merchant(5_000).await;
+    let clean: Vec<CardCreation> = (0..4)
+        .map(|n| {
+            creation(
+                if n % 2 == 0 { &first } else { &second },
+                &format!("s-{n}"),
+                2_000,
+                "h",
+            )
+        })
+        .collect();
+    let created = create_all_or_none(pool, &clean)
+        .await
+        .expect("a clean batch is created at once");
+    assert_eq!(created.len(), 4);
+    for (creation, card) in clean.iter().zip(&created) {
+        let view = db
+            .card(&creation.merchant_id, &card.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.order_no, creation.request.order_no.as_str());
+        assert_eq!(
+            (view.status, view.balance),
+            (CardStatus::Init, Cents(2_000))
+        );
+        assert_eq!(view.events.len(), 1);
+    }
+    assert_eq!(outbox_size(db).await, 4);
+    for merchant in [&first, &second] {
+        let wallet = db
+            .balance(&Account::MerchantWallet(merchant.clone()))
+            .await
+            .unwrap();
+        assert_eq!(wallet, Cents(1_000));
+    }
+
+    // One card too many for the first wallet, one repeated orderNo: each refuses the whole batch.
+    let overdraft = vec![
+        creation(&second, "s-9", 500, "h"),
+        creation(&first, "s-8", 2_000, "h"),
+    ];
+    let repeat = vec![
+        creation(&second, "s-7", 500, "h"),
+        creation(&first, "s-0", 500, "h"),
+    ];
+    assert!(create_all_or_none(pool, &overdraft).await.is_none());
+    assert!(create_all_or_none(pool, &repeat).await.is_none());
+    assert_eq!(
+        db.cards(&second, 1, 100).await.unwrap().1,
+        2,
+        "nothing of a refused batch"
+    );
+    assert_eq!(outbox_size(db).await, 4);
+    LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
+}

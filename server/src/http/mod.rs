@@ -1,6 +1,8 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
+mod api_key_cache;
 pub mod dialect_a;
 mod health;
 mod router;
 
+pub use api_key_cache::ApiKeyCache;
 pub use router::{router, AppState};

@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{dialect_a, health};
+use super::{dialect_a, health, ApiKeyCache};
 use crate::{store::Database, system_probe::DatabaseProbe, webhooks::CallbackPolicy};
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
@@ -19,6 +19,8 @@ pub struct AppState {
     pub database: Database,
     pub issuing: SharedCardIssuing,
     pub callback_policy: CallbackPolicy,
+    /// API key → merchant, so authentication is not a database read on every request.
+    pub api_keys: Arc<ApiKeyCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

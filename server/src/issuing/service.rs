@@ -21,7 +21,10 @@ use crate::{
         creation_batcher::CreationBatcher, dispatch::now_ms, CardCreation, CardOperationError,
         CreateCardError, CreateOutcome, CreatedCard, Customer, Database, StoreError,
     },
+    ttl_cache::TtlCache,
 };
+
+const RANGE_TTL: Duration = Duration::from_secs(10);
 
 /// Largest page a list request may ask for.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -31,6 +34,9 @@ pub struct IssuingService {
     database: Database,
     /// Card creations go through here, so concurrent ones share a commit.
     creations: CreationBatcher,
+    /// (merchant, range id) → the range, when the merchant may issue from it: read by every
+    /// creation, changed by operators only; a change is seen within [`RANGE_TTL`].
+    ranges: TtlCache<(String, String), CardRange>,
     cipher: CardCipher,
     /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
     worker_wakeup: Arc<Notify>,
@@ -47,11 +53,27 @@ impl IssuingService {
     ) -> Self {
         Self {
             creations: CreationBatcher::start(database.clone()),
+            ranges: TtlCache::new(RANGE_TTL, 10_000),
             database,
             cipher,
             worker_wakeup,
             kyc_review_delay,
         }
+    }
+
+    async fn card_range(&self, merchant_id: &str, range_id: &str) -> Result<CardRange, IssueError> {
+        let key = (merchant_id.to_owned(), range_id.to_owned());
+        if let Some(range) = self.ranges.get(&key) {
+            return Ok(range);
+        }
+        let range = self
+            .database
+            .card_range_for(merchant_id, range_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| IssueError::UnknownRange(range_id.to_owned()))?;
+        self.ranges.insert(key, range.clone());
+        Ok(range)
     }
 
     async fn kyc_gate(
@@ -228,12 +250,7 @@ impl CardIssuing for IssuingService {
         merchant_id: &str,
         request: NewCard,
     ) -> Result<CardView, IssueError> {
-        let range = self
-            .database
-            .card_range_for(merchant_id, &request.range_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| IssueError::UnknownRange(request.range_id.clone()))?;
+        let range = self.card_range(merchant_id, &request.range_id).await?;
         let customer = self.kyc_gate(merchant_id, &request).await?;
         let outcome = self
             .creations

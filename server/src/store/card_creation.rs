@@ -145,7 +145,7 @@ fn classify(error: StoreError) -> Result<CreationAttempt, StoreError> {
     }
 }
 
-fn new_identity() -> CreatedCard {
+pub(super) fn new_identity() -> CreatedCard {
     CreatedCard {
         id: random::id("c_"),
         holder_id: random::id("ch_"),
@@ -154,7 +154,10 @@ fn new_identity() -> CreatedCard {
     }
 }
 
-fn deposit_entry(creation: &CardCreation, card_id: &str) -> Result<JournalEntry, StoreError> {
+pub(super) fn deposit_entry(
+    creation: &CardCreation,
+    card_id: &str,
+) -> Result<JournalEntry, StoreError> {
     JournalEntry::transfer(
         EntryKind::CardDeposit,
         Account::MerchantWallet(creation.merchant_id.clone()),
@@ -164,27 +167,49 @@ fn deposit_entry(creation: &CardCreation, card_id: &str) -> Result<JournalEntry,
     .map_err(|error| StoreError::Invalid(error.to_string()))
 }
 
-/// `each_in_savepoint!(tx, creations, |conn, creation, card| body)`: runs `body` for every creation
-/// inside its own savepoint of `tx`, rolled back alone when `body` fails.
-macro_rules! each_in_savepoint {
-    ($tx:ident, $creations:expr, |$conn:ident, $creation:ident, $card:ident| $body:expr) => {{
+/// How the creations of a batch share its transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// Back to back; the first failure abandons the whole transaction. One round trip per card.
+    Optimistic,
+    /// Each in its own savepoint (two round trips more), so a failure is rolled back alone.
+    Savepoints,
+}
+
+/// `each_creation!(tx, creations, isolation, |conn, creation, card| body)`: runs `body` for every
+/// creation inside `tx`. Evaluates to the attempts in order, or `None` when an optimistic batch
+/// met a failure and the transaction must be abandoned.
+macro_rules! each_creation {
+    ($tx:ident, $creations:expr, $isolation:expr, |$conn:ident, $creation:ident, $card:ident| $body:expr) => {{
         let mut attempts = Vec::with_capacity($creations.len());
+        let mut abandoned = false;
         for $creation in $creations {
             let $card = new_identity();
-            let mut $conn = (&mut $tx).begin().await?;
-            let result: Result<(), StoreError> = $body;
-            attempts.push(match result {
-                Ok(()) => {
-                    $conn.commit().await?;
-                    Ok(CreationAttempt::Created($card))
+            if $isolation == Isolation::Optimistic {
+                let $conn = &mut *$tx;
+                let result: Result<(), StoreError> = $body;
+                if result.is_err() {
+                    abandoned = true;
+                    break;
                 }
-                Err(error) => {
-                    $conn.rollback().await?;
-                    classify(error)
-                }
-            });
+                attempts.push(Ok(CreationAttempt::Created($card)));
+            } else {
+                let mut savepoint = (&mut $tx).begin().await?;
+                let $conn = &mut *savepoint;
+                let result: Result<(), StoreError> = $body;
+                attempts.push(match result {
+                    Ok(()) => {
+                        savepoint.commit().await?;
+                        Ok(CreationAttempt::Created($card))
+                    }
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        classify(error)
+                    }
+                });
+            }
         }
-        attempts
+        (!abandoned).then_some(attempts)
     }};
 }
 
@@ -212,15 +237,66 @@ impl Database {
         self.settle_creation(&creation, attempt).await
     }
 
-    /// Writes every creation in ONE transaction, each in its own savepoint, and answers per
-    /// creation in order. When the transaction itself fails, every creation gets that error and
+    /// Writes every creation in ONE transaction (all at once when none is refused, else each in
+    /// its own savepoint) and answers per creation, in order. When the transaction itself fails, every creation gets that error and
     /// none was created.
+    ///
+    /// The creations are written in wallet order: two batches in flight at once (several
+    /// runners or instances) then lock their wallets in the same order and cannot deadlock.
     pub async fn insert_cards(
         &self,
         creations: &[CardCreation],
     ) -> Vec<Result<CreationAttempt, StoreError>> {
-        match self.insert_cards_in_one_transaction(creations).await {
-            Ok(attempts) => attempts,
+        let mut order: Vec<usize> = (0..creations.len()).collect();
+        order.sort_by(|&a, &b| creations[a].merchant_id.cmp(&creations[b].merchant_id));
+        let sorted: Vec<CardCreation> = order.iter().map(|&i| creations[i].clone()).collect();
+        let mut attempts: Vec<Option<Result<CreationAttempt, StoreError>>> =
+            creations.iter().map(|_| None).collect();
+        for (attempt, original) in self
+            .insert_sorted_cards(&sorted)
+            .await
+            .into_iter()
+            .zip(order)
+        {
+            attempts[original] = Some(attempt);
+        }
+        attempts
+            .into_iter()
+            .map(|attempt| attempt.expect("one attempt per creation"))
+            .collect()
+    }
+
+    async fn insert_sorted_cards(
+        &self,
+        creations: &[CardCreation],
+    ) -> Vec<Result<CreationAttempt, StoreError>> {
+        // Refusals are rare, so the batch is first tried all or nothing; if one occurs, it is
+        // redone with a savepoint per card (nothing of the first try was kept).
+        let mut outcome = match self {
+            Database::Postgres(pool) => {
+                match super::card_creation_postgres::create_all_or_none(pool, creations).await {
+                    Some(cards) => {
+                        return cards
+                            .into_iter()
+                            .map(|card| Ok(CreationAttempt::Created(card)))
+                            .collect()
+                    }
+                    None => Ok(None),
+                }
+            }
+            Database::Sqlite(..) => {
+                self.insert_cards_in_one_transaction(creations, Isolation::Optimistic)
+                    .await
+            }
+        };
+        if let Ok(None) = outcome {
+            outcome = self
+                .insert_cards_in_one_transaction(creations, Isolation::Savepoints)
+                .await;
+        }
+        match outcome {
+            Ok(Some(attempts)) => attempts,
+            Ok(None) => unreachable!("a batch with savepoints is never abandoned"),
             Err(error) => {
                 let shared = Arc::new(error);
                 creations
@@ -234,25 +310,32 @@ impl Database {
     async fn insert_cards_in_one_transaction(
         &self,
         creations: &[CardCreation],
-    ) -> Result<Vec<Result<CreationAttempt, StoreError>>, sqlx::Error> {
+        isolation: Isolation,
+    ) -> Result<Option<Vec<Result<CreationAttempt, StoreError>>>, sqlx::Error> {
         match self {
             Database::Sqlite(pool, gate) => {
                 // Connection first, then the gate (see `in_transaction!`).
                 let mut connection = pool.acquire().await?;
                 let _writer = gate.enter().await;
                 let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-                let attempts = each_in_savepoint!(tx, creations, |item, creation, card| {
-                    insert_card_sqlite(&mut item, creation, &card).await
+                let attempts = each_creation!(tx, creations, isolation, |conn, creation, card| {
+                    insert_card_sqlite(conn, creation, &card).await
                 });
-                tx.commit().await?;
+                match attempts {
+                    Some(_) => tx.commit().await?,
+                    None => tx.rollback().await?,
+                }
                 Ok(attempts)
             }
             Database::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let attempts = each_in_savepoint!(tx, creations, |item, creation, card| {
-                    insert_card_postgres(&mut item, creation, &card).await
+                let attempts = each_creation!(tx, creations, isolation, |conn, creation, card| {
+                    insert_card_postgres(conn, creation, &card).await
                 });
-                tx.commit().await?;
+                match attempts {
+                    Some(_) => tx.commit().await?,
+                    None => tx.rollback().await?,
+                }
                 Ok(attempts)
             }
         }

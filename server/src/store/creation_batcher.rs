@@ -7,9 +7,13 @@
 //! each keeps its own savepoint, so one refusal does not affect the others. It never waits to
 //! fill a batch: alone, a creation commits at once; under load, batches grow by themselves.
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
 
-use super::{CardCreation, CreateCardError, CreateOutcome, CreationAttempt, Database, StoreError};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::{
+    Backend, CardCreation, CreateCardError, CreateOutcome, CreationAttempt, Database, StoreError,
+};
 
 /// Most creations one transaction carries: bounds how long the wallet row stays locked.
 pub const MAX_BATCH: usize = 64;
@@ -29,11 +33,22 @@ pub struct CreationBatcher {
 }
 
 impl CreationBatcher {
-    /// Starts the batching task on the current Tokio runtime. It stops when the last handle is
-    /// dropped, after finishing the batch in flight.
+    /// Starts the batching tasks on the current Tokio runtime. They stop when the last handle is
+    /// dropped, after finishing the batches in flight.
+    ///
+    /// PostgreSQL gets two: while one batch waits for its commit, the next is being written
+    /// (its wallet debit then waits for that commit, not for the whole batch). SQLite admits one
+    /// writer at a time, so a second would only queue.
     pub fn start(database: Database) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run(database.clone(), queue));
+        let queue = Arc::new(Mutex::new(queue));
+        let runners = match database.backend() {
+            Backend::Postgres => 2,
+            Backend::Sqlite => 1,
+        };
+        for _ in 0..runners {
+            tokio::spawn(run(database.clone(), queue.clone()));
+        }
         Self { database, jobs }
     }
 
@@ -59,9 +74,10 @@ impl CreationBatcher {
     }
 }
 
-async fn run(database: Database, mut queue: mpsc::Receiver<Job>) {
+async fn run(database: Database, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // The queue is locked only while taking a batch, so the other runner takes the next one.
+    while queue.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (creations, replies): (Vec<_>, Vec<_>) =
             batch.drain(..).map(|job| (job.creation, job.reply)).unzip();
         let attempts = database.insert_cards(&creations).await;

@@ -103,11 +103,11 @@ impl Database {
     }
 
     /// The merchant a bearer token belongs to, if the token is known and not revoked.
-    pub async fn merchant_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+    /// The merchant of a live API key, by the key's hash ([`hash_token`]).
+    pub async fn merchant_for_token_hash(&self, hash: &str) -> Result<Option<String>, StoreError> {
         let sql =
             "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at_ms IS NULL";
-        let hash = hash_token(token);
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(&hash).fetch_optional(pool).await)?)
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(hash).fetch_optional(pool).await)?)
     }
 
     /// Creates or updates a card range (ranges are operator data, shared by merchants).

@@ -1,6 +1,7 @@
 //! Storage adapters. SQLite is the embedded default; PostgreSQL is the scale-out path. Each backend
 //! has its own migration set under `migrations/`, because their SQL dialects differ.
 mod card_creation;
+pub mod card_creation_postgres;
 mod card_expiry;
 mod card_operations;
 mod cards;

@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for AuthenticatedMerchant {
                     "the Authorization header must be: Bearer <key>",
                 )
             })?;
-        match state.database.merchant_for_token(token).await {
+        match state.api_keys.merchant_for_token(token).await {
             Ok(Some(merchant_id)) => Ok(AuthenticatedMerchant(merchant_id)),
             Ok(None) => Err(ApiError::new(
                 ErrorCode::Unauthorized,
