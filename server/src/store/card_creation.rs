@@ -385,24 +385,31 @@ impl Database {
     }
 }
 
-async fn insert_card_postgres(
-    conn: &mut sqlx::PgConnection,
+/// The body of the INIT callback, when the card has a callback URL.
+pub(super) fn first_callback_payload(
     creation: &CardCreation,
     card: &CreatedCard,
-) -> Result<(), StoreError> {
+) -> Option<String> {
     let request = &creation.request;
-    let stage = ProvisioningStage::OpeningCard;
     let callback_url = request.callback_url.as_deref().unwrap_or("");
-    let payload = (!callback_url.is_empty()).then(|| {
+    (!callback_url.is_empty()).then(|| {
         status_callback_payload(
             &card.id,
             request.order_no.as_str(),
             None,
             CardStatus::Init,
-            stage,
+            ProvisioningStage::OpeningCard,
             card.created_at_ms,
         )
-    });
+    })
+}
+
+async fn insert_card_postgres(
+    conn: &mut sqlx::PgConnection,
+    creation: &CardCreation,
+    card: &CreatedCard,
+) -> Result<(), StoreError> {
+    let payload = first_callback_payload(creation, card);
     // Validates the transfer exactly as the SQLite path does, although the SQL posts it.
     deposit_entry(creation, &card.id)?;
     bind_card_columns!(sqlx::query(CREATE_CARD_POSTGRES), creation, card)
@@ -412,7 +419,7 @@ async fn insert_card_postgres(
         .bind(format!("deposit:{}", card.id))
         .bind(Account::MerchantWallet(creation.merchant_id.clone()).code())
         .bind(Account::Card(card.id.clone()).code())
-        .bind(request.deposit.amount().0)
+        .bind(creation.request.deposit.amount().0)
         .execute(&mut *conn)
         .await?;
     Ok(())

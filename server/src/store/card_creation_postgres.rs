@@ -11,9 +11,8 @@ use app::domain::{
     CardStatus,
 };
 
-use super::{
-    card_creation::{deposit_entry, new_identity, CardCreation, CreatedCard},
-    webhook_outbox::status_callback_payload,
+use super::card_creation::{
+    deposit_entry, first_callback_payload, new_identity, CardCreation, CreatedCard,
 };
 use crate::secrets::random;
 
@@ -72,23 +71,7 @@ pub async fn create_all_or_none(
     let payloads: Vec<Option<String>> = creations
         .iter()
         .zip(&cards)
-        .map(|(creation, card)| {
-            let request = &creation.request;
-            request
-                .callback_url
-                .as_ref()
-                .filter(|url| !url.is_empty())
-                .map(|_| {
-                    status_callback_payload(
-                        &card.id,
-                        request.order_no.as_str(),
-                        None,
-                        CardStatus::Init,
-                        stage,
-                        card.created_at_ms,
-                    )
-                })
-        })
+        .map(|(creation, card)| first_callback_payload(creation, card))
         .collect();
     let mut wallet_totals: std::collections::BTreeMap<String, i64> = Default::default();
     for creation in creations {
