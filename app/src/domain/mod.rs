@@ -15,6 +15,8 @@ pub mod money;
 pub mod order_no;
 pub mod provisioning;
 pub mod recharge;
+pub mod spend_controls;
+pub mod unit_amount;
 
 pub use card_status::CardStatus;
 pub use money::Cents;
