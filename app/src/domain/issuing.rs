@@ -65,6 +65,10 @@ pub struct CardView {
     pub consume: Cents,
     pub fees: Cents,
     pub returned: Cents,
+    /// Of `deposit`: what later top-ups added (the rest is the opening deposit).
+    pub recharged: Cents,
+    /// Of `returned`: what was withdrawn from the live card.
+    pub withdrawn: Cents,
     pub balance: Cents,
     pub card_bin: Option<String>,
     pub last4: Option<String>,

@@ -65,10 +65,12 @@ pub enum EntryKind {
     CardFee,
     /// Card → wallet: the remaining balance when a card is deleted.
     CardClosure,
+    /// Card → wallet: part of the balance taken back from a live card (a limit decrease).
+    CardWithdrawal,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 7] = [
+    pub const ALL: [EntryKind; 8] = [
         EntryKind::WalletFunding,
         EntryKind::CardDeposit,
         EntryKind::CardRecharge,
@@ -76,6 +78,7 @@ impl EntryKind {
         EntryKind::Consumption,
         EntryKind::CardFee,
         EntryKind::CardClosure,
+        EntryKind::CardWithdrawal,
     ];
 
     pub fn code(self) -> &'static str {
@@ -87,6 +90,7 @@ impl EntryKind {
             EntryKind::Consumption => "consumption",
             EntryKind::CardFee => "card_fee",
             EntryKind::CardClosure => "card_closure",
+            EntryKind::CardWithdrawal => "card_withdrawal",
         }
     }
 
@@ -142,7 +146,9 @@ impl JournalEntry {
         let fits = match kind {
             WalletFunding => matches!((&from, &to), (Funding, MerchantWallet(_))),
             CardDeposit | CardRecharge => matches!((&from, &to), (MerchantWallet(_), Card(_))),
-            DepositRefund | CardClosure => matches!((&from, &to), (Card(_), MerchantWallet(_))),
+            DepositRefund | CardClosure | CardWithdrawal => {
+                matches!((&from, &to), (Card(_), MerchantWallet(_)))
+            }
             Consumption => matches!((&from, &to), (Card(_), Spend)),
             CardFee => matches!((&from, &to), (Card(_), FeeIncome)),
         };
@@ -242,7 +248,9 @@ impl LedgerState {
                     EntryKind::CardDeposit | EntryKind::CardRecharge => &mut figures.deposit,
                     EntryKind::Consumption => &mut figures.consume,
                     EntryKind::CardFee => &mut figures.fees,
-                    EntryKind::DepositRefund | EntryKind::CardClosure => &mut figures.returned,
+                    EntryKind::DepositRefund
+                    | EntryKind::CardClosure
+                    | EntryKind::CardWithdrawal => &mut figures.returned,
                     EntryKind::WalletFunding => continue,
                 };
                 *figure = figure

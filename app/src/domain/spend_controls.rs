@@ -128,6 +128,38 @@ pub struct PastSpend {
     pub at_ms: i64,
 }
 
+/// Where an authorization stands: approved ones hold funds (PENDING) until captured or reversed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthorizationStatus {
+    Pending,
+    Captured,
+    Reversed,
+    Declined,
+}
+
+impl AuthorizationStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthorizationStatus::Pending => "PENDING",
+            AuthorizationStatus::Captured => "CAPTURED",
+            AuthorizationStatus::Reversed => "REVERSED",
+            AuthorizationStatus::Declined => "DECLINED",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Captured,
+            Self::Reversed,
+            Self::Declined,
+        ]
+        .into_iter()
+        .find(|status| status.code() == code)
+    }
+}
+
 /// Why a purchase is declined; `code()` is what the API reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeclineReason {
@@ -171,7 +203,10 @@ pub struct CardForAuthorization<'a> {
 
 /// Approves the purchase or names the first control it breaks. Each check admits exactly its
 /// limit: a purchase AT a limit is approved, one cent more is declined.
-pub fn authorize(card: &CardForAuthorization<'_>, purchase: &Purchase) -> Result<(), DeclineReason> {
+pub fn authorize(
+    card: &CardForAuthorization<'_>,
+    purchase: &Purchase,
+) -> Result<(), DeclineReason> {
     let controls = card.controls;
     if !purchase.amount.is_positive() {
         return Err(DeclineReason::InvalidAmount);
@@ -211,11 +246,10 @@ pub fn authorize(card: &CardForAuthorization<'_>, purchase: &Purchase) -> Result
         let counted = match (limit.interval, limit.interval.window_ms()) {
             (LimitInterval::PerTransaction, _) => Cents::ZERO,
             (_, None) => sum(card.past_spend.iter()),
-            (_, Some(window)) => sum(
-                card.past_spend
-                    .iter()
-                    .filter(|spend| spend.at_ms > purchase.at_ms - window),
-            ),
+            (_, Some(window)) => sum(card
+                .past_spend
+                .iter()
+                .filter(|spend| spend.at_ms > purchase.at_ms - window)),
         };
         let after = counted.checked_add(purchase.amount);
         if after.is_none_or(|after| after > limit.amount) {
@@ -273,7 +307,10 @@ mod tests {
     fn every_limit_admits_its_boundary_and_refuses_a_cent_more() {
         let controls = controls();
         // PER_TRANSACTION 1000 USD.
-        assert_eq!(decide(&controls, &[], 10_000_000, &purchase(100_000)), Ok(()));
+        assert_eq!(
+            decide(&controls, &[], 10_000_000, &purchase(100_000)),
+            Ok(())
+        );
         assert_eq!(
             decide(&controls, &[], 10_000_000, &purchase(100_001)),
             Err(DeclineReason::ExceedsLimit(LimitInterval::PerTransaction))
@@ -283,7 +320,10 @@ mod tests {
             amount: Cents(450_000),
             at_ms: NOW - 1000,
         }];
-        assert_eq!(decide(&controls, &spent, 10_000_000, &purchase(50_000)), Ok(()));
+        assert_eq!(
+            decide(&controls, &spent, 10_000_000, &purchase(50_000)),
+            Ok(())
+        );
         assert_eq!(
             decide(&controls, &spent, 10_000_000, &purchase(50_001)),
             Err(DeclineReason::ExceedsLimit(LimitInterval::Daily))
@@ -323,7 +363,10 @@ mod tests {
                 }]
             };
             // Spent a full window ago to the millisecond: out of the window.
-            assert_eq!(decide(&controls, &past(NOW - window), 1 << 40, &purchase(10_000)), Ok(()));
+            assert_eq!(
+                decide(&controls, &past(NOW - window), 1 << 40, &purchase(10_000)),
+                Ok(())
+            );
             // A millisecond later it still counts.
             assert_eq!(
                 decide(&controls, &past(NOW - window + 1), 1 << 40, &purchase(1)),

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn negatives_garbage_and_huge_values_are_refused() {
         assert_eq!(cents_from_json_number("-1"), Err(UnitAmountError::Negative));
-        assert_eq!(cents_from_json_number("-0.01"), Err(UnitAmountError::Negative));
+        assert_eq!(
+            cents_from_json_number("-0.01"),
+            Err(UnitAmountError::Negative)
+        );
         for text in ["", "NaN", "Infinity", "1.2.3", "abc", "1e", ".5", "--1"] {
             assert_eq!(
                 cents_from_json_number(text),

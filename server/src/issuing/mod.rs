@@ -4,5 +4,6 @@ pub mod catalog;
 pub mod provisioning_worker;
 mod service;
 pub mod simulated_processor;
+mod spending;
 
 pub use service::{internal as internal_error, IssuingService};

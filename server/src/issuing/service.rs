@@ -31,7 +31,7 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// The one issuing core behind every front door.
 pub struct IssuingService {
-    database: Database,
+    pub(super) database: Database,
     /// Card creations go through here, so concurrent ones share a commit.
     creations: CreationBatcher,
     /// (merchant, range id) → the range, when the merchant may issue from it: read by every
@@ -167,7 +167,7 @@ impl IssuingService {
     }
 }
 
-fn operation_error(error: CardOperationError) -> IssueError {
+pub(super) fn operation_error(error: CardOperationError) -> IssueError {
     match error {
         CardOperationError::NotFound => IssueError::CardNotFound,
         CardOperationError::Illegal { from, to } => {
@@ -177,6 +177,9 @@ fn operation_error(error: CardOperationError) -> IssueError {
             available,
             needed: app::domain::Cents(0),
         },
+        CardOperationError::NotPending(status) => {
+            IssueError::IllegalTransition(format!("the authorization is {status}, not PENDING"))
+        }
         CardOperationError::Store(error) => internal(error),
     }
 }
@@ -218,6 +221,8 @@ fn new_card_view(
         consume: Cents::ZERO,
         fees: Cents::ZERO,
         returned: Cents::ZERO,
+        recharged: Cents::ZERO,
+        withdrawn: Cents::ZERO,
         balance: deposit,
         card_bin: None,
         last4: None,

@@ -22,6 +22,8 @@ pub enum CardOperationError {
     Illegal { from: CardStatus, to: CardStatus },
     #[error("insufficient funds: {available} available")]
     InsufficientFunds { available: Cents },
+    #[error("the authorization is {0}, not PENDING")]
+    NotPending(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -76,7 +78,125 @@ macro_rules! set_status {
 }
 pub(crate) use set_status;
 
+/// `post_movement!(conn, &entry, merchant_id, card_id, reference, now, available, topped_up)`:
+/// posts a top-up or withdrawal and lets the card's ceiling follow the new balance. `Ok(false)`
+/// when it was already posted; an overdraft reports `available`.
+macro_rules! post_movement {
+    ($conn:expr, $entry:expr, $merchant:expr, $card:expr, $reference:expr, $now:expr, $available:expr, $topped_up:expr) => {
+        async {
+            match post_entry!(
+                &mut *$conn,
+                $entry,
+                $merchant,
+                Some($card),
+                $reference,
+                $now
+            ) {
+                Ok(()) => {
+                    ceiling_follows_balance!($conn, $card, $topped_up)?;
+                    Ok::<bool, CardOperationError>(true)
+                }
+                Err(StoreError::AlreadyPosted(_)) => Ok(false),
+                Err(StoreError::Overdrawn(_)) => Err(CardOperationError::InsufficientFunds {
+                    available: $available,
+                }),
+                Err(error) => Err(error.into()),
+            }
+        }
+        .await
+    };
+}
+
+/// `already_posted!(conn, reference)`: whether the operation with this ledger reference happened,
+/// checked before anything else so that a repeat answers "done" even when it could not be done
+/// again (the wallet or card has since run dry).
+macro_rules! already_posted {
+    ($conn:expr, $reference:expr) => {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM journal_entries WHERE reference = $1")
+            .bind($reference)
+            .fetch_one(&mut *$conn)
+            .await
+            .map(|count| count > 0)
+    };
+}
+
+/// `ceiling_follows_balance!(conn, card_id, topped_up)`: after money moved on or off a card, its
+/// per-transaction ceiling follows the balance: set to it after a top-up when autolimit is on, and
+/// never left above it.
+macro_rules! ceiling_follows_balance {
+    ($conn:expr, $card:expr, $topped_up:expr) => {
+        async {
+            let balance = balance_of!(&mut *$conn, Account::Card($card.to_owned()).code())?;
+            sqlx::query(
+                "UPDATE card_controls SET limit_per_transaction = CASE \
+                 WHEN $3 AND is_autolimit THEN $2 WHEN limit_per_transaction > $2 THEN $2 \
+                 ELSE limit_per_transaction END WHERE card_id = $1",
+            )
+            .bind($card)
+            .bind(balance.0)
+            .bind($topped_up)
+            .execute(&mut *$conn)
+            .await
+            .map(drop)
+        }
+        .await
+    };
+}
+
 impl Database {
+    /// Takes part of a live card's balance back to the wallet (a limit decrease). What pending
+    /// authorizations hold cannot be withdrawn. `reference` makes it happen once: repeating it
+    /// changes nothing and reports `false`.
+    pub async fn withdraw_from_card(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<bool, CardOperationError> {
+        let (status, _) = self.card_state(merchant_id, card_id).await?;
+        if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
+            return Err(CardOperationError::Illegal {
+                from: status,
+                to: status,
+            });
+        }
+        let card = Account::Card(card_id.to_owned());
+        let entry = JournalEntry::transfer(
+            EntryKind::CardWithdrawal,
+            card.clone(),
+            Account::MerchantWallet(merchant_id.to_owned()),
+            amount,
+        )
+        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let reference = format!("withdrawal:{merchant_id}:{reference}");
+        let now = now_ms();
+        let posted = in_transaction!(self, tx => {
+            // Locks the card against concurrent authorizations, which decide on the same funds.
+            sqlx::query("UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1")
+                .bind(card_id)
+                .execute(&mut *tx)
+                .await?;
+            if already_posted!(tx, &reference)? {
+                return Ok(false);
+            }
+            let balance = balance_of!(&mut *tx, card.code())?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations \
+                 WHERE card_id = $1 AND status = 'PENDING'",
+            )
+            .bind(card_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let available = Cents(balance.0 - held);
+            if available < amount {
+                return Err(CardOperationError::InsufficientFunds { available });
+            }
+            post_movement!(tx, &entry, merchant_id, card_id, &reference, now, available, false)?
+        });
+        Ok(posted)
+    }
+
     async fn card_state(
         &self,
         merchant_id: &str,
@@ -172,16 +292,14 @@ impl Database {
         let reference = format!("recharge:{merchant_id}:{reference}");
         let now = now_ms();
         let posted = in_transaction!(self, tx => {
+            if already_posted!(tx, &reference)? {
+                return Ok(false);
+            }
             let available = balance_of!(&mut *tx, wallet.code())?;
             if available < amount {
                 return Err(CardOperationError::InsufficientFunds { available });
             }
-            match post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now) {
-                Ok(()) => true,
-                Err(StoreError::AlreadyPosted(_)) => return Ok(false),
-                Err(StoreError::Overdrawn(_)) => return Err(CardOperationError::InsufficientFunds { available }),
-                Err(error) => return Err(error.into()),
-            }
+            post_movement!(tx, &entry, merchant_id, card_id, &reference, now, available, true)?
         });
         Ok(posted)
     }

@@ -1,5 +1,6 @@
 //! Storage adapters. SQLite is the embedded default; PostgreSQL is the scale-out path. Each backend
 //! has its own migration set under `migrations/`, because their SQL dialects differ.
+mod authorizations;
 mod card_creation;
 pub mod card_creation_postgres;
 mod card_expiry;
@@ -14,6 +15,7 @@ mod kyc_reviews;
 mod leases;
 pub(crate) mod ledger;
 mod merchants;
+pub mod spend_controls;
 pub(crate) mod webhook_outbox;
 
 pub use card_creation::{

@@ -1,0 +1,86 @@
+//! The spending side of the core: spend controls, withdrawals and purchase authorizations. Every
+//! card has them, whichever dialect issued it; dialect B is the front door that exposes them.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    issuing::{CardView, IssueError},
+    order_no::OrderNo,
+    spend_controls::{AuthorizationStatus, SpendControls},
+    Cents,
+};
+
+/// A card's controls and its nickname.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSettings {
+    pub controls: SpendControls,
+    pub nick_name: Option<String>,
+}
+
+/// A purchase to authorize (the sandbox's stand-in for a card network's request).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseRequest {
+    pub amount: Cents,
+    pub currency: String,
+    pub merchant_name: String,
+    pub category: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationView {
+    pub id: String,
+    pub card_id: String,
+    pub amount: Cents,
+    pub currency: String,
+    pub merchant_name: String,
+    pub category: String,
+    pub status: AuthorizationStatus,
+    pub decline_reason: Option<String>,
+    pub created_at_ms: i64,
+    pub settled_at_ms: Option<i64>,
+}
+
+#[async_trait::async_trait]
+pub trait CardSpending: Send + Sync {
+    async fn settings(&self, merchant_id: &str, card_id: &str) -> Result<CardSettings, IssueError>;
+    /// Replaces the card's settings. With autolimit off, the per-transaction ceiling must be
+    /// positive and not above the balance; with it on, the ceiling becomes the balance.
+    async fn update_settings(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        settings: CardSettings,
+    ) -> Result<CardSettings, IssueError>;
+    /// Takes part of the balance back to the wallet; `reference` makes it happen once.
+    async fn withdraw(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: OrderNo,
+    ) -> Result<CardView, IssueError>;
+    /// Funds held by the card's pending authorizations.
+    async fn pending_holds(&self, merchant_id: &str, card_id: &str) -> Result<Cents, IssueError>;
+    async fn authorize(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        purchase: PurchaseRequest,
+    ) -> Result<AuthorizationView, IssueError>;
+    /// Captures (moves the money through the ledger) or reverses a pending authorization.
+    async fn settle(
+        &self,
+        merchant_id: &str,
+        authorization_id: &str,
+        capture: bool,
+    ) -> Result<AuthorizationView, IssueError>;
+    async fn authorizations(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Vec<AuthorizationView>, IssueError>;
+}
+
+pub type SharedCardSpending = Arc<dyn CardSpending>;

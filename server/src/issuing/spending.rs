@@ -1,0 +1,176 @@
+//! [`CardSpending`] for the issuing core: settings, withdrawals and authorizations, all through
+//! the same store and ledger as issuance.
+
+use app::{
+    domain::{
+        issuing::{CardView, IssueError},
+        order_no::OrderNo,
+        spend_controls::Purchase,
+        CardStatus, Cents,
+    },
+    ports::{AuthorizationView, CardIssuing, CardSettings, CardSpending, PurchaseRequest},
+};
+
+use super::{
+    catalog::bin_profile,
+    service::{internal, operation_error, IssuingService},
+};
+use crate::store::{dispatch::now_ms, spend_controls::StoredControls};
+
+#[async_trait::async_trait]
+impl CardSpending for IssuingService {
+    async fn settings(&self, merchant_id: &str, card_id: &str) -> Result<CardSettings, IssueError> {
+        let stored = self
+            .database
+            .card_controls(merchant_id, card_id)
+            .await
+            .map_err(internal)?
+            .ok_or(IssueError::CardNotFound)?;
+        Ok(CardSettings {
+            controls: stored.controls,
+            nick_name: stored.nick_name,
+        })
+    }
+
+    async fn update_settings(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        settings: CardSettings,
+    ) -> Result<CardSettings, IssueError> {
+        let card = self.card(merchant_id, card_id).await?;
+        if matches!(
+            card.status,
+            CardStatus::Deleted | CardStatus::CardFailedRefund
+        ) {
+            return Err(IssueError::IllegalTransition(format!(
+                "a card in status {} has no settings to change",
+                card.status
+            )));
+        }
+        let mut controls = settings.controls;
+        if controls.is_autolimit {
+            controls.limit_per_transaction = card.balance;
+        } else if !controls.limit_per_transaction.is_positive()
+            || controls.limit_per_transaction > card.balance
+        {
+            return Err(IssueError::Invalid {
+                field: "limit_per_transaction".into(),
+                message: format!(
+                    "with is_autolimit false it must be positive and not above the card's balance ({})",
+                    card.balance
+                ),
+            });
+        }
+        let stored = StoredControls {
+            controls,
+            nick_name: settings.nick_name,
+        };
+        self.database
+            .set_card_controls(card_id, &stored, false)
+            .await
+            .map_err(internal)?;
+        tracing::info!(card_id, merchant_id, "card settings changed");
+        Ok(CardSettings {
+            controls: stored.controls,
+            nick_name: stored.nick_name,
+        })
+    }
+
+    async fn withdraw(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: OrderNo,
+    ) -> Result<CardView, IssueError> {
+        let posted = self
+            .database
+            .withdraw_from_card(merchant_id, card_id, amount, reference.as_str())
+            .await
+            .map_err(|error| match operation_error(error) {
+                IssueError::InsufficientFunds { available, .. } => IssueError::InsufficientFunds {
+                    available,
+                    needed: amount,
+                },
+                IssueError::IllegalTransition(_) => IssueError::IllegalTransition(
+                    "only an ACTIVE or FREEZE card can be withdrawn from".into(),
+                ),
+                other => other,
+            })?;
+        if posted {
+            tracing::info!(
+                card_id,
+                merchant_id,
+                amount = amount.0,
+                "card withdrawn from"
+            );
+        }
+        self.card(merchant_id, card_id).await
+    }
+
+    async fn pending_holds(&self, merchant_id: &str, card_id: &str) -> Result<Cents, IssueError> {
+        self.card(merchant_id, card_id).await?;
+        self.database.pending_holds(card_id).await.map_err(internal)
+    }
+
+    async fn authorize(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        purchase: PurchaseRequest,
+    ) -> Result<AuthorizationView, IssueError> {
+        let card = self.card(merchant_id, card_id).await?;
+        let bin_merchants: Vec<String> = bin_profile(&card.range_id)
+            .map(|profile| profile.merchants.iter().map(|m| (*m).to_owned()).collect())
+            .unwrap_or_default();
+        let authorization = self
+            .database
+            .authorize_purchase(
+                merchant_id,
+                card_id,
+                &Purchase {
+                    amount: purchase.amount,
+                    currency: purchase.currency,
+                    merchant_name: purchase.merchant_name,
+                    at_ms: now_ms(),
+                },
+                &purchase.category,
+                &bin_merchants,
+            )
+            .await
+            .map_err(operation_error)?;
+        tracing::info!(
+            card_id,
+            merchant_id,
+            authorization_id = %authorization.id,
+            status = authorization.status.code(),
+            "purchase authorization decided"
+        );
+        Ok(authorization)
+    }
+
+    async fn settle(
+        &self,
+        merchant_id: &str,
+        authorization_id: &str,
+        capture: bool,
+    ) -> Result<AuthorizationView, IssueError> {
+        self.database
+            .settle_authorization(merchant_id, authorization_id, capture, now_ms())
+            .await
+            .map_err(operation_error)
+    }
+
+    async fn authorizations(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+    ) -> Result<Vec<AuthorizationView>, IssueError> {
+        self.card(merchant_id, card_id).await?;
+        self.database
+            .card_authorizations(card_id)
+            .await
+            .map_err(internal)
+    }
+}
