@@ -172,6 +172,7 @@ pub fn app_state(
         leptos_options,
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
         database,
+        spending: issuing.clone(),
         issuing,
         callback_policy,
     }

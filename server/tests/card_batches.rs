@@ -227,19 +227,7 @@ async fn cards_past_their_expiry_month_expire_once(db: &Database) {
 
 /// Epoch ms of 00:00 UTC on the first day of `month` (which may be 13: January of the next year).
 fn month_start(year: i64, month: i64) -> i64 {
-    let index = year * 12 + month - 1;
-    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
-    // Days from 1970-01-01 to the first of the month, by the usual civil-date arithmetic.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * m + 2) / 5;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    (era * 146_097 + day_of_era - 719_468) * 86_400_000
+    app::domain::calendar::days_from_civil(year, month, 1) * 86_400_000
 }
 
 async fn outbox_size(db: &Database) -> i64 {

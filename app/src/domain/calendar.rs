@@ -21,6 +21,23 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a civil date: the inverse of [`civil_from_days`] (`month` may run
+/// past 12 or below 1; it rolls into the neighbouring years).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let index = year * 12 + month - 1;
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// `2026-11-25 06:19:03` (UTC).
 pub fn format_datetime(epoch_ms: i64) -> String {
     let seconds = epoch_ms.div_euclid(1000);
@@ -52,6 +69,18 @@ mod tests {
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(format_datetime(1_646_648_711_017), "2022-03-07 10:25:11");
         assert_eq!(format_datetime(1_795_587_543_000), "2026-11-25 06:19:03");
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for days in [-800_000, -1, 0, 11_016, 20_000, 2_932_896] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(
+                days_from_civil(year, i64::from(month), i64::from(day)),
+                days
+            );
+        }
+        assert_eq!(days_from_civil(2026, 13, 1), days_from_civil(2027, 1, 1));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub struct CardView {
     pub fee_type: FeeType,
     pub customer_id: Option<String>,
     pub customer_external_id: Option<String>,
+    pub customer_email: Option<String>,
     pub status: CardStatus,
     pub stage: ProvisioningStage,
     pub failure_reason: Option<String>,

@@ -1,6 +1,7 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
 mod api_key_cache;
 pub mod dialect_a;
+pub mod dialect_b;
 mod health;
 mod router;
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use app::{
-    ports::{SharedCardIssuing, SharedSystemProbe},
+    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe},
     shell, App,
 };
 use axum::{extract::FromRef, routing::get, Router};
@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{dialect_a, health, ApiKeyCache};
+use super::{dialect_a, dialect_b, health, ApiKeyCache};
 use crate::{store::Database, system_probe::DatabaseProbe, webhooks::CallbackPolicy};
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
@@ -18,6 +18,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub database: Database,
     pub issuing: SharedCardIssuing,
+    pub spending: SharedCardSpending,
     pub callback_policy: CallbackPolicy,
     /// API key → merchant, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(dialect_a::routes())
+        .merge(dialect_b::routes())
         .leptos_routes_with_context(&state, routes, provide_ports, move || {
             shell(options.clone())
         })

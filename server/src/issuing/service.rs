@@ -213,6 +213,7 @@ fn new_card_view(
         customer_external_id: customer
             .as_ref()
             .and_then(|customer| customer.external_id.clone()),
+        customer_email: customer.as_ref().map(|customer| customer.email.clone()),
         customer_id: customer.map(|customer| customer.id),
         status: CardStatus::Init,
         stage,

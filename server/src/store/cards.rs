@@ -59,6 +59,7 @@ struct CardRow {
     fee_type: String,
     customer_id: Option<String>,
     customer_external_id: Option<String>,
+    customer_email: Option<String>,
     status: String,
     stage: String,
     failure_reason: Option<String>,
@@ -73,7 +74,7 @@ struct CardRow {
 }
 
 const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_name, c.last_name, c.range_id, \
-     c.fee_type, c.customer_id, u.external_id AS customer_external_id, c.status, c.stage, c.failure_reason, \
+     c.fee_type, c.customer_id, u.external_id AS customer_external_id, u.email AS customer_email, c.status, c.stage, c.failure_reason, \
      c.card_bin, c.last4, c.exp_month, c.exp_year, c.created_at_ms, c.updated_at_ms, r.pan_length, r.brand";
 const CARD_FROM: &str =
     "FROM cards c JOIN card_ranges r ON r.id = c.range_id LEFT JOIN customers u ON u.id = c.customer_id";
@@ -206,6 +207,7 @@ impl Database {
             range_id: row.range_id,
             customer_id: row.customer_id,
             customer_external_id: row.customer_external_id,
+            customer_email: row.customer_email,
             failure_reason: row.failure_reason,
             card_bin: row.card_bin,
             last4: row.last4,

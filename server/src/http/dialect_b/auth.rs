@@ -1,0 +1,39 @@
+//! Dialect B authentication: the same merchant API keys as dialect A (`Authorization: Bearer
+//! <key>`), refused in dialect B's error shape.
+
+use axum::{extract::FromRequestParts, http::request::Parts, http::StatusCode};
+
+use super::errors::{loc, ApiError};
+use crate::http::AppState;
+
+pub struct Merchant(pub String);
+
+impl FromRequestParts<AppState> for Merchant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = |msg: &str| {
+            ApiError::one(
+                StatusCode::UNAUTHORIZED,
+                loc!["header", "Authorization"],
+                msg,
+                "unauthorized",
+            )
+        };
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|header| header.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                unauthorized("Not authenticated: send Authorization: Bearer <API key>")
+            })?;
+        match state.api_keys.merchant_for_token(token).await {
+            Ok(Some(merchant_id)) => Ok(Merchant(merchant_id)),
+            Ok(None) => Err(unauthorized("Invalid or revoked API key")),
+            Err(error) => Err(crate::issuing::internal_error(error).into()),
+        }
+    }
+}

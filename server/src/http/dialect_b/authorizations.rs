@@ -1,0 +1,181 @@
+//! The authorization simulation (as Stripe's and Lithic's sandboxes offer): authorize a purchase
+//! against every control, then capture or reverse it; and the card's transactions.
+
+use app::{
+    domain::spend_controls::AuthorizationStatus,
+    ports::{AuthorizationView, PurchaseRequest},
+};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    Json,
+};
+use serde::Serialize;
+
+use super::{
+    auth::Merchant,
+    body::{AmountBounds, Body},
+    card_object::{iso_time, Units},
+    errors::{loc, ApiError},
+};
+use crate::http::AppState;
+
+#[derive(Serialize)]
+pub struct AuthorizationObject {
+    id: String,
+    card_id: String,
+    amount: Units,
+    currency: String,
+    merchant_name: String,
+    merchant_category: String,
+    status: AuthorizationStatus,
+    approved: bool,
+    decline_reason: Option<String>,
+    created_at: String,
+    settled_at: Option<String>,
+}
+
+fn object(view: AuthorizationView) -> AuthorizationObject {
+    AuthorizationObject {
+        approved: view.status != AuthorizationStatus::Declined,
+        id: view.id,
+        card_id: view.card_id,
+        amount: Units(view.amount),
+        currency: view.currency,
+        merchant_name: view.merchant_name,
+        merchant_category: view.category,
+        status: view.status,
+        decline_reason: view.decline_reason,
+        created_at: iso_time(view.created_at_ms),
+        settled_at: view.settled_at_ms.map(iso_time),
+    }
+}
+
+/// `POST /api/v1/cards/card/{card_id}/authorizations`
+/// `{"amount": 12.5, "currency": "USD", "merchant_name": "Facebook", "merchant_category": "7311"}`.
+/// A decline is a normal answer (200, `approved: false`, a reason), not an error.
+pub async fn authorize(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<AuthorizationObject>, ApiError> {
+    let mut body = Body::parse(&body)?;
+    let amount = body.amount("amount", true, AmountBounds::POSITIVE);
+    let currency = body
+        .string("currency", false)
+        .unwrap_or_else(|| "USD".into());
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        body.error(
+            loc!["body", "currency"],
+            "Input should be a 3-letter ISO 4217 currency code",
+            "value_error",
+        );
+    }
+    let merchant_name = body.string("merchant_name", true);
+    let category = body.string("merchant_category", false).unwrap_or_default();
+    body.finish()?;
+    let (Some(amount), Some(merchant_name)) = (amount, merchant_name) else {
+        return Err(ApiError::validation(vec![]));
+    };
+    let authorization = state
+        .spending
+        .authorize(
+            &merchant_id,
+            &card_id,
+            PurchaseRequest {
+                amount,
+                currency: currency.to_ascii_uppercase(),
+                merchant_name,
+                category,
+            },
+        )
+        .await?;
+    Ok(Json(object(authorization)))
+}
+
+async fn settle(
+    state: AppState,
+    merchant_id: String,
+    authorization_id: String,
+    capture: bool,
+) -> Result<Json<AuthorizationObject>, ApiError> {
+    let settled = state
+        .spending
+        .settle(&merchant_id, &authorization_id, capture)
+        .await
+        .map_err(|error| {
+            let mut error = ApiError::from(error);
+            for item in &mut error.detail {
+                if item.loc == loc!["path", "card_id"] {
+                    item.loc = loc!["path", "authorization_id"];
+                    if item.kind == "not_found" {
+                        item.msg = "Authorization not found".into();
+                    }
+                }
+            }
+            error
+        })?;
+    Ok(Json(object(settled)))
+}
+
+/// Captures a pending authorization: the money moves from the card to spend.
+pub async fn capture(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(authorization_id): Path<String>,
+) -> Result<Json<AuthorizationObject>, ApiError> {
+    settle(state, merchant_id, authorization_id, true).await
+}
+
+/// Reverses a pending authorization: its hold ends, nothing moves.
+pub async fn reverse(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(authorization_id): Path<String>,
+) -> Result<Json<AuthorizationObject>, ApiError> {
+    settle(state, merchant_id, authorization_id, false).await
+}
+
+#[derive(Serialize)]
+pub struct LedgerLine {
+    id: i64,
+    kind: &'static str,
+    reference: String,
+    /// Positive onto the card, negative off it.
+    amount: Units,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+pub struct Transactions {
+    /// Money that moved (both dialects' operations, captures included).
+    ledger: Vec<LedgerLine>,
+    /// Every authorization decided on the card, newest first.
+    authorizations: Vec<AuthorizationObject>,
+}
+
+pub async fn transactions(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+) -> Result<Json<Transactions>, ApiError> {
+    let ledger = state.issuing.transactions(&merchant_id, &card_id).await?;
+    let authorizations = state
+        .spending
+        .authorizations(&merchant_id, &card_id)
+        .await?;
+    Ok(Json(Transactions {
+        ledger: ledger
+            .into_iter()
+            .map(|line| LedgerLine {
+                id: line.id,
+                kind: line.kind.code(),
+                reference: line.reference,
+                amount: Units(line.amount),
+                created_at: iso_time(line.at_ms),
+            })
+            .collect(),
+        authorizations: authorizations.into_iter().map(object).collect(),
+    }))
+}

@@ -1,0 +1,259 @@
+//! The seed's card object, every field present and typed as the seed shows. Amounts are JSON
+//! numbers in currency units written from integer cents (`25`, `25.5`), never through a float.
+
+use app::{
+    domain::{
+        calendar, card_number, issuing::CardView, spend_controls::SpendControls,
+        unit_amount::json_number_from_cents, CardStatus, Cents,
+    },
+    ports::CardSettings,
+};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::issuing::catalog::BinProfile;
+
+/// An amount serialized as a JSON number of currency units.
+#[derive(Clone, Copy, Debug)]
+pub struct Units(pub Cents);
+
+impl Serialize for Units {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(json_number_from_cents(self.0))
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+#[derive(Serialize)]
+pub struct CardObject {
+    cardholder_id: String,
+    card_id: String,
+    created_at: String,
+    closed_at: Option<String>,
+    mask_number: String,
+    nick_name: Option<String>,
+    status: String,
+    brand: String,
+    settings: Settings,
+    bin: Bin,
+    balance: Balance,
+    is_autolimit: bool,
+    is_withdrawable: bool,
+    is_tokenizable: bool,
+    user: User,
+}
+
+#[derive(Serialize)]
+pub struct Settings {
+    active_from: Option<String>,
+    active_to: Option<String>,
+    allowed_currencies: Vec<String>,
+    limits: Vec<Limit>,
+}
+
+#[derive(Serialize)]
+pub struct Limit {
+    interval: &'static str,
+    amount: Units,
+}
+
+#[derive(Serialize)]
+pub struct Bin {
+    vendor: &'static str,
+    code: &'static str,
+    vendor_code: &'static str,
+    purpose: Vec<&'static str>,
+    issue: bool,
+    topup: bool,
+    withdrawal: bool,
+    tariff_data: serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "paymentServices")]
+    payment_services: Vec<&'static str>,
+    merchants: Vec<&'static str>,
+    #[serde(rename = "isTokenizable")]
+    is_tokenizable: bool,
+    address_id: String,
+    currency_id: String,
+    id: String,
+    address: Address,
+    currency: Currency,
+}
+
+#[derive(Serialize)]
+pub struct Address {
+    country: Country,
+    city: &'static str,
+    line_1: &'static str,
+    line_2: &'static str,
+    postal_code: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Country {
+    name: &'static str,
+    iso_code: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Currency {
+    iso_code: &'static str,
+    digital_code: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Balance {
+    card_id: String,
+    limit: Units,
+    available: Units,
+    used: Units,
+    opening_balance: Units,
+    topup_balance: Units,
+    limit_per_transaction: Units,
+    pending_balance: Units,
+    fees_balance: Units,
+    incoming_balance: Units,
+    withdrawal_balance: Units,
+}
+
+#[derive(Serialize)]
+pub struct User {
+    email: String,
+    whitelabel: Option<String>,
+    id: String,
+    nickname: String,
+    role: &'static str,
+    status: &'static str,
+    user_type: &'static str,
+    invite_accept: bool,
+    is_new_client: bool,
+    account: Option<serde_json::Value>,
+}
+
+/// ISO 8601 in UTC: `2026-11-25T06:19:03Z`.
+pub fn iso_time(epoch_ms: i64) -> String {
+    calendar::format_datetime(epoch_ms).replace(' ', "T") + "Z"
+}
+
+pub fn card_object(
+    view: &CardView,
+    settings: &CardSettings,
+    pending: Cents,
+    profile: &BinProfile,
+) -> CardObject {
+    let controls: &SpendControls = &settings.controls;
+    let details = view.status.has_card_details();
+    let mask_number = match (details, &view.card_bin, &view.last4) {
+        (true, Some(bin), Some(last4)) => {
+            card_number::mask(bin, last4, usize::try_from(view.pan_length).unwrap_or(16))
+        }
+        _ => String::new(),
+    };
+    let closed_at = view
+        .events
+        .iter()
+        .find(|event| event.status == CardStatus::Deleted)
+        .map(|event| iso_time(event.at_ms));
+    let opening = Cents(view.deposit.0 - view.recharged.0);
+    // The card's lifetime spending limit as funded: what went on, less what came back off and
+    // the fees; `available` is that less what was spent (the seed's `limit - used`).
+    let limit = Cents(view.deposit.0 - view.returned.0 - view.fees.0);
+    let email = view.customer_email.clone().unwrap_or_default();
+    CardObject {
+        cardholder_id: view.holder_id.clone(),
+        card_id: view.card_id.clone(),
+        created_at: iso_time(view.created_at_ms),
+        closed_at,
+        mask_number,
+        nick_name: settings.nick_name.clone(),
+        status: view.status.code().to_owned(),
+        brand: view.brand.clone(),
+        settings: Settings {
+            active_from: controls.active_from_ms.map(iso_time),
+            active_to: controls.active_to_ms.map(iso_time),
+            allowed_currencies: controls.allowed_currencies.clone(),
+            limits: controls
+                .limits
+                .iter()
+                .map(|limit| Limit {
+                    interval: limit.interval.code(),
+                    amount: Units(limit.amount),
+                })
+                .collect(),
+        },
+        bin: bin(profile),
+        balance: Balance {
+            card_id: view.card_id.clone(),
+            limit: Units(limit),
+            available: Units(Cents(limit.0 - view.consume.0)),
+            used: Units(view.consume),
+            opening_balance: Units(opening),
+            topup_balance: Units(view.recharged),
+            limit_per_transaction: Units(controls.limit_per_transaction),
+            pending_balance: Units(pending),
+            fees_balance: Units(view.fees),
+            incoming_balance: Units(Cents::ZERO),
+            withdrawal_balance: Units(view.withdrawn),
+        },
+        is_autolimit: controls.is_autolimit,
+        is_withdrawable: profile.withdrawal,
+        is_tokenizable: profile.tokenizable,
+        user: User {
+            nickname: email.split('@').next().unwrap_or_default().to_owned(),
+            email,
+            whitelabel: None,
+            id: view.customer_id.clone().unwrap_or_default(),
+            // Users are created by the merchant's API on first use: invited buyers.
+            role: "buyer",
+            status: "active",
+            user_type: "cpa",
+            invite_accept: true,
+            is_new_client: false,
+            // What Cardkit knows of the person behind the user: the card's holder.
+            account: Some(serde_json::json!({
+                "first_name": view.first_name,
+                "middle_name": " ",
+                "last_name": view.last_name,
+                "date_of_birth": null,
+                "phone": null,
+                "id": view.holder_id,
+                "user_id": view.customer_id,
+                "tg_account": null,
+                "company": null,
+            })),
+        },
+    }
+}
+
+pub fn bin(profile: &BinProfile) -> Bin {
+    Bin {
+        vendor: profile.vendor,
+        code: profile.code,
+        vendor_code: profile.vendor_code,
+        purpose: profile.purpose.to_vec(),
+        issue: profile.issue,
+        topup: profile.topup,
+        withdrawal: profile.withdrawal,
+        tariff_data: serde_json::Map::new(),
+        payment_services: profile.payment_services.to_vec(),
+        merchants: profile.merchants.to_vec(),
+        is_tokenizable: profile.tokenizable,
+        address_id: format!("addr_{}", profile.code),
+        currency_id: format!("cur_{}", profile.currency_iso.to_lowercase()),
+        id: profile.range_id.to_owned(),
+        address: Address {
+            country: Country {
+                name: profile.country_name,
+                iso_code: profile.country_iso,
+            },
+            city: profile.city,
+            line_1: profile.line_1,
+            line_2: profile.line_2,
+            postal_code: profile.postal_code,
+        },
+        currency: Currency {
+            iso_code: profile.currency_iso,
+            digital_code: profile.currency_digital_code,
+        },
+    }
+}

@@ -1,0 +1,343 @@
+//! Settings, top-up, withdrawal, freeze/unfreeze, close and the BIN list.
+
+use app::domain::{
+    order_no::OrderNo,
+    recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
+    spend_controls::{LimitInterval, SpendLimit},
+};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    Json,
+};
+
+use super::{
+    auth::Merchant,
+    body::{AmountBounds, Body},
+    card_object::{bin, Bin, CardObject},
+    cards::full_card,
+    errors::{loc, ApiError},
+};
+use crate::{http::AppState, issuing::catalog::BIN_PROFILES, secrets::random};
+
+/// Parses an ISO 8601 UTC instant (`2026-11-25T06:19:03Z`, `2026-11-25T06:19:03.5Z`,
+/// `2026-11-25`) into epoch ms.
+fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches('Z');
+    let (date, time) = text.split_once('T').unwrap_or((text, "00:00:00"));
+    let mut date_parts = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
+    let (year, month, day) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
+    let mut time_parts = hms.splitn(3, ':').map(|part| part.parse::<i64>().ok());
+    let (hour, minute, second) = (
+        time_parts.next()??,
+        time_parts.next()??,
+        time_parts.next().unwrap_or(Some(0))?,
+    );
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let millis: i64 = format!("{:0<3}", &fraction[..fraction.len().min(3)])
+        .parse()
+        .ok()?;
+    let days = app::domain::calendar::days_from_civil(year, month, day);
+    let (check_year, check_month, check_day) = app::domain::calendar::civil_from_days(days);
+    if (check_year, i64::from(check_month), i64::from(check_day)) != (year, month, day) {
+        return None; // 2026-02-30 and the like
+    }
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+}
+
+/// `PATCH /api/v1/cards/card/{card_id}/settings`: every field optional; what is absent stays.
+pub async fn update_settings(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CardObject>, ApiError> {
+    let mut body = Body::parse(&body)?;
+    let current = state.spending.settings(&merchant_id, &card_id).await?;
+    let mut settings = current.clone();
+    if body.contains("nick_name") {
+        settings.nick_name = body.string("nick_name", false);
+    }
+    if let Some(flag) = body.boolean("is_autolimit") {
+        settings.controls.is_autolimit = flag;
+    }
+    if let Some(limit) = body.amount("limit_per_transaction", false, AmountBounds::POSITIVE) {
+        settings.controls.limit_per_transaction = limit;
+    }
+    for (field, target) in [("active_from", 0), ("active_to", 1)] {
+        if !body.contains(field) {
+            continue;
+        }
+        let value = match body.string(field, false) {
+            None => None,
+            Some(text) => match parse_instant(&text) {
+                Some(instant) => Some(instant),
+                None => {
+                    body.error(
+                        loc!["body", field],
+                        "Input should be a valid datetime",
+                        "datetime_parsing",
+                    );
+                    continue;
+                }
+            },
+        };
+        if target == 0 {
+            settings.controls.active_from_ms = value;
+        } else {
+            settings.controls.active_to_ms = value;
+        }
+    }
+    if let Some(currencies) = body.list("allowed_currencies") {
+        let mut parsed = Vec::new();
+        for (index, item) in currencies.iter().enumerate() {
+            match serde_json::from_str::<String>(item.get()) {
+                Ok(code) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    parsed.push(code.to_ascii_uppercase());
+                }
+                _ => body.error(
+                    loc!["body", "allowed_currencies", index],
+                    "Input should be a 3-letter ISO 4217 currency code",
+                    "value_error",
+                ),
+            }
+        }
+        settings.controls.allowed_currencies = parsed;
+    }
+    if let Some(limits) = body.list("limits") {
+        let mut parsed = Vec::new();
+        for (index, item) in limits.iter().enumerate() {
+            if let Some(limit) = parse_limit(&mut body, index, item.get()) {
+                parsed.push(limit);
+            }
+        }
+        settings.controls.limits = parsed;
+    }
+    if let (Some(from), Some(to)) = (
+        settings.controls.active_from_ms,
+        settings.controls.active_to_ms,
+    ) {
+        if from > to {
+            body.error(
+                loc!["body", "active_to"],
+                "Value error, active_to must not be before active_from",
+                "value_error",
+            );
+        }
+    }
+    body.finish()?;
+    state
+        .spending
+        .update_settings(&merchant_id, &card_id, settings)
+        .await
+        .map_err(|error| ApiError::from_issue(error, "limit_per_transaction"))?;
+    let view = state.issuing.card(&merchant_id, &card_id).await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+fn parse_limit(body: &mut Body, index: usize, raw: &str) -> Option<SpendLimit> {
+    let Ok(fields) = serde_json::from_str::<
+        std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>,
+    >(raw) else {
+        body.error(
+            loc!["body", "limits", index],
+            "Input should be a valid dictionary",
+            "dict_type",
+        );
+        return None;
+    };
+    let interval = match fields
+        .get("interval")
+        .map(|raw| serde_json::from_str::<String>(raw.get()))
+    {
+        None => {
+            body.error(
+                loc!["body", "limits", index, "interval"],
+                "Field required",
+                "missing",
+            );
+            None
+        }
+        Some(Ok(code)) if LimitInterval::parse(&code).is_some() => LimitInterval::parse(&code),
+        Some(_) => {
+            let names: Vec<String> = LimitInterval::ALL
+                .iter()
+                .map(|i| format!("'{}'", i.code()))
+                .collect();
+            body.error(
+                loc!["body", "limits", index, "interval"],
+                format!("Input should be {}", names.join(", ")),
+                "enum",
+            );
+            None
+        }
+    };
+    let amount = match fields.get("amount") {
+        None => {
+            body.error(
+                loc!["body", "limits", index, "amount"],
+                "Field required",
+                "missing",
+            );
+            None
+        }
+        Some(raw) => body.amount_at(
+            loc!["body", "limits", index, "amount"],
+            raw.get(),
+            AmountBounds::POSITIVE,
+        ),
+    };
+    Some(SpendLimit {
+        interval: interval?,
+        amount: amount?,
+    })
+}
+
+/// The reference that makes a money movement happen once: `Idempotency-Key`, else a fresh one.
+fn reference(headers: &HeaderMap, prefix: &str) -> Result<OrderNo, ApiError> {
+    let text = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map_or_else(|| random::id(prefix), str::to_owned);
+    OrderNo::parse(&text).map_err(|error| {
+        ApiError::one(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            loc!["header", "Idempotency-Key"],
+            error.to_string(),
+            "value_error",
+        )
+    })
+}
+
+/// `POST .../topup {"amount": 10.5}`: from the wallet onto the card (5..=5000 USD per top-up).
+pub async fn topup(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CardObject>, ApiError> {
+    let mut body = Body::parse(&body)?;
+    let bounds = AmountBounds {
+        min: MIN_RECHARGE,
+        exclusive_min: false,
+        max: MAX_RECHARGE,
+    };
+    let amount = body.amount("amount", true, bounds);
+    body.finish()?;
+    let amount = Recharge::new(amount.unwrap_or_default()).map_err(|error| {
+        ApiError::one(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            loc!["body", "amount"],
+            error.to_string(),
+            "value_error",
+        )
+    })?;
+    let reference = reference(&headers, "t")?;
+    let view = state
+        .issuing
+        .recharge(&merchant_id, &card_id, amount, reference)
+        .await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+/// `POST .../withdraw {"amount": 10}`: from the card back to the wallet (a limit decrease).
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CardObject>, ApiError> {
+    let mut body = Body::parse(&body)?;
+    let amount = body.amount("amount", true, AmountBounds::POSITIVE);
+    body.finish()?;
+    let reference = reference(&headers, "w")?;
+    let view = state
+        .spending
+        .withdraw(
+            &merchant_id,
+            &card_id,
+            amount.unwrap_or_default(),
+            reference,
+        )
+        .await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+pub async fn freeze(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+) -> Result<Json<CardObject>, ApiError> {
+    let view = state.issuing.freeze(&merchant_id, &card_id).await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+pub async fn unfreeze(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+) -> Result<Json<CardObject>, ApiError> {
+    let view = state.issuing.unfreeze(&merchant_id, &card_id).await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+/// Closes the card; its remaining balance goes back to the wallet.
+pub async fn close(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    Path(card_id): Path<String>,
+) -> Result<Json<CardObject>, ApiError> {
+    let view = state.issuing.delete(&merchant_id, &card_id).await?;
+    Ok(Json(full_card(&state, &merchant_id, view).await?))
+}
+
+/// The BINs this merchant can issue from.
+pub async fn bins(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+) -> Result<Json<Vec<Bin>>, ApiError> {
+    let ranges = state.issuing.card_ranges(&merchant_id).await?;
+    Ok(Json(
+        BIN_PROFILES
+            .iter()
+            .filter(|profile| ranges.iter().any(|range| range.id == profile.range_id))
+            .map(bin)
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_instant;
+
+    #[test]
+    fn instants_parse_exactly_or_not_at_all() {
+        assert_eq!(parse_instant("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_instant("2026-11-25T06:19:03Z"),
+            Some(1_795_587_543_000)
+        );
+        assert_eq!(
+            parse_instant("2026-11-25T06:19:03.5Z"),
+            Some(1_795_587_543_500)
+        );
+        assert_eq!(parse_instant("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(parse_instant("2026-02-30T00:00:00Z"), None);
+        assert_eq!(parse_instant("yesterday"), None);
+    }
+}
