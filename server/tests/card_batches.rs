@@ -106,7 +106,10 @@ async fn one_transaction_keeps_the_good_creations_and_refuses_the_bad_alone(db: 
         outcomes[5]
     );
 
-    let (cards, total) = db.cards(&merchant, 1, 100).await.unwrap();
+    let (cards, total) = db
+        .cards(&merchant, &Default::default(), 1, 100)
+        .await
+        .unwrap();
     assert_eq!(total, 3, "{cards:?}");
     assert_eq!(
         db.balance(&Account::MerchantWallet(merchant.clone()))
@@ -300,7 +303,10 @@ async fn postgres_creates_a_clean_batch_in_one_statement_or_writes_nothing() {
     assert!(create_all_or_none(pool, &overdraft).await.is_none());
     assert!(create_all_or_none(pool, &repeat).await.is_none());
     assert_eq!(
-        db.cards(&second, 1, 100).await.unwrap().1,
+        db.cards(&second, &Default::default(), 1, 100)
+            .await
+            .unwrap()
+            .1,
         2,
         "nothing of a refused batch"
     );

@@ -334,14 +334,23 @@ async fn insufficient_funds_create_nothing(db: &Database) {
         "{message}"
     );
     assert_eq!(wallet(db, &merchant).await, Cents(1_000));
-    let (cards, total) = db.cards(&merchant, 1, 10).await.unwrap();
+    let (cards, total) = db
+        .cards(&merchant, &Default::default(), 1, 10)
+        .await
+        .unwrap();
     assert!(cards.is_empty() && total == 0);
 
     // A wallet that was never funded has no balance row at all.
     let (unfunded, unfunded_key) = server.merchant(0).await;
     let response = create(&server, &unfunded_key, &seed_request("never-funded", "500")).await;
     assert!(assert_envelope_error(&response, 422, 3002).contains("holds $0.00"));
-    assert_eq!(db.cards(&unfunded, 1, 10).await.unwrap().1, 0);
+    assert_eq!(
+        db.cards(&unfunded, &Default::default(), 1, 10)
+            .await
+            .unwrap()
+            .1,
+        0
+    );
     assert_ledger_consistent(db).await;
 }
 
@@ -386,7 +395,13 @@ async fn ten_concurrent_identical_requests_create_one_card(db: &Database) {
         .collect();
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    assert_eq!(db.cards(&merchant, 1, 100).await.unwrap().1, 1);
+    assert_eq!(
+        db.cards(&merchant, &Default::default(), 1, 100)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
     assert_eq!(wallet(db, &merchant).await, Cents(99_000));
     assert_ledger_consistent(db).await;
 }

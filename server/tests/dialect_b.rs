@@ -55,6 +55,7 @@ on_every_backend!(
     purchases_are_authorized_captured_and_seen_by_both_dialects,
     a_dialect_a_card_is_the_same_card_in_dialect_b,
     settings_change_limits_and_the_ceiling_follows_top_ups,
+    cards_are_listed_by_page_and_filtered_by_status_and_user,
 );
 
 async fn a_card_with_only_an_email_gets_every_default_of_the_seed(db: &Database) {
@@ -486,4 +487,53 @@ async fn settings_change_limits_and_the_ceiling_follows_top_ups(db: &Database) {
     assert_eq!(topped["balance"]["limit_per_transaction"], 59);
     let (_, bins) = call(&server, &key, "GET", "/api/v1/cards/bins", None).await;
     assert_eq!(bins.as_array().unwrap().len(), 2);
+}
+
+async fn cards_are_listed_by_page_and_filtered_by_status_and_user(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let mut ids = Vec::new();
+    for email in ["a@example.com", "A@Example.com", "b@example.com"] {
+        let (status, card) = add(&server, &key, json!({ "email": email })).await;
+        assert_eq!(status, 200, "{card}");
+        ids.push(card["card_id"].as_str().unwrap().to_owned());
+    }
+    let list = |query: &'static str| {
+        let server = &server;
+        let key = key.clone();
+        async move {
+            call(
+                server,
+                &key,
+                "GET",
+                &format!("/api/v1/cards/card/list{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    let (_, all) = list("").await;
+    assert_eq!(all["total"], 3);
+    let (_, page) = list("?page=2&size=2").await;
+    assert_eq!(
+        (
+            page["total"].clone(),
+            page["items"].as_array().unwrap().len()
+        ),
+        (json!(3), 1)
+    );
+    // Newest first: the first card created is the last one listed.
+    assert_eq!(page["items"][0]["card_id"], ids[0].as_str());
+    let (_, mine) = list("?email=a@example.com").await;
+    assert_eq!(mine["total"], 2, "emails are case-insensitive: {mine}");
+    let (_, initial) = list("?status=INIT").await;
+    assert_eq!(initial["total"], 3);
+    let (_, active) = list("?status=ACTIVE").await;
+    assert_eq!(active["total"], 0);
+    let (status, bad) = list("?status=SLEEPING").await;
+    assert_eq!(
+        (status, bad["detail"][0]["type"].clone()),
+        (422, json!("enum")),
+        "{bad}"
+    );
 }

@@ -282,7 +282,10 @@ async fn many_concurrent_creations_beside_the_worker_all_finish(db: &Database) {
     assert!(failures.is_empty(), "{failures:?}");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let (cards, _) = db.cards(&merchant, 1, 100).await.unwrap();
+        let (cards, _) = db
+            .cards(&merchant, &Default::default(), 1, 100)
+            .await
+            .unwrap();
         if cards.iter().all(|card| card.status == CardStatus::Active) {
             break;
         }

@@ -42,6 +42,14 @@ pub struct SharedKyc {
     pub reference: String,
 }
 
+/// Which of a merchant's cards a list shows; `None` fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardFilter {
+    pub status: Option<crate::domain::CardStatus>,
+    /// The email of the customer (dialect B: the user) the card was issued for.
+    pub customer_email: Option<String>,
+}
+
 /// One page of a merchant's cards.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardPage {
@@ -82,6 +90,7 @@ pub trait CardIssuing: Send + Sync {
     async fn cards(
         &self,
         merchant_id: &str,
+        filter: CardFilter,
         page: i64,
         page_size: i64,
     ) -> Result<CardPage, IssueError>;

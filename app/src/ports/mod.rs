@@ -6,7 +6,8 @@ mod card_spending;
 mod system_probe;
 
 pub use card_issuing::{
-    CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedCardIssuing, SharedKyc,
+    CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard,
+    SharedCardIssuing, SharedKyc,
 };
 pub use card_processor::{CardProcessor, StageError};
 pub use card_spending::{

@@ -10,7 +10,9 @@ use app::{
         recharge::Recharge,
         CardStatus, Cents,
     },
-    ports::{CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc},
+    ports::{
+        CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc,
+    },
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -310,6 +312,7 @@ impl CardIssuing for IssuingService {
     async fn cards(
         &self,
         merchant_id: &str,
+        filter: CardFilter,
         page: i64,
         page_size: i64,
     ) -> Result<CardPage, IssueError> {
@@ -317,7 +320,7 @@ impl CardIssuing for IssuingService {
         let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
         let (cards, total) = self
             .database
-            .cards(merchant_id, page, page_size)
+            .cards(merchant_id, &filter, page, page_size)
             .await
             .map_err(internal)?;
         Ok(CardPage {

@@ -2,11 +2,14 @@
 //! `card_creation`). Every step is a conditional update on (lease owner, expected stage), so a
 //! stage can only ever be completed once.
 
-use app::domain::{
-    issuing::{CardEvent, CardView},
-    ledger::{Account, EntryKind, JournalEntry},
-    provisioning::ProvisioningStage,
-    CardStatus, Cents,
+use app::{
+    domain::{
+        issuing::{CardEvent, CardView},
+        ledger::{Account, EntryKind, JournalEntry},
+        provisioning::ProvisioningStage,
+        CardStatus, Cents,
+    },
+    ports::CardFilter,
 };
 
 use super::{
@@ -130,18 +133,24 @@ impl Database {
     pub async fn cards(
         &self,
         merchant_id: &str,
+        filter: &CardFilter,
         page: i64,
         page_size: i64,
     ) -> Result<(Vec<CardView>, i64), StoreError> {
+        const FILTER: &str = "c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) \
+                              AND ($3 IS NULL OR u.email = $3)";
         let sql = format!(
-            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 \
-             ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $2 OFFSET $3"
+            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE {FILTER} \
+             ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $4 OFFSET $5"
         );
+        let count = format!("SELECT COUNT(*) {CARD_FROM} WHERE {FILTER}");
+        let status = filter.status.map(CardStatus::code);
+        let email = filter.customer_email.as_deref();
         let offset = (page.max(1) - 1) * page_size;
         let rows: Vec<CardRow> = on_pool!(self, pool =>
-            sqlx::query_as(&sql).bind(merchant_id).bind(page_size).bind(offset).fetch_all(pool).await)?;
+            sqlx::query_as(&sql).bind(merchant_id).bind(status).bind(email).bind(page_size).bind(offset).fetch_all(pool).await)?;
         let total: i64 = on_pool!(self, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM cards WHERE merchant_id = $1").bind(merchant_id).fetch_one(pool).await)?;
+            sqlx::query_scalar(&count).bind(merchant_id).bind(status).bind(email).fetch_one(pool).await)?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             views.push(self.card_view(row).await?);

@@ -63,6 +63,7 @@ pub async fn list_cards(
         .issuing
         .cards(
             &merchant_id,
+            app::ports::CardFilter::default(),
             query.page.unwrap_or(1),
             query.page_size.unwrap_or(20),
         )

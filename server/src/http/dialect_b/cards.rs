@@ -9,9 +9,9 @@ use app::domain::{
     order_no::OrderNo,
     recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
     spend_controls::{default_limits, SpendControls},
-    Cents,
+    CardStatus, Cents,
 };
-use app::ports::CardSettings;
+use app::ports::{CardFilter, CardSettings};
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -238,6 +238,10 @@ pub async fn get_card(
 pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
+    /// A card status code (ACTIVE, FREEZE, ...).
+    status: Option<String>,
+    /// The user's email.
+    email: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -261,10 +265,30 @@ pub async fn list_cards(
             "value_error",
         )
     })?;
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(code) => Some(CardStatus::parse(code).ok_or_else(|| {
+            let codes: Vec<String> = CardStatus::ALL
+                .iter()
+                .map(|status| format!("'{}'", status.code()))
+                .collect();
+            ApiError::one(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                loc!["query", "status"],
+                format!("Input should be {}", codes.join(", ")),
+                "enum",
+            )
+        })?),
+    };
+    let filter = CardFilter {
+        status,
+        customer_email: query.email.map(|email| email.trim().to_lowercase()),
+    };
     let page = state
         .issuing
         .cards(
             &merchant_id,
+            filter,
             query.page.unwrap_or(1),
             query.size.unwrap_or(20),
         )
