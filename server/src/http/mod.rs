@@ -3,6 +3,7 @@ mod api_key_cache;
 pub mod dialect_a;
 pub mod dialect_b;
 mod health;
+pub mod openapi;
 mod router;
 
 pub use api_key_cache::ApiKeyCache;

@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{dialect_a, dialect_b, health, ApiKeyCache};
+use super::{health, openapi, ApiKeyCache};
 use crate::{store::Database, system_probe::DatabaseProbe, webhooks::CallbackPolicy};
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
@@ -45,8 +45,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(dialect_a::routes())
-        .merge(dialect_b::routes())
+        .merge(openapi::api_routes().0)
         .leptos_routes_with_context(&state, routes, provide_ports, move || {
             shell(options.clone())
         })

@@ -1,5 +1,6 @@
 //! Dialect A's operations on an existing card: recharge, freeze, unfreeze, delete, transactions.
 
+use super::schemas::{Envelope, RechargeRequest};
 use app::domain::{order_no::OrderNo, recharge::Recharge, Cents};
 use axum::{
     body::Bytes,
@@ -16,6 +17,7 @@ use super::{
 use crate::http::AppState;
 
 /// `{"amount": "1000", "orderNo": "topup-1"}`: amount in cents like the create call's deposit.
+#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/recharge", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), request_body = RechargeRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn recharge(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -50,6 +52,7 @@ pub async fn recharge(
     Ok(success(card_model::card(&card)))
 }
 
+#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/freeze", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn freeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -60,6 +63,7 @@ pub async fn freeze(
     )))
 }
 
+#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/unfreeze", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn unfreeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -70,6 +74,7 @@ pub async fn unfreeze(
     )))
 }
 
+#[utoipa::path(delete, path = "/api/vcc/v1/cards/{card_id}", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn delete(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -80,6 +85,7 @@ pub async fn delete(
     )))
 }
 
+#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}/transactions", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn transactions(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,

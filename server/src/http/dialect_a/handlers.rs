@@ -1,3 +1,4 @@
+use super::schemas::{CreateCardRequest, Envelope};
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -15,6 +16,7 @@ use super::{
 };
 use crate::http::AppState;
 
+#[utoipa::path(post, path = "/api/vcc/v1/cards", tag = "dialect A", security(("bearer" = [])), request_body = CreateCardRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn create_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -27,6 +29,7 @@ pub async fn create_card(
     Ok(success(card_model::card(&card)))
 }
 
+#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn get_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -36,8 +39,9 @@ pub async fn get_card(
     Ok(success(card_model::card(&card)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     order_no: Option<String>,
     page: Option<i64>,
@@ -45,6 +49,7 @@ pub struct ListQuery {
 }
 
 /// `?orderNo=` finds the card of one order; otherwise a page of cards, newest first.
+#[utoipa::path(get, path = "/api/vcc/v1/cards", tag = "dialect A", security(("bearer" = [])), params(ListQuery), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn list_cards(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -76,6 +81,7 @@ pub async fn list_cards(
     })))
 }
 
+#[utoipa::path(get, path = "/api/vcc/v1/card-ranges", tag = "dialect A", security(("bearer" = [])), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn list_card_ranges(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -87,6 +93,7 @@ pub async fn list_card_ranges(
 }
 
 /// The one call that returns the full card number and CVC. Never cached.
+#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/reveal", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn reveal_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -105,6 +112,7 @@ pub async fn reveal_card(
 }
 
 /// The secret the merchant verifies callback signatures with (Standard Webhooks, `whsec_…`).
+#[utoipa::path(get, path = "/api/vcc/v1/webhooks/secret", tag = "dialect A", security(("bearer" = [])), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
 pub async fn webhook_secret(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,

@@ -6,49 +6,28 @@ mod envelope;
 mod handlers;
 mod kyc;
 mod new_card_request;
+mod schemas;
 
-use axum::{
-    routing::{get, post},
-    Router,
-};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use envelope::ErrorCode;
 
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/vcc/v1/cards",
-            post(handlers::create_card).get(handlers::list_cards),
-        )
-        .route(
-            "/api/vcc/v1/cards/{card_id}",
-            get(handlers::get_card).delete(card_operations::delete),
-        )
-        .route(
-            "/api/vcc/v1/cards/{card_id}/recharge",
-            post(card_operations::recharge),
-        )
-        .route(
-            "/api/vcc/v1/cards/{card_id}/freeze",
-            post(card_operations::freeze),
-        )
-        .route(
-            "/api/vcc/v1/cards/{card_id}/unfreeze",
-            post(card_operations::unfreeze),
-        )
-        .route(
-            "/api/vcc/v1/cards/{card_id}/transactions",
-            get(card_operations::transactions),
-        )
-        .route("/api/vcc/v1/kyc", get(kyc::status))
-        .route("/api/vcc/v1/kyc/ach", post(kyc::submit_ach))
-        .route("/api/vcc/v1/kyc/shared", post(kyc::sync_shared))
-        .route(
-            "/api/vcc/v1/cards/{card_id}/reveal",
-            post(handlers::reveal_card),
-        )
-        .route("/api/vcc/v1/card-ranges", get(handlers::list_card_ranges))
-        .route("/api/vcc/v1/webhooks/secret", get(handlers::webhook_secret))
+/// Dialect A's routes, each registered from its handler's OpenAPI description (the path in the
+/// `#[utoipa::path]` attribute is the path routed), so the document cannot drift from the API.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::create_card, handlers::list_cards))
+        .routes(routes!(handlers::get_card, card_operations::delete))
+        .routes(routes!(card_operations::recharge))
+        .routes(routes!(card_operations::freeze))
+        .routes(routes!(card_operations::unfreeze))
+        .routes(routes!(card_operations::transactions))
+        .routes(routes!(kyc::status))
+        .routes(routes!(kyc::submit_ach))
+        .routes(routes!(kyc::sync_shared))
+        .routes(routes!(handlers::reveal_card))
+        .routes(routes!(handlers::list_card_ranges))
+        .routes(routes!(handlers::webhook_secret))
 }

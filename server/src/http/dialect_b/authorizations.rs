@@ -1,6 +1,8 @@
 //! The authorization simulation (as Stripe's and Lithic's sandboxes offer): authorize a purchase
 //! against every control, then capture or reverse it; and the card's transactions.
 
+use super::errors::ErrorBody;
+use super::schemas::AuthorizeRequest;
 use app::{
     domain::spend_controls::AuthorizationStatus,
     ports::{AuthorizationView, PurchaseRequest},
@@ -20,7 +22,7 @@ use super::{
 };
 use crate::http::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuthorizationObject {
     id: String,
     card_id: String,
@@ -28,6 +30,8 @@ pub struct AuthorizationObject {
     currency: String,
     merchant_name: String,
     merchant_category: String,
+    /// PENDING, CAPTURED, REVERSED or DECLINED.
+    #[schema(value_type = String)]
     status: AuthorizationStatus,
     approved: bool,
     decline_reason: Option<String>,
@@ -54,6 +58,9 @@ fn object(view: AuthorizationView) -> AuthorizationObject {
 /// `POST /api/v1/cards/card/{card_id}/authorizations`
 /// `{"amount": 12.5, "currency": "USD", "merchant_name": "Facebook", "merchant_category": "7311"}`.
 /// A decline is a normal answer (200, `approved: false`, a reason), not an error.
+#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/authorizations", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    request_body = AuthorizeRequest,
+    responses((status = 200, description = "Approved (PENDING, funds held) or declined with a reason", body = AuthorizationObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn authorize(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -120,6 +127,8 @@ async fn settle(
 }
 
 /// Captures a pending authorization: the money moves from the card to spend.
+#[utoipa::path(post, path = "/api/v1/cards/authorizations/{authorization_id}/capture", tag = "dialect B", security(("bearer" = [])), params(("authorization_id" = String, Path)),
+    responses((status = 200, body = AuthorizationObject), (status = 404, body = ErrorBody), (status = 409, description = "Not PENDING", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn capture(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -129,6 +138,8 @@ pub async fn capture(
 }
 
 /// Reverses a pending authorization: its hold ends, nothing moves.
+#[utoipa::path(post, path = "/api/v1/cards/authorizations/{authorization_id}/reverse", tag = "dialect B", security(("bearer" = [])), params(("authorization_id" = String, Path)),
+    responses((status = 200, body = AuthorizationObject), (status = 404, body = ErrorBody), (status = 409, description = "Not PENDING", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn reverse(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -137,7 +148,7 @@ pub async fn reverse(
     settle(state, merchant_id, authorization_id, false).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LedgerLine {
     id: i64,
     kind: &'static str,
@@ -147,7 +158,7 @@ pub struct LedgerLine {
     created_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Transactions {
     /// Money that moved (both dialects' operations, captures included).
     ledger: Vec<LedgerLine>,
@@ -155,6 +166,8 @@ pub struct Transactions {
     authorizations: Vec<AuthorizationObject>,
 }
 
+#[utoipa::path(get, path = "/api/v1/cards/card/{card_id}/transactions", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses((status = 200, description = "Ledger lines and authorizations", body = Transactions), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn transactions(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

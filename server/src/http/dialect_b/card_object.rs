@@ -10,12 +10,26 @@ use app::{
 };
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use crate::issuing::catalog::BinProfile;
 
 /// An amount serialized as a JSON number of currency units.
 #[derive(Clone, Copy, Debug)]
 pub struct Units(pub Cents);
+
+impl utoipa::PartialSchema for Units {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some(
+                "An amount in currency units (25 = 25.00 USD), at most 2 decimal places",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Units {}
 
 impl Serialize for Units {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -25,7 +39,7 @@ impl Serialize for Units {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CardObject {
     cardholder_id: String,
     card_id: String,
@@ -44,7 +58,7 @@ pub struct CardObject {
     user: User,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Settings {
     active_from: Option<String>,
     active_to: Option<String>,
@@ -52,13 +66,13 @@ pub struct Settings {
     limits: Vec<Limit>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Limit {
     interval: &'static str,
     amount: Units,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Bin {
     vendor: &'static str,
     code: &'static str,
@@ -67,6 +81,7 @@ pub struct Bin {
     issue: bool,
     topup: bool,
     withdrawal: bool,
+    #[schema(value_type = Object)]
     tariff_data: serde_json::Map<String, serde_json::Value>,
     #[serde(rename = "paymentServices")]
     payment_services: Vec<&'static str>,
@@ -80,7 +95,7 @@ pub struct Bin {
     currency: Currency,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Address {
     country: Country,
     city: &'static str,
@@ -89,19 +104,19 @@ pub struct Address {
     postal_code: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Country {
     name: &'static str,
     iso_code: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Currency {
     iso_code: &'static str,
     digital_code: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Balance {
     card_id: String,
     limit: Units,
@@ -116,7 +131,7 @@ pub struct Balance {
     withdrawal_balance: Units,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct User {
     email: String,
     whitelabel: Option<String>,
@@ -127,6 +142,8 @@ pub struct User {
     user_type: &'static str,
     invite_accept: bool,
     is_new_client: bool,
+    /// The person behind the user, with their company when known.
+    #[schema(value_type = Option<Object>)]
     account: Option<serde_json::Value>,
 }
 

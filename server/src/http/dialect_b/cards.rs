@@ -1,6 +1,8 @@
 //! `POST /api/v1/cards/card/add`, get and list: dialect B's cards, issued by the same core as
 //! dialect A's (same ids, same balances).
 
+use super::errors::ErrorBody;
+use super::schemas::AddCardRequest;
 use app::domain::{
     cardholder_name::CardholderName,
     email::Email,
@@ -149,6 +151,11 @@ fn order_no(headers: &HeaderMap) -> Result<OrderNo, ApiError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/cards/card/add", tag = "dialect B", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the same card")),
+    request_body = AddCardRequest,
+    responses((status = 200, description = "The new card (status INIT; it becomes ACTIVE asynchronously)", body = CardObject),
+        (status = 403, description = "Above 1000 USD the user needs KYC", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn add_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -225,6 +232,8 @@ pub async fn full_card(
     Ok(card_object(&view, &settings, pending, profile))
 }
 
+#[utoipa::path(get, path = "/api/v1/cards/card/{card_id}", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn get_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -234,7 +243,8 @@ pub async fn get_card(
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -244,7 +254,7 @@ pub struct ListQuery {
     email: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CardList {
     items: Vec<CardObject>,
     total: i64,
@@ -252,6 +262,8 @@ pub struct CardList {
     size: i64,
 }
 
+#[utoipa::path(get, path = "/api/v1/cards/card/list", tag = "dialect B", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of cards, newest first", body = CardList), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn list_cards(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

@@ -13,9 +13,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One entry of `detail`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ErrorItem {
     /// Where: `["body", "field"]`, `["body", "limits", 0, "amount"]`, `["path", "card_id"]`.
+    #[schema(value_type = Vec<Object>)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
@@ -118,15 +119,17 @@ impl From<IssueError> for ApiError {
     }
 }
 
+/// Every dialect B error: 422 for validation, 401/403/404/409 for the rest.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub detail: Vec<ErrorItem>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        #[derive(Serialize)]
-        struct Body {
-            detail: Vec<ErrorItem>,
-        }
         (
             self.status,
-            Json(Body {
+            Json(ErrorBody {
                 detail: self.detail,
             }),
         )

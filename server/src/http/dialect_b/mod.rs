@@ -8,58 +8,28 @@ mod card_object;
 mod card_operations;
 mod cards;
 mod errors;
+mod schemas;
 
-use axum::{
-    routing::{get, patch, post},
-    Router,
-};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/cards/card/add", post(cards::add_card))
-        .route("/api/v1/cards/card/list", get(cards::list_cards))
-        .route("/api/v1/cards/card/{card_id}", get(cards::get_card))
-        .route(
-            "/api/v1/cards/card/{card_id}/settings",
-            patch(card_operations::update_settings),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/topup",
-            post(card_operations::topup),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/withdraw",
-            post(card_operations::withdraw),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/freeze",
-            post(card_operations::freeze),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/unfreeze",
-            post(card_operations::unfreeze),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/close",
-            post(card_operations::close),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/authorizations",
-            post(authorizations::authorize),
-        )
-        .route(
-            "/api/v1/cards/card/{card_id}/transactions",
-            get(authorizations::transactions),
-        )
-        .route(
-            "/api/v1/cards/authorizations/{authorization_id}/capture",
-            post(authorizations::capture),
-        )
-        .route(
-            "/api/v1/cards/authorizations/{authorization_id}/reverse",
-            post(authorizations::reverse),
-        )
-        .route("/api/v1/cards/bins", get(card_operations::bins))
+/// Dialect B's routes, each registered from its handler's OpenAPI description (the path in the
+/// `#[utoipa::path]` attribute is the path routed), so the document cannot drift from the API.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(cards::add_card))
+        .routes(routes!(cards::list_cards))
+        .routes(routes!(cards::get_card))
+        .routes(routes!(card_operations::update_settings))
+        .routes(routes!(card_operations::topup))
+        .routes(routes!(card_operations::withdraw))
+        .routes(routes!(card_operations::freeze))
+        .routes(routes!(card_operations::unfreeze))
+        .routes(routes!(card_operations::close))
+        .routes(routes!(authorizations::authorize))
+        .routes(routes!(authorizations::transactions))
+        .routes(routes!(authorizations::capture))
+        .routes(routes!(authorizations::reverse))
+        .routes(routes!(card_operations::bins))
 }
