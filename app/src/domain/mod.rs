@@ -2,6 +2,7 @@
 //! No I/O and no platform code, so the browser validates with exactly the rules the server applies.
 
 pub mod calendar;
+pub mod card_form;
 pub mod card_number;
 pub mod card_status;
 pub mod cardholder_name;
