@@ -2,13 +2,15 @@
 
 mod support;
 
-use server::store::{Backend, Database};
+use server::store::{Backend, Database, WidgetSession};
+use support::TestServer;
 
 on_every_backend!(
     migrations_bring_the_schema_to_the_latest_version,
     migrating_again_changes_nothing,
     ping_answers,
     merchants_table_accepts_rows,
+    widget_sessions_are_found_by_token_only_and_know_their_expiry,
 );
 
 async fn migrations_bring_the_schema_to_the_latest_version(db: &Database) {
@@ -94,4 +96,30 @@ async fn unknown_url_scheme_is_refused_with_the_password_hidden() {
         .to_string();
     assert!(error.contains("unsupported database URL"), "{error}");
     assert!(!error.contains("hunter2"), "{error}");
+}
+
+async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, _) = server.merchant(0).await;
+    let session = WidgetSession {
+        id: "ws_1".into(),
+        merchant_id: merchant,
+        allowed_origins: vec!["https://shop.example".into()],
+        customer_email: Some("buyer@example.com".into()),
+        created_at_ms: 1_000,
+        expires_at_ms: 2_000,
+    };
+    db.create_widget_session(&session, "secret-token")
+        .await
+        .unwrap();
+    let found = db.widget_session("secret-token").await.unwrap();
+    assert_eq!(found.as_ref(), Some(&session));
+    assert!(!session.is_expired(1_999));
+    assert!(session.is_expired(2_000));
+    assert_eq!(db.widget_session("other-token").await.unwrap(), None);
+    assert_eq!(
+        db.widget_session("ws_1").await.unwrap(),
+        None,
+        "the id is not a token"
+    );
 }

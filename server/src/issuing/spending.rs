@@ -17,6 +17,17 @@ use super::{
 };
 use crate::store::{dispatch::now_ms, spend_controls::StoredControls};
 
+impl IssuingService {
+    /// Not found unless the card is the merchant's: one indexed lookup, not a whole card view.
+    async fn require_own_card(&self, merchant_id: &str, card_id: &str) -> Result<(), IssueError> {
+        match self.database.owns_card(merchant_id, card_id).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(IssueError::CardNotFound),
+            Err(error) => Err(internal(error)),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl CardSpending for IssuingService {
     async fn settings(&self, merchant_id: &str, card_id: &str) -> Result<CardSettings, IssueError> {
@@ -110,7 +121,7 @@ impl CardSpending for IssuingService {
     }
 
     async fn pending_holds(&self, merchant_id: &str, card_id: &str) -> Result<Cents, IssueError> {
-        self.card(merchant_id, card_id).await?;
+        self.require_own_card(merchant_id, card_id).await?;
         self.database.pending_holds(card_id).await.map_err(internal)
     }
 
@@ -167,7 +178,7 @@ impl CardSpending for IssuingService {
         merchant_id: &str,
         card_id: &str,
     ) -> Result<Vec<AuthorizationView>, IssueError> {
-        self.card(merchant_id, card_id).await?;
+        self.require_own_card(merchant_id, card_id).await?;
         self.database
             .card_authorizations(card_id)
             .await

@@ -16,7 +16,7 @@ use app::{
 use super::{
     dispatch::{in_transaction, on_pool},
     ledger::{balance_of, post_entry},
-    spend_controls::{ControlsRow, StoredControls},
+    spend_controls::{controls_row, StoredControls},
     CardOperationError, Database, StoreError,
 };
 use crate::secrets::random;
@@ -66,6 +66,21 @@ fn authorization(row: AuthorizationRow) -> Result<AuthorizationView, StoreError>
     })
 }
 
+/// `held_by_pending!(conn, card_id)`: the funds the card's pending authorizations hold.
+macro_rules! held_by_pending {
+    ($conn:expr, $card:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations \
+             WHERE card_id = $1 AND status = 'PENDING'",
+        )
+        .bind($card)
+        .fetch_one($conn)
+        .await
+        .map(Cents)
+    };
+}
+pub(super) use held_by_pending;
+
 impl Database {
     /// Decides a purchase on a merchant's card and records the decision (declines too, so the
     /// merchant sees them). `bin_merchants` is the card's BIN allow-list.
@@ -103,13 +118,7 @@ impl Database {
                 .iter()
                 .map(|(amount, at_ms, _)| PastSpend { amount: Cents(*amount), at_ms: *at_ms })
                 .collect();
-            let stored = match sqlx::query_as::<_, ControlsRow>(
-                "SELECT nick_name, limits, active_from_ms, active_to_ms, allowed_currencies, \
-                 limit_per_transaction, is_autolimit FROM card_controls WHERE card_id = $1",
-            )
-            .bind(card_id)
-            .fetch_optional(&mut *tx)
-            .await?
+            let stored = match controls_row!(&mut *tx, card_id)?
             {
                 Some(row) => row.into_stored(card_id)?,
                 None => StoredControls::initial(balance),

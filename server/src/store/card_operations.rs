@@ -8,6 +8,7 @@ use app::domain::{
 };
 
 use super::{
+    authorizations::held_by_pending,
     dispatch::{in_transaction, now_ms, on_pool},
     ledger::{balance_of, post_entry},
     webhook_outbox::enqueue_status_callback,
@@ -181,14 +182,8 @@ impl Database {
                 return Ok(false);
             }
             let balance = balance_of!(&mut *tx, card.code())?;
-            let held: i64 = sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations \
-                 WHERE card_id = $1 AND status = 'PENDING'",
-            )
-            .bind(card_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let available = Cents(balance.0 - held);
+            let held = held_by_pending!(&mut *tx, card_id)?;
+            let available = Cents(balance.0 - held.0);
             if available < amount {
                 return Err(CardOperationError::InsufficientFunds { available });
             }

@@ -17,6 +17,7 @@ pub(crate) mod ledger;
 mod merchants;
 pub mod spend_controls;
 pub(crate) mod webhook_outbox;
+mod widget_sessions;
 
 pub use card_creation::{
     CardCreation, CreateCardError, CreateOutcome, CreatedCard, CreationAttempt,
@@ -28,3 +29,4 @@ pub use database::{Backend, Database, StoreError, WriterGate};
 pub use leases::Queue;
 pub use merchants::{hash_token, IssuedKey, Merchant};
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};
+pub use widget_sessions::WidgetSession;

@@ -43,7 +43,7 @@ pub(super) struct ControlsRow {
 /// `controls_row!(conn, card_id)`: the stored controls row of a card, if any.
 macro_rules! controls_row {
     ($conn:expr, $card:expr) => {
-        sqlx::query_as::<_, ControlsRow>(
+        sqlx::query_as::<_, $crate::store::spend_controls::ControlsRow>(
             "SELECT nick_name, limits, active_from_ms, active_to_ms, allowed_currencies, \
              limit_per_transaction, is_autolimit FROM card_controls WHERE card_id = $1",
         )
@@ -52,6 +52,7 @@ macro_rules! controls_row {
         .await
     };
 }
+pub(super) use controls_row;
 
 /// `controls_of!(conn, card_id)`: the card's effective controls (stored, or the initial ones for
 /// its balance), as a `Result<StoredControls, StoreError>`.
