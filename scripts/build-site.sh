@@ -14,20 +14,30 @@ profile=$(leptos_meta lib-profile-release)
 out="$(leptos_meta site-root)/$(leptos_meta site-pkg-dir)"
 style=$(leptos_meta style-file)
 
-step "Building the browser bundle (route: $(wasm_route), profile: $profile)"
-wasm_cargo build --package frontend --lib --target wasm32-unknown-unknown --profile "$profile"
+# bundle <output name> [cargo feature]: one wasm32 build of `frontend`, its JS glue, wasm-opt.
+bundle() {
+    local output=$1 features=${2:-}
+    step "Building the $output bundle (route: $(wasm_route), profile: $profile${features:+, features: $features})"
+    wasm_cargo build --package frontend --lib --target wasm32-unknown-unknown --profile "$profile" \
+        ${features:+--features "$features"}
 
-step "Generating JS bindings into $out"
-mkdir -p "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
-    "target/wasm32-unknown-unknown/$profile/frontend.wasm"
+    step "Generating JS bindings into $out"
+    mkdir -p "$out"
+    wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$output" \
+        "target/wasm32-unknown-unknown/$profile/frontend.wasm"
 
-step "Optimising the WASM for size (wasm-opt -Oz)"
-# The features Rust enables by default for wasm32; wasm-opt must accept them, not strip them.
-"$(wasm_opt_bin)" -Oz \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+    step "Optimising the WASM for size (wasm-opt -Oz)"
+    # The features Rust enables by default for wasm32; wasm-opt must accept them, not strip them.
+    "$(wasm_opt_bin)" -Oz \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$out/${output}_bg.wasm" -o "$out/${output}_bg.wasm"
+}
+
+# The dashboard, and the widget partner sites embed: its own entry, so it carries only its code.
+bundle "$name"
+bundle "$name-widget" widget
+cp style/widget.css "$out/$name-widget.css"
 
 cp "$style" "$out/$name.css"
 if [ -d "$(leptos_meta assets-dir)" ]; then

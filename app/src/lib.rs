@@ -7,8 +7,12 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod shell;
+pub mod widget;
 
 pub use shell::{shell, App};
+pub use widget::WidgetRoot;
+#[cfg(feature = "ssr")]
+pub use widget::{widget_shell, WIDGET_BUNDLE_NAME};
 
 /// Base name of the browser bundle (`/pkg/<name>.js`, `.wasm`, `.css`). Must match `output-name`
 /// in the workspace's leptos metadata, which `scripts/build-site.sh` reads; a server test checks both agree.

@@ -1,12 +1,45 @@
-//! Browser entry point: hydrates the server-rendered page with the same `app` components.
+//! Browser entry points. Built twice by `scripts/build-site.sh`: without features it hydrates the
+//! dashboard (`App`); with `widget` it hydrates only the embeddable widget, so the bundle partner
+//! sites load carries none of the dashboard's code (router, pages).
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+#[cfg(not(feature = "widget"))]
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
-    // A marker the end-to-end tests wait for: event handlers are attached from here on.
+    mark_hydrated();
+}
+
+#[cfg(feature = "widget")]
+#[wasm_bindgen]
+pub fn hydrate() {
+    use app::{
+        api::widget::{WidgetStart, START_ELEMENT_ID},
+        domain::widget_boot::WidgetBoot,
+        WidgetRoot,
+    };
+    use leptos::prelude::*;
+
+    console_error_panic_hook::set_once();
+    // The same query the server rendered the page from, read by the same parser, and the start
+    // the server embedded in the page.
+    let query = window().location().search().unwrap_or_default();
+    let boot = WidgetBoot::from_query(&query);
+    let embedded = document()
+        .get_element_by_id(START_ELEMENT_ID)
+        .and_then(|element| element.text_content())
+        .unwrap_or_default();
+    // `from_slice`, as the server functions' JSON decoding uses: one copy of each decoder.
+    let start: WidgetStart = serde_json::from_slice(embedded.as_bytes())
+        .unwrap_or_else(|_| Err("This card form could not start. Reload the page.".to_owned()));
+    leptos::mount::hydrate_body(move || view! { <WidgetRoot boot start/> });
+    mark_hydrated();
+}
+
+/// A marker the end-to-end tests wait for: event handlers are attached from here on.
+fn mark_hydrated() {
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
     }

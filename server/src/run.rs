@@ -171,6 +171,7 @@ pub fn app_state(
     AppState {
         leptos_options,
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
+        widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(database.clone()),
         database,
         spending: issuing.clone(),
         issuing,

@@ -1,2 +1,3 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
 pub mod system;
+pub mod widget;

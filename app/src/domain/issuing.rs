@@ -91,6 +91,19 @@ pub struct CardEvent {
     pub at_ms: i64,
 }
 
+/// A card's secrets, decrypted for an explicit reveal only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedCard {
+    pub number: String,
+    pub cvc: String,
+}
+
+impl std::fmt::Debug for RevealedCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevealedCard(..)") // never printed, even by accident
+    }
+}
+
 /// A card range (`vid`) a merchant may issue from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardRange {

@@ -18,6 +18,8 @@ pub mod provisioning;
 pub mod recharge;
 pub mod spend_controls;
 pub mod unit_amount;
+pub mod widget_boot;
+pub mod widget_card;
 
 pub use card_status::CardStatus;
 pub use money::Cents;

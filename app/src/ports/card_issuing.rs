@@ -3,7 +3,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    issuing::{CardRange, CardView, IssueError, NewCard},
+    issuing::{CardRange, CardView, IssueError, NewCard, RevealedCard},
     kyc::KycStatus,
     kyc_identity::AchIdentity,
     ledger::EntryKind,
@@ -57,19 +57,6 @@ pub struct CardPage {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
-}
-
-/// A card's secrets, decrypted for an explicit reveal only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevealedCard {
-    pub number: String,
-    pub cvc: String,
-}
-
-impl std::fmt::Debug for RevealedCard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RevealedCard(..)") // never printed, even by accident
-    }
 }
 
 /// The issuing core as every front door sees it: dialect A, dialect B and the widget all call this,

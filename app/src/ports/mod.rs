@@ -4,13 +4,17 @@ mod card_issuing;
 mod card_processor;
 mod card_spending;
 mod system_probe;
+mod widget_access;
 
 pub use card_issuing::{
-    CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard,
-    SharedCardIssuing, SharedKyc,
+    CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, SharedCardIssuing, SharedKyc,
 };
 pub use card_processor::{CardProcessor, StageError};
 pub use card_spending::{
     AuthorizationView, CardSettings, CardSpending, PurchaseRequest, SharedCardSpending,
 };
 pub use system_probe::{SharedSystemProbe, SystemProbe};
+pub use widget_access::{SharedWidgetAccess, WidgetAccess, WidgetDenied, WidgetGrant};
+
+/// Where it always lived for the server; now a domain type, since the widget shows it too.
+pub use crate::domain::issuing::RevealedCard;

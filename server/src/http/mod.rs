@@ -5,6 +5,7 @@ pub mod dialect_b;
 mod health;
 pub mod openapi;
 mod router;
+pub mod widget;
 
 pub use api_key_cache::ApiKeyCache;
 pub use router::{router, AppState};

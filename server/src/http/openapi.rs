@@ -14,7 +14,7 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use super::{dialect_a, dialect_b, AppState};
+use super::{dialect_a, dialect_b, widget, AppState};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/api/openapi.json";
@@ -32,6 +32,7 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
     tags(
         (name = "dialect A", description = "Vendor seed 000"),
         (name = "dialect B", description = "Vendor seed 003"),
+        (name = "widget", description = "Sessions for the embeddable card widget (FastAPI-style errors, as dialect B)"),
     )
 )]
 struct CardkitApi;
@@ -58,6 +59,7 @@ pub fn api_routes() -> (Router<AppState>, Arc<Document>) {
     let (router, document) = OpenApiRouter::with_openapi(CardkitApi::openapi())
         .merge(dialect_a::routes())
         .merge(dialect_b::routes())
+        .merge(widget::api_routes())
         .split_for_parts();
     let document = Arc::new(document);
     let served = document.clone();

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use app::{
-    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe},
+    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe, SharedWidgetAccess},
     shell, App,
 };
 use axum::{extract::FromRef, routing::get, Router};
@@ -9,8 +9,11 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{health, openapi, ApiKeyCache};
-use crate::{store::Database, system_probe::DatabaseProbe, webhooks::CallbackPolicy};
+use super::{health, openapi, widget, ApiKeyCache};
+use crate::{
+    issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
+    webhooks::CallbackPolicy,
+};
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
 #[derive(Clone)]
@@ -22,6 +25,7 @@ pub struct AppState {
     pub callback_policy: CallbackPolicy,
     /// API key → merchant, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
+    pub widget_sessions: WidgetSessions,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -33,23 +37,29 @@ impl FromRef<AppState> for LeptosOptions {
 /// The complete application router: probes, server functions, pages, and the static bundle.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
-    // Server functions reach the adapters through context, never through concrete types.
-    let issuing = state.issuing.clone();
-    let provide_ports = move || {
-        provide_context(probe.clone());
-        provide_context(issuing.clone());
-    };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(openapi::api_routes().0)
-        .leptos_routes_with_context(&state, routes, provide_ports, move || {
+        .merge(widget::routes())
+        .leptos_routes_with_context(&state, routes, port_context(&state), move || {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Server functions reach the adapters through context, never through concrete types.
+pub(super) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
+    let issuing = state.issuing.clone();
+    let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+    move || {
+        provide_context(probe.clone());
+        provide_context(issuing.clone());
+        provide_context(widget_access.clone());
+    }
 }

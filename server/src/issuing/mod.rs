@@ -5,5 +5,6 @@ pub mod provisioning_worker;
 mod service;
 pub mod simulated_processor;
 mod spending;
+pub mod widget_sessions;
 
 pub use service::{internal as internal_error, IssuingService};

@@ -185,6 +185,30 @@ impl Body {
         Some(cents)
     }
 
+    /// A whole number within `min..=max`.
+    pub fn integer(&mut self, field: &str, min: i64, max: i64) -> Option<i64> {
+        let raw = self.require(field, false)?;
+        let Ok(number) = serde_json::from_str::<i64>(&raw) else {
+            self.error(
+                loc!["body", field],
+                "Input should be a valid integer",
+                "int_type",
+            );
+            return None;
+        };
+        if number < min {
+            let msg = format!("Input should be greater than or equal to {min}");
+            self.error(loc!["body", field], msg, "greater_than_equal");
+            return None;
+        }
+        if number > max {
+            let msg = format!("Input should be less than or equal to {max}");
+            self.error(loc!["body", field], msg, "less_than_equal");
+            return None;
+        }
+        Some(number)
+    }
+
     /// A list of raw JSON elements.
     pub fn list(&mut self, field: &str) -> Option<Vec<Box<RawValue>>> {
         let raw = self.require(field, false)?;

@@ -1,13 +1,13 @@
 //! Dialect B (vendor seed 003): `POST /api/v1/cards/card/add` and the card API around it, amounts
 //! in currency units, FastAPI-style errors. The same core and ledger as dialect A: a card made
 //! through either is the same card, with the same id and balances, through both.
-mod auth;
+pub(crate) mod auth;
 mod authorizations;
-mod body;
+pub(crate) mod body;
 mod card_object;
 mod card_operations;
 mod cards;
-mod errors;
+pub(crate) mod errors;
 mod schemas;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

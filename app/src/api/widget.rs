@@ -1,0 +1,309 @@
+//! The embedded widget's server functions. Every one takes the widget session token and acts for
+//! that session's merchant only, on the cards made through that session only.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    card_form::{CardForm, FieldError},
+    fee_type::FeeType,
+    issuing::RevealedCard,
+    widget_card::WidgetCard,
+    Cents,
+};
+
+/// A card range the form offers, with what each fee plan costs per month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeOption {
+    pub id: String,
+    pub brand: String,
+    pub bin: String,
+    pub currency: String,
+    pub monthly_fees: Vec<(FeeType, Cents)>,
+}
+
+impl RangeOption {
+    pub fn label(&self) -> String {
+        format!("{} {} · {}", self.brand, self.bin, self.currency)
+    }
+
+    pub fn monthly_fee(&self, fee_type: FeeType) -> Option<Cents> {
+        self.monthly_fees
+            .iter()
+            .find(|(plan, _)| *plan == fee_type)
+            .map(|(_, fee)| *fee)
+    }
+}
+
+/// Everything the widget needs to start: the form's choices and the card to resume, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetContext {
+    pub ranges: Vec<RangeOption>,
+    pub customer_email: Option<String>,
+    /// The newest card made through this session: after a reload the tracker picks it up again.
+    pub current_card: Option<WidgetCard>,
+}
+
+/// The server's verdict on a submitted form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CreateAnswer {
+    Created(WidgetCard),
+    /// Nothing was created: messages for fields, and one for the form as a whole.
+    Refused {
+        fields: Vec<FieldError>,
+        message: Option<String>,
+    },
+}
+
+/// The text a failed server function call shows: the server's sentence, without the framework's
+/// prefix.
+pub fn error_text(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        _ => "The card service could not be reached. Check your connection and try again.".into(),
+    }
+}
+
+/// How the widget page starts: its context, or the sentence saying why it cannot. Computed by the
+/// server while rendering the page and embedded in it, so the browser needs no extra round trip
+/// (and no async hydration code) before the form is usable.
+pub type WidgetStart = Result<WidgetContext, String>;
+
+/// Id of the `<script type="application/json">` that carries the [`WidgetStart`] to the browser.
+pub const START_ELEMENT_ID: &str = "ck-start";
+
+#[cfg(feature = "ssr")]
+pub use backend::start;
+
+#[server(name = WidgetCreateCard, prefix = "/api/widget", endpoint = "create_card")]
+pub async fn widget_create_card(
+    session: String,
+    form: CardForm,
+    idempotency_key: String,
+) -> Result<CreateAnswer, ServerFnError> {
+    backend::create_card(&session, &form, &idempotency_key).await
+}
+
+#[server(name = WidgetCardStatus, prefix = "/api/widget", endpoint = "card")]
+pub async fn widget_card(session: String, card_id: String) -> Result<WidgetCard, ServerFnError> {
+    backend::card(&session, &card_id).await
+}
+
+#[server(name = WidgetReveal, prefix = "/api/widget", endpoint = "reveal")]
+pub async fn widget_reveal(
+    session: String,
+    card_id: String,
+) -> Result<RevealedCard, ServerFnError> {
+    backend::reveal(&session, &card_id).await
+}
+
+/// The server side of the functions above, against the ports.
+#[cfg(feature = "ssr")]
+mod backend {
+    use leptos::prelude::{expect_context, ServerFnError};
+
+    use super::{CreateAnswer, RangeOption, WidgetContext};
+    use crate::{
+        domain::{
+            card_form::{validate, CardForm, FieldError},
+            fee_type::FeeType,
+            issuing::{IssueError, NewCard, RevealedCard},
+            order_no::OrderNo,
+            recharge::KYC_THRESHOLD,
+            widget_card::WidgetCard,
+        },
+        ports::{SharedCardIssuing, SharedWidgetAccess, WidgetDenied, WidgetGrant},
+    };
+
+    fn denied(error: WidgetDenied) -> ServerFnError {
+        ServerFnError::new(error)
+    }
+
+    async fn open(session: &str) -> Result<(WidgetGrant, SharedCardIssuing), ServerFnError> {
+        let access = expect_context::<SharedWidgetAccess>();
+        let grant = access.grant(session).await.map_err(denied)?;
+        Ok((grant, expect_context::<SharedCardIssuing>()))
+    }
+
+    /// A sentence for the person at the form; internals stay in the server log.
+    fn unavailable(error: IssueError) -> ServerFnError {
+        tracing::warn!(%error, "widget request failed");
+        denied(WidgetDenied::Unavailable)
+    }
+
+    /// One of this session's cards; any other card is "not found", whoever's it is.
+    async fn own_card(
+        grant: &WidgetGrant,
+        issuing: &SharedCardIssuing,
+        card_id: &str,
+    ) -> Result<WidgetCard, ServerFnError> {
+        match issuing.card(&grant.merchant_id, card_id).await {
+            Ok(card) if grant.owns_order_no(&card.order_no) => Ok(WidgetCard::from_view(&card)),
+            Ok(_) | Err(IssueError::CardNotFound) => {
+                Err(ServerFnError::new("This card was not found."))
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    /// The widget's starting point for a session opened from `parent_origin` (`None` when the
+    /// page is opened on its own rather than framed).
+    pub async fn start(
+        access: &SharedWidgetAccess,
+        issuing: &SharedCardIssuing,
+        session: &str,
+        parent_origin: Option<&str>,
+    ) -> Result<WidgetContext, WidgetDenied> {
+        let grant = access.grant(session).await?;
+        if parent_origin.is_some_and(|origin| !grant.allows_origin(origin)) {
+            return Err(WidgetDenied::OriginNotAllowed);
+        }
+        let unavailable = |error: IssueError| {
+            tracing::warn!(%error, "widget start failed");
+            WidgetDenied::Unavailable
+        };
+        let ranges = issuing
+            .card_ranges(&grant.merchant_id)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|range| RangeOption {
+                monthly_fees: [FeeType::One, FeeType::Two, FeeType::Three]
+                    .into_iter()
+                    .map(|plan| (plan, range.monthly_fee(plan)))
+                    .collect(),
+                id: range.id,
+                brand: range.brand,
+                bin: range.bin,
+                currency: range.currency,
+            })
+            .collect();
+        let current_card = match access.latest_card_id(&grant).await? {
+            Some(card_id) => match issuing.card(&grant.merchant_id, &card_id).await {
+                Ok(card) => Some(WidgetCard::from_view(&card)),
+                Err(error) => return Err(unavailable(error)),
+            },
+            None => None,
+        };
+        Ok(WidgetContext {
+            ranges,
+            customer_email: grant.customer_email,
+            current_card,
+        })
+    }
+
+    fn refused(field: Option<&str>, message: String) -> CreateAnswer {
+        match field {
+            Some(field) => CreateAnswer::Refused {
+                fields: vec![FieldError {
+                    field: field.to_owned(),
+                    message,
+                }],
+                message: None,
+            },
+            None => CreateAnswer::Refused {
+                fields: Vec::new(),
+                message: Some(message),
+            },
+        }
+    }
+
+    pub async fn create_card(
+        session: &str,
+        form: &CardForm,
+        idempotency_key: &str,
+    ) -> Result<CreateAnswer, ServerFnError> {
+        let (grant, issuing) = open(session).await?;
+        // The key comes from the form (one per filled-in form), so a double submit is one card.
+        let key_ok = (8..=32).contains(&idempotency_key.len())
+            && idempotency_key.bytes().all(|b| b.is_ascii_alphanumeric());
+        let order_no = OrderNo::parse(&format!("{}{idempotency_key}", grant.order_no_prefix()));
+        let Some(order_no) = order_no.ok().filter(|_| key_ok) else {
+            return Ok(refused(
+                None,
+                "This form could not be sent. Reload the page and try again.".into(),
+            ));
+        };
+        let mut form = form.clone();
+        if form.email.trim().is_empty() {
+            form.email = grant.customer_email.clone().unwrap_or_default();
+        }
+        let valid = match validate(&form) {
+            Ok(valid) => valid,
+            Err(fields) => {
+                return Ok(CreateAnswer::Refused {
+                    fields,
+                    message: None,
+                })
+            }
+        };
+        let request = NewCard {
+            range_id: valid.range_id,
+            first_name: valid.first_name,
+            last_name: valid.last_name,
+            deposit: valid.deposit,
+            order_no,
+            callback_url: None,
+            fee_type: valid.fee_type,
+            customer_email: valid.email,
+            customer_external_id: None,
+        };
+        let answer = match issuing.create_card(&grant.merchant_id, request).await {
+            Ok(card) => CreateAnswer::Created(WidgetCard::from_view(&card)),
+            Err(IssueError::UnknownRange(_)) => refused(
+                Some("range_id"),
+                "This card range is not available. Choose another.".into(),
+            ),
+            Err(IssueError::KycRequired { .. }) => refused(
+                Some("email"),
+                format!(
+                    "Deposits above {KYC_THRESHOLD} need the customer's identity check (KYC) to be \
+                     approved first, and it is not approved for this email. Lower the deposit to \
+                     {KYC_THRESHOLD} or less, or complete KYC and try again."
+                ),
+            ),
+            Err(IssueError::InsufficientFunds { .. }) => refused(
+                None,
+                "The merchant's account cannot fund this deposit right now. Try a smaller \
+                 deposit, or contact the merchant."
+                    .into(),
+            ),
+            Err(IssueError::OrderNoConflict(_)) => refused(
+                None,
+                "This form was already used to create a different card. Reload the page to \
+                 start a new one."
+                    .into(),
+            ),
+            Err(IssueError::Invalid { message, .. }) => refused(None, message),
+            Err(error) => {
+                tracing::warn!(%error, "widget card creation failed");
+                refused(
+                    None,
+                    "Something went wrong on our side and no card was created. Nothing was \
+                     charged. Please try again."
+                        .into(),
+                )
+            }
+        };
+        Ok(answer)
+    }
+
+    pub async fn card(session: &str, card_id: &str) -> Result<WidgetCard, ServerFnError> {
+        let (grant, issuing) = open(session).await?;
+        own_card(&grant, &issuing, card_id).await
+    }
+
+    pub async fn reveal(session: &str, card_id: &str) -> Result<RevealedCard, ServerFnError> {
+        let (grant, issuing) = open(session).await?;
+        own_card(&grant, &issuing, card_id).await?;
+        issuing
+            .reveal(&grant.merchant_id, card_id)
+            .await
+            .map_err(|error| match error {
+                IssueError::IllegalTransition(_) | IssueError::CardNotFound => {
+                    ServerFnError::new("The card details are not available for this card.")
+                }
+                other => unavailable(other),
+            })
+    }
+}

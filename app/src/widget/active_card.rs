@@ -1,0 +1,113 @@
+//! The end of a good run: the card's public details, and a reveal of its number and CVC that
+//! stays inside the widget (never posted to the partner page, never stored in the browser).
+
+use leptos::{either::EitherOf3, prelude::*};
+
+use super::WidgetEnv;
+use crate::{
+    api::widget::{error_text, WidgetReveal},
+    domain::widget_card::WidgetCard,
+};
+
+#[component]
+pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl IntoView {
+    let env = expect_context::<WidgetEnv>();
+    let reveal = ServerAction::<WidgetReveal>::new();
+    let shown = RwSignal::new(false);
+    let card_id = card.card_id.clone();
+    let toggle = move |_| {
+        if shown.get_untracked() {
+            shown.set(false);
+        } else {
+            shown.set(true);
+            if reveal.value().with_untracked(|value| !matches!(value, Some(Ok(_)))) {
+                reveal.dispatch(WidgetReveal {
+                    session: env.session.clone(),
+                    card_id: card_id.clone(),
+                });
+            }
+        }
+    };
+    view! {
+        <div class="ck-result ck-result-active" data-testid="card-active">
+            <p class="ck-success">"Your card is ready."</p>
+            <dl class="ck-card-facts">
+                <dt>"Card"</dt>
+                <dd data-testid="card-brand">{card.brand.clone()}</dd>
+                <dt>"Number"</dt>
+                <dd class="ck-mono" data-testid="card-masked">
+                    {card.masked_number.clone().unwrap_or_default()}
+                </dd>
+                <dt>"Expires"</dt>
+                <dd data-testid="card-expiry">{card.expiry.clone().unwrap_or_default()}</dd>
+                <dt>"Balance"</dt>
+                <dd data-testid="card-balance">{card.balance.to_string()}</dd>
+            </dl>
+            <button type="button" class="ck-secondary" data-testid="reveal" on:click=toggle
+                aria-expanded=move || shown.get().to_string() aria-controls="ck-secrets">
+                {move || if shown.get() { "Hide card details" } else { "Reveal card details" }}
+            </button>
+            <div id="ck-secrets" aria-live="polite">
+                {move || {
+                    if !shown.get() {
+                        return None;
+                    }
+                    Some(match reveal.value().get() {
+                        None => EitherOf3::A(view! { <p class="ck-muted">"Loading card details…"</p> }),
+                        Some(Err(error)) => EitherOf3::B(
+                            view! { <p class="ck-alert" role="alert">{error_text(&error)}</p> },
+                        ),
+                        Some(Ok(secrets)) => EitherOf3::C(view! {
+                            <dl class="ck-card-facts ck-secrets">
+                                <dt>"Card number"</dt>
+                                <dd>
+                                    <span class="ck-mono" data-testid="card-pan">{group_digits(&secrets.number)}</span>
+                                    <CopyButton label="Copy card number" text=secrets.number.clone()/>
+                                </dd>
+                                <dt>"CVC"</dt>
+                                <dd>
+                                    <span class="ck-mono" data-testid="card-cvc">{secrets.cvc.clone()}</span>
+                                    <CopyButton label="Copy CVC" text=secrets.cvc.clone()/>
+                                </dd>
+                            </dl>
+                        }),
+                    })
+                }}
+            </div>
+            <button type="button" class="ck-link" on:click=move |_| on_start_over.run(())>
+                "Create another card"
+            </button>
+        </div>
+    }
+}
+
+/// `4725 9312 3456 7890`: easier to read back and to type.
+fn group_digits(number: &str) -> String {
+    number
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[component]
+fn CopyButton(label: &'static str, text: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&text);
+            copied.set(true);
+            set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="ck-copy" aria-label=label on:click=copy>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}

@@ -1,0 +1,85 @@
+//! The embeddable widget: a card-creation form and a live status tracker, served in an iframe at
+//! `/widget/frame` and hydrated by its own small bundle (`frontend` built with `widget`), which
+//! carries none of the dashboard's code.
+
+mod active_card;
+mod card_form_view;
+mod failed_card;
+#[cfg(feature = "hydrate")]
+mod live_status;
+mod partner;
+#[cfg(feature = "ssr")]
+mod shell;
+mod tracker;
+
+use leptos::{either::Either, prelude::*};
+
+use crate::{
+    api::widget::{WidgetContext, WidgetStart},
+    domain::{widget_boot::WidgetBoot, widget_card::WidgetCard},
+};
+use card_form_view::CardFormView;
+#[cfg(feature = "ssr")]
+pub use shell::{widget_shell, WIDGET_BUNDLE_NAME};
+use tracker::Tracker;
+
+/// What every part of the widget needs to reach the server and the partner page.
+#[derive(Clone, Debug)]
+pub(crate) struct WidgetEnv {
+    pub session: String,
+    pub parent_origin: Option<String>,
+}
+
+/// Which screen the widget shows: the form, or the tracker of the card just made (or resumed).
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    Form,
+    Tracking { card: WidgetCard, announce: bool },
+}
+
+/// The widget, from what the server found for its session (`start`: embedded in the page, so the
+/// browser hydrates exactly what the server rendered).
+#[component]
+pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
+    provide_context(WidgetEnv {
+        session: boot.session,
+        parent_origin: boot.parent_origin,
+    });
+    let body = match start {
+        Ok(context) => {
+            let screen = RwSignal::new(match context.current_card.clone() {
+                Some(card) => Screen::Tracking {
+                    card,
+                    announce: false,
+                },
+                None => Screen::Form,
+            });
+            Either::Left(view! { <Screens screen context/> })
+        }
+        Err(message) => Either::Right(view! {
+            <p class="ck-alert" role="alert" data-testid="widget-refused">{message}</p>
+        }),
+    };
+    view! {
+        <main class="ck-widget" data-testid="widget">
+            <h1 class="ck-title">"Create a virtual card"</h1>
+            {body}
+        </main>
+    }
+}
+
+#[component]
+fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
+    let context = StoredValue::new(context);
+    move || match screen.get() {
+        Screen::Form => Either::Left(view! {
+            <CardFormView
+                context=context.get_value()
+                on_created=move |card| screen.set(Screen::Tracking { card, announce: true })
+            />
+        }),
+        Screen::Tracking { card, announce } => Either::Right(view! {
+            <Tracker card announce on_start_over=move || screen.set(Screen::Form)/>
+        }),
+    }
+}

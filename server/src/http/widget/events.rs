@@ -1,0 +1,131 @@
+//! `GET /api/widget/v1/cards/{card_id}/events?session=…`: the tracker's Server-Sent Events. Each
+//! event is the card's whole widget state with its newest event number as the SSE id, sent when
+//! that number grows. A (re)connection first gets the current state unless its `Last-Event-ID`
+//! says it already has it, so a tracker that was offline catches up in one message. The stream
+//! ends when the card settles or the session expires.
+
+use std::{convert::Infallible, time::Duration};
+
+use app::{
+    domain::widget_card::WidgetCard,
+    ports::{WidgetAccess, WidgetDenied, WidgetGrant},
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    Json,
+};
+use futures::{stream, Stream};
+use serde::Deserialize;
+
+use crate::{http::AppState, store::dispatch::now_ms};
+
+/// How often a stream looks for a new event: one primary-key read per look. Every instance sees
+/// every change this way, whichever instance's worker made it.
+const POLL_EVERY: Duration = Duration::from_millis(200);
+/// A stream is closed after this long; the browser reconnects and resumes from its last id.
+const MAX_STREAM: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Deserialize)]
+pub struct SessionQuery {
+    session: String,
+}
+
+fn refused(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "detail": message }))).into_response()
+}
+
+pub async fn card_events(
+    State(state): State<AppState>,
+    Path(card_id): Path<String>,
+    Query(query): Query<SessionQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let grant = match state.widget_sessions.grant(&query.session).await {
+        Ok(grant) => grant,
+        Err(denied @ WidgetDenied::Unavailable) => {
+            return refused(StatusCode::SERVICE_UNAVAILABLE, denied.to_string())
+        }
+        Err(denied) => return refused(StatusCode::UNAUTHORIZED, denied.to_string()),
+    };
+    let not_found = || refused(StatusCode::NOT_FOUND, "This card was not found.".into());
+    match state.issuing.card(&grant.merchant_id, &card_id).await {
+        Ok(card) if grant.owns_order_no(&card.order_no) => {}
+        _ => return not_found(),
+    }
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    Sse::new(card_states(state, grant, card_id, last_seen))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+struct Follow {
+    state: AppState,
+    grant: WidgetGrant,
+    card_id: String,
+    last_sent: i64,
+    deadline: tokio::time::Instant,
+    done: bool,
+}
+
+fn card_states(
+    state: AppState,
+    grant: WidgetGrant,
+    card_id: String,
+    last_seen: i64,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let follow = Follow {
+        state,
+        grant,
+        card_id,
+        last_sent: last_seen,
+        deadline: tokio::time::Instant::now() + MAX_STREAM,
+        done: false,
+    };
+    stream::unfold(follow, |mut follow| async move {
+        while !follow.done {
+            if tokio::time::Instant::now() >= follow.deadline
+                || now_ms() >= follow.grant.expires_at_ms
+            {
+                return None;
+            }
+            match follow.state.database.card_event_seq(&follow.card_id).await {
+                Ok(seq) if seq > follow.last_sent => {
+                    if let Some(event) = follow.next_event().await {
+                        return Some((Ok(event), follow));
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "card event poll failed"),
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+        None
+    })
+}
+
+impl Follow {
+    /// The card's current state as an event, remembering how far the client now is.
+    async fn next_event(&mut self) -> Option<Event> {
+        let merchant = &self.grant.merchant_id;
+        let card = match self.state.issuing.card(merchant, &self.card_id).await {
+            Ok(card) => WidgetCard::from_view(&card),
+            Err(error) => {
+                tracing::warn!(%error, "card state for the widget stream failed");
+                return None;
+            }
+        };
+        self.last_sent = card.last_seq();
+        self.done = card.is_settled();
+        let data = serde_json::to_string(&card).ok()?;
+        Some(Event::default().id(card.last_seq().to_string()).data(data))
+    }
+}

@@ -1,0 +1,134 @@
+//! `POST /api/widget/v1/sessions`: the merchant's backend, with its secret API key, mints a
+//! short-lived session for one partner page. Errors use the FastAPI shape of dialect B.
+
+use app::domain::{calendar::format_datetime, email::Email};
+use axum::{body::Bytes, extract::State, http::StatusCode, Json};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::origin::normalize_origin;
+use crate::{
+    http::{
+        dialect_b::{
+            auth::Merchant,
+            body::Body,
+            errors::{loc, ApiError, ErrorBody},
+        },
+        AppState,
+    },
+    issuing::{
+        internal_error,
+        widget_sessions::{
+            SessionRequest, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MIN_LIFETIME_SECS,
+        },
+    },
+};
+
+/// Up to this many partner origins per session.
+const MAX_ORIGINS: usize = 10;
+
+/// The request as the OpenAPI document describes it; the handler reads it field by field.
+#[derive(ToSchema)]
+#[allow(dead_code)] // only read by the OpenAPI generator
+pub struct WidgetSessionRequest {
+    /// Origins of the partner pages that may embed the widget (`https://shop.example`), 1 to 10.
+    allowed_origins: Vec<String>,
+    /// Lifetime in seconds, 10 to 86400.
+    #[schema(default = 900)]
+    expires_in: Option<i64>,
+    /// Prefills the form, and is the KYC customer of the cards made in this session.
+    #[schema(format = "email")]
+    customer_email: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WidgetSessionCreated {
+    /// Give this to the partner page (`data-session` of the widget element). Shown once.
+    pub session_token: String,
+    pub session_id: String,
+    /// ISO 8601, UTC.
+    pub expires_at: String,
+    pub allowed_origins: Vec<String>,
+    pub customer_email: Option<String>,
+    /// The script tag's `src`.
+    pub script_url: String,
+}
+
+#[utoipa::path(post, path = "/api/widget/v1/sessions", tag = "widget", security(("bearer" = [])),
+    request_body = WidgetSessionRequest,
+    responses((status = 201, body = WidgetSessionCreated), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    Merchant(merchant_id): Merchant,
+    body: Bytes,
+) -> Result<(StatusCode, Json<WidgetSessionCreated>), ApiError> {
+    let mut body = Body::parse(&body)?;
+    let mut origins = Vec::new();
+    match body.list("allowed_origins") {
+        None if !body.contains("allowed_origins") => body.error(
+            loc!["body", "allowed_origins"],
+            "Field required",
+            "missing",
+        ),
+        None => {}
+        Some(items) if items.is_empty() || items.len() > MAX_ORIGINS => body.error(
+            loc!["body", "allowed_origins"],
+            format!("List should have 1 to {MAX_ORIGINS} items"),
+            "too_short",
+        ),
+        Some(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let at = loc!["body", "allowed_origins", index];
+                match serde_json::from_str::<String>(item.get()) {
+                    Err(_) => body.error(at, "Input should be a valid string", "string_type"),
+                    Ok(text) => match normalize_origin(text.trim()) {
+                        Ok(origin) if !origins.contains(&origin) => origins.push(origin),
+                        Ok(_) => {}
+                        Err(reason) => body.error(at, format!("Value error, {reason}"), "value_error"),
+                    },
+                }
+            }
+        }
+    }
+    let lifetime = body
+        .integer("expires_in", MIN_LIFETIME_SECS, MAX_LIFETIME_SECS)
+        .unwrap_or(DEFAULT_LIFETIME_SECS);
+    let customer_email = body
+        .string("customer_email", false)
+        .and_then(|text| match Email::parse(text.trim()) {
+            Ok(email) => Some(email.as_str().to_owned()),
+            Err(_) => {
+                body.error(
+                    loc!["body", "customer_email"],
+                    "value is not a valid email address",
+                    "value_error",
+                );
+                None
+            }
+        });
+    body.finish()?;
+
+    let request = SessionRequest {
+        allowed_origins: origins,
+        lifetime_secs: lifetime,
+        customer_email,
+    };
+    let minted = state
+        .widget_sessions
+        .mint(&merchant_id, request)
+        .await
+        .map_err(|error| ApiError::from_issue(internal_error(error), "body"))?;
+    tracing::info!(merchant_id, session_id = %minted.session.id, "widget session minted");
+    let created = WidgetSessionCreated {
+        session_token: minted.token,
+        session_id: minted.session.id,
+        expires_at: format!(
+            "{}Z",
+            format_datetime(minted.session.expires_at_ms).replace(' ', "T")
+        ),
+        allowed_origins: minted.session.allowed_origins,
+        customer_email: minted.session.customer_email,
+        script_url: "/widget.js".to_owned(),
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}

@@ -1,0 +1,354 @@
+//! The widget's server side over real HTTP, on SQLite and PostgreSQL: minting sessions, the
+//! framed page and who may frame it, the server functions (idempotent creation, server-side
+//! validation, KYC, a session seeing only its own cards), and the live status stream.
+
+mod support;
+
+use serde_json::{json, Value};
+use server::store::Database;
+use support::{http_client, TestServer};
+
+on_every_backend!(
+    sessions_are_minted_with_the_api_key_and_validated,
+    the_frame_may_be_framed_only_by_the_sessions_origins,
+    a_session_creates_once_per_key_and_sees_only_its_own_cards,
+    the_server_has_the_last_word_on_the_form,
+    the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_id,
+);
+
+const SESSIONS: &str = "/api/widget/v1/sessions";
+const PARTNER: &str = "http://partner.example:4000";
+
+async fn mint(server: &TestServer, key: Option<&str>, body: Value) -> http_client::Response {
+    http_client::request(server.addr, "POST", SESSIONS, key, Some(&body.to_string())).await
+}
+
+async fn session(server: &TestServer, key: &str, email: Option<&str>) -> String {
+    let response = mint(
+        server,
+        Some(key),
+        json!({"allowed_origins": [PARTNER], "customer_email": email}),
+    )
+    .await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A server function call, encoded the way the browser sends it.
+async fn call(server: &TestServer, endpoint: &str, fields: &[(&str, &str)]) -> http_client::Response {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect();
+    http_client::post_form(
+        server.addr,
+        &format!("/api/widget/{endpoint}"),
+        &body.join("&"),
+    )
+    .await
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+async fn create(
+    server: &TestServer,
+    token: &str,
+    key: &str,
+    last_name: &str,
+    deposit: &str,
+    email: &str,
+) -> http_client::Response {
+    call(
+        server,
+        "create_card",
+        &[
+            ("session", token),
+            ("form[range_id]", "vab_069af8a792ad"),
+            ("form[first_name]", "Milton"),
+            ("form[last_name]", last_name),
+            ("form[deposit]", deposit),
+            ("form[fee_type]", "ONE"),
+            ("form[email]", email),
+            ("idempotency_key", key),
+        ],
+    )
+    .await
+}
+
+async fn sessions_are_minted_with_the_api_key_and_validated(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(0).await;
+
+    let response = mint(
+        &server,
+        Some(&key),
+        json!({"allowed_origins": ["HTTPS://Shop.Example:443/", "http://localhost:4000"], "expires_in": 120, "customer_email": "Buyer@Example.com"}),
+    )
+    .await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let created = response.json();
+    assert!(created["session_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("wst_"));
+    assert_eq!(
+        created["allowed_origins"],
+        json!(["https://shop.example", "http://localhost:4000"])
+    );
+    assert_eq!(created["customer_email"], "buyer@example.com");
+    assert_eq!(created["script_url"], "/widget.js");
+    assert!(created["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let response = mint(&server, None, json!({"allowed_origins": [PARTNER]})).await;
+    assert_eq!(response.status, 401);
+
+    let response = mint(
+        &server,
+        Some(&key),
+        json!({"allowed_origins": ["*", "https://shop.example/path", 7], "expires_in": 5, "customer_email": "nope"}),
+    )
+    .await;
+    assert_eq!(response.status, 422);
+    let locations: Vec<Value> = response.json()["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["loc"].clone())
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            json!(["body", "allowed_origins", 0]),
+            json!(["body", "allowed_origins", 1]),
+            json!(["body", "allowed_origins", 2]),
+            json!(["body", "expires_in"]),
+            json!(["body", "customer_email"]),
+        ]
+    );
+    let response = mint(&server, Some(&key), json!({})).await;
+    assert_eq!(response.status, 422);
+    assert_eq!(response.json()["detail"][0]["type"], "missing");
+    let response = mint(&server, Some(&key), json!({"allowed_origins": []})).await;
+    assert_eq!(response.status, 422);
+}
+
+fn header<'a>(response: &'a http_client::Response, name: &str) -> Option<&'a str> {
+    response.head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then_some(value.trim())
+    })
+}
+
+async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let token = session(&server, &key, Some("buyer@example.com")).await;
+
+    let frame = |query: String| {
+        let addr = server.addr;
+        async move { http_client::get(addr, &format!("/widget/frame?{query}")).await }
+    };
+    let page = frame(format!(
+        "session={token}&parent={}&accent=%23ff6600&theme=dark",
+        encode(PARTNER)
+    ))
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        header(&page, "content-security-policy"),
+        Some(&*format!(
+            "frame-ancestors {PARTNER}; base-uri 'none'; object-src 'none'"
+        ))
+    );
+    assert_eq!(header(&page, "cache-control"), Some("no-store"));
+    // The form is rendered on the server, with the merchant's ranges and the prefilled email,
+    // and the page loads the widget's own bundle, not the dashboard's.
+    assert!(page.body.contains("id=\"ck-first-name\""), "{}", page.body);
+    assert!(page.body.contains("vab_069af8a792ad"));
+    assert!(page.body.contains("buyer@example.com"));
+    assert!(page.body.contains("/pkg/cardkit-widget.js"));
+    assert!(!page.body.contains("/pkg/cardkit.js"));
+    assert!(page.body.contains("data-theme=\"dark\""));
+    assert!(page.body.contains("--ck-accent:#ff6600;--ck-on-accent:#000000;"));
+
+    // A page not on the list gets a refusal, and the browser will not even frame it for them.
+    let page = frame(format!(
+        "session={token}&parent={}",
+        encode("https://evil.example")
+    ))
+    .await;
+    assert!(page.body.contains("This site is not allowed to show this card form."));
+    assert!(!page.body.contains("ck-first-name"));
+
+    let unknown = frame("session=wst_unknown".into()).await;
+    assert_eq!(
+        header(&unknown, "content-security-policy"),
+        Some("frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+    );
+    assert!(unknown.body.contains("This card form link is not valid."));
+
+    let loader = http_client::get(server.addr, "/widget.js").await;
+    assert_eq!(loader.status, 200);
+    assert!(header(&loader, "content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(loader.body.contains("/widget/frame?"));
+}
+
+async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, key) = server.merchant(100_000).await;
+    let token = session(&server, &key, None).await;
+
+    // A double click: the same key twice, at once. One card.
+    let (first, second) = tokio::join!(
+        create(&server, &token, "k1k1k1k1k1", "Schmitt", "25.50", ""),
+        create(&server, &token, "k1k1k1k1k1", "Schmitt", "25.50", ""),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    let first = first.json();
+    let card_id = first["Created"]["card_id"].as_str().unwrap().to_owned();
+    assert_eq!(second.json()["Created"]["card_id"], card_id.as_str());
+    assert_eq!(first["Created"]["deposit"], 2550);
+    assert_eq!(first["Created"]["status"], "INIT");
+    let cards = db
+        .cards(&merchant, &Default::default(), 1, 100)
+        .await
+        .unwrap();
+    assert_eq!(cards.1, 1);
+
+    // The card is this session's: it can read it; a second session of the same merchant cannot.
+    let read = call(&server, "card", &[("session", &token), ("card_id", &card_id)]).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.json()["card_id"], card_id.as_str());
+    let other = session(&server, &key, None).await;
+    let read = call(&server, "card", &[("session", &other), ("card_id", &card_id)]).await;
+    assert_ne!(read.status, 200);
+    assert!(read.body.contains("This card was not found."), "{}", read.body);
+    let events = http_client::get(
+        server.addr,
+        &format!("/api/widget/v1/cards/{card_id}/events?session={other}"),
+    )
+    .await;
+    assert_eq!(events.status, 404);
+
+    // A reload of the first session's page resumes its card.
+    let page = http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+    assert!(page.body.contains(&card_id), "{}", page.body);
+    assert!(page.body.contains("data-testid=\"tracker\""));
+
+    // Nothing but a valid token opens anything.
+    let read = call(&server, "card", &[("session", "wst_forged"), ("card_id", &card_id)]).await;
+    assert_ne!(read.status, 200);
+    assert!(read.body.contains("not valid"), "{}", read.body);
+    let reveal = call(&server, "reveal", &[("session", &token), ("card_id", &card_id)]).await;
+    assert!(
+        reveal.body.contains("not available for this card"),
+        "{}",
+        reveal.body
+    );
+}
+
+async fn the_server_has_the_last_word_on_the_form(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(1_000_000).await;
+    let token = session(&server, &key, None).await;
+
+    // Whatever the browser let through, the server checks again, field by field.
+    let answer = create(&server, &token, "k2k2k2k2k2", "O", "4.99", "").await.json();
+    let fields: Vec<&str> = answer["Refused"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|field| field["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["last_name", "deposit"]);
+
+    // KYC: above $1,000 the customer must be approved; nothing is created.
+    let answer = create(&server, &token, "k3k3k3k3k3", "Schmitt", "1000.01", "new@example.com")
+        .await
+        .json();
+    assert_eq!(answer["Refused"]["fields"][0]["field"], "email");
+    let message = answer["Refused"]["fields"][0]["message"].as_str().unwrap();
+    assert!(message.contains("identity check (KYC)"), "{message}");
+
+    // Not enough money in the merchant's wallet.
+    let (_, poor_key) = server.merchant(100).await;
+    let poor = session(&server, &poor_key, None).await;
+    let answer = create(&server, &poor, "k4k4k4k4k4", "Schmitt", "25", "").await.json();
+    let message = answer["Refused"]["message"].as_str().unwrap();
+    assert!(message.contains("cannot fund this deposit"), "{message}");
+
+    // A key that is not one of ours is refused before anything happens.
+    let answer = create(&server, &token, "short", "Schmitt", "25", "").await.json();
+    assert!(answer["Refused"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("could not be sent"));
+}
+
+async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_id(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(100_000).await;
+    let token = session(&server, &key, None).await;
+    let created = create(&server, &token, "k5k5k5k5k5", "Schmitt", "25", "")
+        .await
+        .json();
+    let card_id = created["Created"]["card_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
+
+    // The stream ends by itself once the card is settled.
+    let stream = http_client::get(server.addr, &path).await;
+    assert_eq!(stream.status, 200);
+    assert!(header(&stream, "content-type")
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let events = parse_events(&stream.body);
+    let (last_id, last) = events.last().expect("at least one event");
+    assert_eq!(last["status"], "ACTIVE", "{}", stream.body);
+    assert_eq!(last["events"].as_array().unwrap().len(), 5);
+    assert!(last["masked_number"].as_str().unwrap().starts_with("472593"));
+    assert!(!stream.body.contains("cvc"), "no secrets in the stream");
+    let ids: Vec<i64> = events.iter().map(|(id, _)| *id).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+
+    // A reconnect that already has everything gets the state once more only if it lacks it.
+    let raw = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLast-Event-ID: {}\r\n\r\n",
+        last_id - 1
+    );
+    let resumed = http_client::send(server.addr, &raw).await;
+    let resumed = parse_events(&resumed.body);
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].0, *last_id);
+}
+
+/// `(id, data)` of every event in an SSE body.
+fn parse_events(body: &str) -> Vec<(i64, Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut id = None;
+            let mut data = None;
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("id:") {
+                    id = value.trim().parse().ok();
+                }
+                if let Some(value) = line.strip_prefix("data:") {
+                    data = serde_json::from_str(value.trim()).ok();
+                }
+            }
+            Some((id?, data?))
+        })
+        .collect()
+}
