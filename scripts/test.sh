@@ -15,6 +15,7 @@ cargo clippy --all-targets -- -D warnings
 
 step "Lints: browser crate (clippy -D warnings, all targets, hydrate feature)"
 cargo clippy --package frontend --all-targets -- -D warnings
+cargo clippy --package frontend --all-targets --features widget -- -D warnings
 
 step "Unit and integration tests (SQLite and PostgreSQL)"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
@@ -26,10 +27,15 @@ cargo test
 
 step "Browser bundle"
 scripts/build-site.sh
-node scripts/bundle-size.mjs "$(leptos_meta site-root)/$(leptos_meta site-pkg-dir)" "$(leptos_meta output-name)"
+pkg="$(leptos_meta site-root)/$(leptos_meta site-pkg-dir)"
+node scripts/bundle-size.mjs "$pkg" "$(leptos_meta output-name)"
+node scripts/bundle-size.mjs "$pkg" "$(leptos_meta output-name)-widget" 120
 
 step "End-to-end tests (Playwright, headless Chromium)"
 cargo build --package server --bin cardkit
 (cd end2end && npx playwright test)
+
+step "Widget: time from navigation to an interactive form (printed, not asserted)"
+(cd end2end && node widget-budget.mjs)
 
 step "All checks passed in $((SECONDS - started)) s"

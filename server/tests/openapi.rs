@@ -25,6 +25,7 @@ async fn the_document_describes_exactly_the_api(db: &Database) {
         "/api/vcc/v1/cards",
         "/api/v1/cards/card/add",
         "/api/v1/cards/card/{card_id}/authorizations",
+        "/api/widget/v1/sessions",
     ] {
         assert!(paths.contains_key(expected), "{expected} missing");
     }
@@ -91,5 +92,8 @@ async fn the_document_describes_exactly_the_api(db: &Database) {
             }
         }
     }
-    assert_eq!(operations, 28, "14 operations per dialect");
+    assert_eq!(
+        operations, 29,
+        "14 operations per dialect, and the widget's session API"
+    );
 }

@@ -1,0 +1,309 @@
+import { expect, test, type APIRequestContext, type Frame, type FrameLocator, type Page, type TestInfo } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+
+// The widget against the real server (its sandbox merchant, SQLite, the provisioning worker with
+// the simulated processor), in real Chromium. Partner pages are served by this file from other
+// origins, as a merchant's partner site would be.
+
+const PARTNER_PORT = Number(process.env.CARDKIT_E2E_PARTNER_PORT ?? 3418);
+const STRANGER_PORT = PARTNER_PORT + 1;
+const PARTNER = `http://localhost:${PARTNER_PORT}`;
+const STRANGER = `http://localhost:${STRANGER_PORT}`;
+
+const apiKey = () => readFileSync(join(process.env.CARDKIT_E2E_DATA_DIR!, 'sandbox-api-key'), 'utf8').trim();
+
+async function mintSession(
+  request: APIRequestContext,
+  body: { allowed_origins?: string[]; expires_in?: number; customer_email?: string } = {},
+): Promise<string> {
+  const response = await request.post('/api/widget/v1/sessions', {
+    headers: { Authorization: `Bearer ${apiKey()}` },
+    data: { allowed_origins: [PARTNER], ...body },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()).session_token;
+}
+
+async function cardCount(request: APIRequestContext): Promise<number> {
+  const response = await request.get('/api/v1/cards/card/list?size=1', {
+    headers: { Authorization: `Bearer ${apiKey()}` },
+  });
+  expect(response.status()).toBe(200);
+  return (await response.json()).total;
+}
+
+/// The widget page opened on its own (not framed), ready for input once hydrated.
+async function openWidget(page: Page, token: string): Promise<void> {
+  await page.goto(`/widget/frame?session=${encodeURIComponent(token)}`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+type Widget = Page | FrameLocator;
+
+async function fillForm(widget: Widget, fields: { first?: string; last?: string; deposit?: string; email?: string } = {}) {
+  await widget.getByLabel('First name').fill(fields.first ?? 'Milton');
+  await widget.getByLabel('Last name').fill(fields.last ?? 'Schmitt');
+  await widget.getByLabel('Deposit (USD)').fill(fields.deposit ?? '25.50');
+  if (fields.email !== undefined) await widget.getByLabel('Customer email').fill(fields.email);
+}
+
+async function keep(page: Page, testInfo: TestInfo, name: string) {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+function partnerPage(cardkit: string): (url: URL) => string {
+  return (url) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Partner shop</title></head>
+<body>
+  <h1>Partner shop</h1>
+  <div id="cardkit" data-cardkit-widget data-session="${url.searchParams.get('session') ?? ''}"
+       data-accent="#7c3aed" data-radius="12" data-theme="${url.searchParams.get('theme') ?? 'light'}"></div>
+  <script>
+    window.cardkitEvents = [];
+    document.getElementById('cardkit').addEventListener('cardkit:event', (e) => window.cardkitEvents.push(e.detail));
+    // Anything else posting to this page must not be mistaken for the widget.
+    window.strayMessages = 0;
+    window.addEventListener('message', (e) => { if (e.origin !== '${cardkit}') window.strayMessages++; });
+  </script>
+  <script src="${cardkit}/widget.js" async></script>
+</body></html>`;
+}
+
+let servers: Server[] = [];
+
+test.beforeAll(async ({ baseURL }) => {
+  const page = partnerPage(new URL(baseURL!).origin);
+  servers = await Promise.all(
+    [PARTNER_PORT, STRANGER_PORT].map(
+      (port) =>
+        new Promise<Server>((resolve) => {
+          const server = createServer((req, res) => {
+            res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+            res.end(page(new URL(req.url ?? '/', `http://localhost:${port}`)));
+          });
+          server.listen(port, 'localhost', () => resolve(server));
+        }),
+    ),
+  );
+});
+
+test.afterAll(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+test('happy path: the form creates a card and the tracker follows it live to ACTIVE', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  // The range picker lists the merchant's ranges with their fees; the plans show the monthly fee.
+  await expect(page.getByLabel('Card range')).toContainText('VISA 472593');
+  await expect(page.getByText('Plan ONE')).toBeVisible();
+  await fillForm(page);
+  await page.getByTestId('create-card').click();
+
+  const tracker = page.getByTestId('tracker');
+  await expect(tracker).toBeVisible();
+  // Live: the steps move without any reload, each with its time.
+  await expect(page.locator('[data-stage="opening_card"]')).toHaveAttribute('data-state', 'done');
+  await expect(tracker).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  for (const step of await page.locator('.ck-step').all()) {
+    await expect(step).toHaveAttribute('data-state', 'done');
+    await expect(step.locator('.ck-step-time')).toHaveText(/^Done \d\d:\d\d:\d\d UTC$/);
+  }
+  await expect(page.getByTestId('status-announcement')).toHaveText('Your card is active.');
+  await expect(page.getByTestId('card-masked')).toHaveText(/^472593\*{6}\d{4}$/);
+  await expect(page.getByTestId('card-expiry')).toHaveText(/^\d\d\/\d\d$/);
+  await expect(page.getByTestId('card-balance')).toHaveText('$25.50');
+  await keep(page, testInfo, 'widget-active');
+
+  // Reveal shows the number and CVC inside the widget only.
+  await page.getByTestId('reveal').click();
+  await expect(page.getByTestId('card-pan')).toHaveText(/^4725 93\d\d( \d{4}){2}$/);
+  await expect(page.getByTestId('card-cvc')).toHaveText(/^\d{3}$/);
+  const last4 = (await page.getByTestId('card-masked').textContent())!.slice(-4);
+  await expect(page.getByTestId('card-pan')).toHaveText(new RegExp(`${last4}$`));
+  await page.getByRole('button', { name: 'Copy card number' }).click();
+  await expect(page.getByRole('button', { name: 'Copy card number' })).toHaveText('Copied');
+  await keep(page, testInfo, 'widget-revealed');
+});
+
+test('validation: messages next to each field as you type, from the same rules as the server', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  const before = await cardCount(request);
+
+  // Left a field: its message appears beside it, and the field is marked invalid.
+  await page.getByLabel('First name').fill('Al');
+  await page.getByLabel('First name').blur();
+  await expect(page.locator('#ck-first-name-error')).toHaveText('The first name needs at least 3 letters.');
+  await expect(page.getByLabel('First name')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Deposit (USD)').fill('4.99');
+  await page.getByLabel('Deposit (USD)').blur();
+  await expect(page.locator('#ck-deposit-error')).toHaveText('The deposit must be between $5.00 and $5,000.00.');
+  await page.getByLabel('Deposit (USD)').fill('10.005');
+  await expect(page.locator('#ck-deposit-error')).toHaveText('Use at most two decimals (cents).');
+
+  // Submitting shows every remaining problem and sends nothing.
+  await page.getByTestId('create-card').click();
+  await expect(page.locator('#ck-last-name-error')).toHaveText('The last name needs at least 3 letters.');
+  await keep(page, testInfo, 'widget-validation');
+
+  // Fixing a field clears its message.
+  await page.getByLabel('First name').fill('Milton');
+  await expect(page.locator('#ck-first-name-error')).toBeEmpty();
+  await expect(page.getByLabel('First name')).toHaveAttribute('aria-invalid', 'false');
+  expect(await cardCount(request)).toBe(before);
+});
+
+test('KYC: above $1,000 without an approved customer the server refuses, next to the email', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  const before = await cardCount(request);
+
+  // The browser's check asks for the customer's email first...
+  await fillForm(page, { deposit: '1000.01' });
+  await page.getByTestId('create-card').click();
+  await expect(page.locator('#ck-email-error')).toContainText('need the customer');
+  // ...and with one given, the server (which knows KYC) has the final word.
+  await page.getByLabel('Customer email').fill('not-verified@example.com');
+  await page.getByTestId('create-card').click();
+  await expect(page.locator('#ck-email-error')).toContainText('identity check (KYC)');
+  await expect(page.getByLabel('Customer email')).toHaveAttribute('aria-invalid', 'true');
+  await keep(page, testInfo, 'widget-kyc-refused');
+  expect(await cardCount(request)).toBe(before);
+});
+
+test('a double click creates one card', async ({ page, request }) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  const before = await cardCount(request);
+  await fillForm(page);
+  await page.getByTestId('create-card').dblclick();
+  await expect(page.getByTestId('tracker')).toBeVisible();
+  expect(await cardCount(request)).toBe(before + 1);
+});
+
+test('failure path: a declined card ends at CARD FAILED REFUND with the reason and the refund', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  // The simulated processor declines this last name at "Opening Card".
+  await fillForm(page, { last: 'Failopening', deposit: '30' });
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'CARD FAILED REFUND', { timeout: 15_000 });
+  await expect(page.locator('[data-stage="opening_card"]')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('failure-reason')).toContainText('Reason:');
+  await expect(page.getByTestId('refunded')).toHaveText('The deposit of $30.00 was refunded in full.');
+  await keep(page, testInfo, 'widget-failed');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('create-card')).toBeEnabled();
+});
+
+test('a reload mid-provisioning resumes the same card', async ({ page, request }) => {
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  await fillForm(page);
+  const created = page.waitForResponse((response) => response.url().endsWith('/api/widget/create_card'));
+  await page.getByTestId('create-card').click();
+  const cardId = (await (await created).json()).Created.card_id as string;
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', /^INIT/);
+
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const tracker = page.getByTestId('tracker');
+  await expect(tracker).toBeVisible();
+  expect(await page.locator('#ck-start').textContent()).toContain(cardId);
+  await expect(tracker).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await expect(page.getByTestId('card-balance')).toHaveText('$25.50');
+});
+
+async function widgetFrame(page: Page): Promise<Frame> {
+  const element = await page.waitForSelector('#cardkit iframe');
+  const frame = await element.contentFrame();
+  expect(frame).not.toBeNull();
+  return frame!;
+}
+
+test('embedded on a partner site: the widget works and the page hears its events', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await page.goto(`${PARTNER}/?session=${encodeURIComponent(token)}`);
+  const frame = await widgetFrame(page);
+  await expect(frame.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  // The partner's theme reached the frame.
+  await expect(frame.locator('body')).toHaveAttribute('style', /--ck-accent:#7c3aed/);
+  const widget = page.frameLocator('#cardkit iframe');
+  await fillForm(widget);
+  await widget.getByTestId('create-card').click();
+  await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+
+  await expect.poll(() => page.evaluate(() => (window as any).cardkitEvents.map((e: any) => e.event))).toContain('activated');
+  const events = await page.evaluate(() => (window as any).cardkitEvents);
+  const kinds = events.map((e: any) => e.event);
+  expect(kinds[0]).toBe('created');
+  expect(kinds).toContain('status_changed');
+  expect(kinds.at(-1)).toBe('activated');
+  expect(new Set(events.map((e: any) => e.card_id)).size).toBe(1);
+  expect(events.at(-1).status).toBe('ACTIVE');
+  // Never a card number or CVC: only these five fields, none of them holding digits runs.
+  for (const event of events) {
+    expect(Object.keys(event).sort()).toEqual(['card_id', 'event', 'source', 'stage', 'status']);
+  }
+  expect(JSON.stringify(events)).not.toMatch(/\d{12,}/);
+  expect(await page.evaluate(() => (window as any).strayMessages)).toBe(0);
+  await keep(page, testInfo, 'partner-embedded-active');
+});
+
+test('a site that is not allowed cannot frame the widget', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request); // allows PARTNER only
+  const refusals: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('frame-ancestors')) refusals.push(message.text());
+  });
+  await page.goto(`${STRANGER}/?session=${encodeURIComponent(token)}`);
+  await page.waitForSelector('#cardkit iframe');
+  await expect.poll(() => refusals.length).toBeGreaterThan(0);
+  expect(refusals[0]).toContain(`frame-ancestors ${PARTNER}`);
+  // Nothing of the widget rendered inside the frame.
+  await expect(page.frameLocator('#cardkit iframe').getByTestId('widget')).toHaveCount(0);
+  await keep(page, testInfo, 'stranger-refused');
+});
+
+test('an expired session is refused with a clear message', async ({ page, request }, testInfo) => {
+  test.setTimeout(45_000);
+  const token = await mintSession(request, { expires_in: 10 });
+  await openWidget(page, token);
+  await fillForm(page);
+  await page.waitForTimeout(10_500);
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('form-message')).toHaveText('This card form has expired. Reload the page to start again.');
+  await page.reload();
+  await expect(page.getByTestId('widget-refused')).toHaveText('This card form has expired. Reload the page to start again.');
+  await keep(page, testInfo, 'widget-expired');
+});
+
+test('works at 320 px wide and by keyboard alone', async ({ page, request }, testInfo) => {
+  await page.setViewportSize({ width: 320, height: 800 });
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  // Nothing wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByLabel('Card range').focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Milton');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Schmitt');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('12');
+  await page.keyboard.press('Tab'); // the fee plans: arrow keys choose within the group
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('#ck-fee-TWO')).toBeChecked();
+  await page.keyboard.press('Tab'); // email
+  await page.keyboard.press('Tab'); // submit
+  await expect(page.getByTestId('create-card')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await keep(page, testInfo, 'widget-320px');
+});
