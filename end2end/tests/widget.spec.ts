@@ -116,7 +116,8 @@ test('happy path: the form creates a card and the tracker follows it live to ACT
   await expect(page.getByTestId('status-announcement')).toHaveText('Your card is active.');
   await expect(page.getByTestId('card-masked')).toHaveText(/^472593\*{6}\d{4}$/);
   await expect(page.getByTestId('card-expiry')).toHaveText(/^\d\d\/\d\d$/);
-  await expect(page.getByTestId('card-balance')).toHaveText('$25.50');
+  // The deposit less plan ONE's first monthly fee ($1.00), charged when the card activates.
+  await expect(page.getByTestId('card-balance')).toHaveText('$24.50');
   await keep(page, testInfo, 'widget-active');
 
   // Reveal shows the number and CVC inside the widget only.
@@ -216,7 +217,7 @@ test('a reload mid-provisioning resumes the same card', async ({ page, request }
   await expect(tracker).toBeVisible();
   expect(await page.locator('#ck-start').textContent()).toContain(cardId);
   await expect(tracker).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
-  await expect(page.getByTestId('card-balance')).toHaveText('$25.50');
+  await expect(page.getByTestId('card-balance')).toHaveText('$24.50');
 });
 
 async function widgetFrame(page: Page): Promise<Frame> {
