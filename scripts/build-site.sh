@@ -26,12 +26,16 @@ bundle() {
     wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$output" \
         "target/wasm32-unknown-unknown/$profile/frontend.wasm"
 
+    step "Minifying the JS glue (terser)"
+    node end2end/node_modules/terser/bin/terser "$out/$output.js" --module --compress --mangle \
+        --output "$out/$output.js"
+
     step "Optimising the WASM for size (wasm-opt -Oz)"
     # The features Rust enables by default for wasm32; wasm-opt must accept them, not strip them.
     "$(wasm_opt_bin)" -Oz \
         --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        "$out/${output}_bg.wasm" -o "$out/${output}_bg.wasm"
+        --converge "$out/${output}_bg.wasm" -o "$out/${output}_bg.wasm"
 }
 
 # The dashboard, and the widget partner sites embed: its own entry, so it carries only its code.

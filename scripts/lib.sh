@@ -44,10 +44,29 @@ wasm_linker() {
     done | sort -V | tail -n 1 | grep .
 }
 
+# The rustup toolchain has its standard library's sources (component rust-src).
+rustup_std_source() {
+    local sysroot
+    sysroot=$(rustc --print sysroot 2>/dev/null || true)
+    [ -n "$sysroot" ] && [ -d "$sysroot/lib/rustlib/src/rust/library/std" ]
+}
+
+# With the standard library's sources at hand, the browser bundles rebuild it for size: panics
+# abort at once (no message formatting), no Debug formatting, no source locations. This is what
+# keeps the widget's bundle within its budget; without rust-src the build still works, larger.
+WASM_SIZE_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
+
 # cargo, invoked the way the current wasm route needs for `--target wasm32-unknown-unknown`.
 wasm_cargo() {
     case "$(wasm_route)" in
-        rustup) cargo "$@" ;;
+        rustup)
+            if rustup_std_source; then
+                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" RUSTC_BOOTSTRAP=1 \
+                    cargo "$@" -Zbuild-std=std,panic_abort
+            else
+                cargo "$@"
+            fi
+            ;;
         debian)
             CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$(wasm_linker)" \
                 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \

@@ -43,6 +43,10 @@ if [ "$route" = none ] && rustup_can_download; then
     timeout 600 rustup target add wasm32-unknown-unknown || note "rustup could not add wasm32"
     route=$(wasm_route)
 fi
+if [ "$route" = rustup ] && ! rustup_std_source && rustup_can_download; then
+    note "adding rust-src: the browser bundles rebuild the standard library for size"
+    timeout 600 rustup component add rust-src || note "rustup could not add rust-src: bundles will be larger"
+fi
 if [ "$route" = none ]; then
     note "rustup cannot provide wasm32 here: using Debian's rustc-web with -Zbuild-std"
     want_apt rustc-web cargo-web rust-web-src lld-22

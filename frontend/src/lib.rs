@@ -22,7 +22,8 @@ pub fn hydrate() {
     };
     use leptos::prelude::*;
 
-    console_error_panic_hook::set_once();
+    // No panic hook here: its message formatting costs the partner-facing bundle kilobytes, and
+    // the dashboard's bundle keeps it for debugging the same components.
     // The same query the server rendered the page from, read by the same parser, and the start
     // the server embedded in the page.
     let query = window().location().search().unwrap_or_default();

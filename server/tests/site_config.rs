@@ -21,9 +21,14 @@ fn bundle_name_matches_the_build_metadata() {
 /// it under the name the app crate knows.
 #[test]
 fn widget_bundle_name_follows_the_build_script() {
-    let script =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/build-site.sh"))
-            .unwrap();
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scripts/build-site.sh"
+    ))
+    .unwrap();
     assert!(script.contains("bundle \"$name-widget\" widget"));
-    assert_eq!(app::WIDGET_BUNDLE_NAME, format!("{}-widget", app::BUNDLE_NAME));
+    assert_eq!(
+        app::WIDGET_BUNDLE_NAME,
+        format!("{}-widget", app::BUNDLE_NAME)
+    );
 }

@@ -38,7 +38,11 @@ async fn session(server: &TestServer, key: &str, email: Option<&str>) -> String 
 }
 
 /// A server function call, encoded the way the browser sends it.
-async fn call(server: &TestServer, endpoint: &str, fields: &[(&str, &str)]) -> http_client::Response {
+async fn call(
+    server: &TestServer,
+    endpoint: &str,
+    fields: &[(&str, &str)],
+) -> http_client::Response {
     let body: Vec<String> = fields
         .iter()
         .map(|(name, value)| format!("{name}={}", encode(value)))
@@ -180,7 +184,9 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     assert!(page.body.contains("/pkg/cardkit-widget.js"));
     assert!(!page.body.contains("/pkg/cardkit.js"));
     assert!(page.body.contains("data-theme=\"dark\""));
-    assert!(page.body.contains("--ck-accent:#ff6600;--ck-on-accent:#000000;"));
+    assert!(page
+        .body
+        .contains("--ck-accent:#ff6600;--ck-on-accent:#000000;"));
 
     // A page not on the list gets a refusal, and the browser will not even frame it for them.
     let page = frame(format!(
@@ -188,7 +194,9 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
         encode("https://evil.example")
     ))
     .await;
-    assert!(page.body.contains("This site is not allowed to show this card form."));
+    assert!(page
+        .body
+        .contains("This site is not allowed to show this card form."));
     assert!(!page.body.contains("ck-first-name"));
 
     let unknown = frame("session=wst_unknown".into()).await;
@@ -229,13 +237,27 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
     assert_eq!(cards.1, 1);
 
     // The card is this session's: it can read it; a second session of the same merchant cannot.
-    let read = call(&server, "card", &[("session", &token), ("card_id", &card_id)]).await;
+    let read = call(
+        &server,
+        "card",
+        &[("session", &token), ("card_id", &card_id)],
+    )
+    .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["card_id"], card_id.as_str());
     let other = session(&server, &key, None).await;
-    let read = call(&server, "card", &[("session", &other), ("card_id", &card_id)]).await;
+    let read = call(
+        &server,
+        "card",
+        &[("session", &other), ("card_id", &card_id)],
+    )
+    .await;
     assert_ne!(read.status, 200);
-    assert!(read.body.contains("This card was not found."), "{}", read.body);
+    assert!(
+        read.body.contains("This card was not found."),
+        "{}",
+        read.body
+    );
     let events = http_client::get(
         server.addr,
         &format!("/api/widget/v1/cards/{card_id}/events?session={other}"),
@@ -249,10 +271,20 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
     assert!(page.body.contains("data-testid=\"tracker\""));
 
     // Nothing but a valid token opens anything.
-    let read = call(&server, "card", &[("session", "wst_forged"), ("card_id", &card_id)]).await;
+    let read = call(
+        &server,
+        "card",
+        &[("session", "wst_forged"), ("card_id", &card_id)],
+    )
+    .await;
     assert_ne!(read.status, 200);
     assert!(read.body.contains("not valid"), "{}", read.body);
-    let reveal = call(&server, "reveal", &[("session", &token), ("card_id", &card_id)]).await;
+    let reveal = call(
+        &server,
+        "reveal",
+        &[("session", &token), ("card_id", &card_id)],
+    )
+    .await;
     assert!(
         reveal.body.contains("not available for this card"),
         "{}",
@@ -266,7 +298,9 @@ async fn the_server_has_the_last_word_on_the_form(db: &Database) {
     let token = session(&server, &key, None).await;
 
     // Whatever the browser let through, the server checks again, field by field.
-    let answer = create(&server, &token, "k2k2k2k2k2", "O", "4.99", "").await.json();
+    let answer = create(&server, &token, "k2k2k2k2k2", "O", "4.99", "")
+        .await
+        .json();
     let fields: Vec<&str> = answer["Refused"]["fields"]
         .as_array()
         .unwrap()
@@ -276,9 +310,16 @@ async fn the_server_has_the_last_word_on_the_form(db: &Database) {
     assert_eq!(fields, ["last_name", "deposit"]);
 
     // KYC: above $1,000 the customer must be approved; nothing is created.
-    let answer = create(&server, &token, "k3k3k3k3k3", "Schmitt", "1000.01", "new@example.com")
-        .await
-        .json();
+    let answer = create(
+        &server,
+        &token,
+        "k3k3k3k3k3",
+        "Schmitt",
+        "1000.01",
+        "new@example.com",
+    )
+    .await
+    .json();
     assert_eq!(answer["Refused"]["fields"][0]["field"], "email");
     let message = answer["Refused"]["fields"][0]["message"].as_str().unwrap();
     assert!(message.contains("identity check (KYC)"), "{message}");
@@ -286,12 +327,16 @@ async fn the_server_has_the_last_word_on_the_form(db: &Database) {
     // Not enough money in the merchant's wallet.
     let (_, poor_key) = server.merchant(100).await;
     let poor = session(&server, &poor_key, None).await;
-    let answer = create(&server, &poor, "k4k4k4k4k4", "Schmitt", "25", "").await.json();
+    let answer = create(&server, &poor, "k4k4k4k4k4", "Schmitt", "25", "")
+        .await
+        .json();
     let message = answer["Refused"]["message"].as_str().unwrap();
     assert!(message.contains("cannot fund this deposit"), "{message}");
 
     // A key that is not one of ours is refused before anything happens.
-    let answer = create(&server, &token, "short", "Schmitt", "25", "").await.json();
+    let answer = create(&server, &token, "short", "Schmitt", "25", "")
+        .await
+        .json();
     assert!(answer["Refused"]["message"]
         .as_str()
         .unwrap()
@@ -318,7 +363,10 @@ async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_i
     let (last_id, last) = events.last().expect("at least one event");
     assert_eq!(last["status"], "ACTIVE", "{}", stream.body);
     assert_eq!(last["events"].as_array().unwrap().len(), 5);
-    assert!(last["masked_number"].as_str().unwrap().starts_with("472593"));
+    assert!(last["masked_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("472593"));
     assert!(!stream.body.contains("cvc"), "no secrets in the stream");
     let ids: Vec<i64> = events.iter().map(|(id, _)| *id).collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");

@@ -169,10 +169,7 @@ mod tests {
             "?session=wst_abc&parent=http%3A%2F%2Flocalhost%3A4000&theme=dark&accent=%23ff6600&radius=12",
         );
         assert_eq!(boot.session, "wst_abc");
-        assert_eq!(
-            boot.parent_origin.as_deref(),
-            Some("http://localhost:4000")
-        );
+        assert_eq!(boot.parent_origin.as_deref(), Some("http://localhost:4000"));
         assert_eq!(boot.theme.scheme, ColorScheme::Dark);
         assert_eq!(boot.theme.accent, Some(Rgb(255, 102, 0)));
         assert_eq!(boot.theme.radius_px, Some(12));
@@ -180,7 +177,8 @@ mod tests {
 
     #[test]
     fn malformed_theme_values_are_dropped_not_injected() {
-        let boot = WidgetBoot::from_query("session=s&accent=red;background:url(x)&radius=99&theme=x");
+        let boot =
+            WidgetBoot::from_query("session=s&accent=red;background:url(x)&radius=99&theme=x");
         assert_eq!(boot.theme, WidgetTheme::default());
         assert_eq!(boot.theme.css_variables(), "");
         assert_eq!(Rgb::parse_hex("#abc"), Some(Rgb(0xaa, 0xbb, 0xcc)));

@@ -5,27 +5,29 @@ use leptos::{either::EitherOf3, prelude::*};
 
 use super::WidgetEnv;
 use crate::{
-    api::widget::{error_text, WidgetReveal},
-    domain::widget_card::WidgetCard,
+    api::widget::{error_text, widget_reveal},
+    domain::{issuing::RevealedCard, widget_card::WidgetCard},
 };
 
 #[component]
 pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
-    let reveal = ServerAction::<WidgetReveal>::new();
+    // The secrets live in this component's memory only, while it is shown.
+    let revealed = RwSignal::new(None::<Result<RevealedCard, ServerFnError>>);
     let shown = RwSignal::new(false);
     let card_id = card.card_id.clone();
     let toggle = move |_| {
         if shown.get_untracked() {
             shown.set(false);
-        } else {
-            shown.set(true);
-            if reveal.value().with_untracked(|value| !matches!(value, Some(Ok(_)))) {
-                reveal.dispatch(WidgetReveal {
-                    session: env.session.clone(),
-                    card_id: card_id.clone(),
-                });
-            }
+            return;
+        }
+        shown.set(true);
+        if revealed.with_untracked(|value| !matches!(value, Some(Ok(_)))) {
+            revealed.set(None);
+            let (session, card_id) = (env.session.clone(), card_id.clone());
+            leptos::task::spawn_local(async move {
+                revealed.set(Some(widget_reveal(session, card_id).await));
+            });
         }
     };
     view! {
@@ -52,7 +54,7 @@ pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl 
                     if !shown.get() {
                         return None;
                     }
-                    Some(match reveal.value().get() {
+                    Some(match revealed.get() {
                         None => EitherOf3::A(view! { <p class="ck-muted">"Loading card details…"</p> }),
                         Some(Err(error)) => EitherOf3::B(
                             view! { <p class="ck-alert" role="alert">{error_text(&error)}</p> },

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::WidgetEnv;
 use crate::{
-    api::widget::{error_text, CreateAnswer, RangeOption, WidgetContext, WidgetCreateCard},
+    api::widget::{error_text, widget_create_card, CreateAnswer, RangeOption, WidgetContext},
     domain::{
         card_form::{message_for, validate, CardForm, FieldError},
         fee_type::FeeType,
@@ -39,17 +39,18 @@ pub(super) fn CardFormView(
     let attempted = RwSignal::new(false);
     let server_errors = RwSignal::new(Vec::<FieldError>::new());
     let server_message = RwSignal::new(None::<String>);
-    let client_errors = Memo::new(move |_| validate(&form.get()).err().unwrap_or_default());
+    let client_errors = move || validate(&form.get()).err().unwrap_or_default();
     // Server-rendered HTML is visible before the bundle runs; the button waits for it.
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
 
     let message = move |field: &'static str| -> Option<String> {
-        server_errors.with(|errors| message_for(errors, field).map(str::to_owned)).or_else(|| {
-            (attempted.get() || touched.with(|t| t.contains(&field))).then(|| {
-                client_errors.with(|errors| message_for(errors, field).map(str::to_owned))
-            })?
-        })
+        server_errors
+            .with(|errors| message_for(errors, field).map(str::to_owned))
+            .or_else(|| {
+                (attempted.get() || touched.with(|t| t.contains(&field)))
+                    .then(|| message_for(&client_errors(), field).map(str::to_owned))?
+            })
     };
     let edit = move |field: &'static str, value: String| {
         form.update(|form| match field {
@@ -71,31 +72,32 @@ pub(super) fn CardFormView(
         })
     };
 
-    let create = ServerAction::<WidgetCreateCard>::new();
+    // A plain task rather than an `Action`: the widget's bundle is budgeted, and this is all the
+    // bookkeeping the form needs.
+    let pending = RwSignal::new(false);
     // One key per filled-in form: a double click, or a retry after a lost answer, is one card.
     let idempotency_key = StoredValue::new(None::<String>);
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(CreateAnswer::Created(card))) => on_created.run(card),
-        Some(Ok(CreateAnswer::Refused { fields, message })) => {
-            server_errors.set(fields);
-            server_message.set(message);
-        }
-        Some(Err(error)) => server_message.set(Some(error_text(&error))),
-        None => {}
-    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         attempted.set(true);
-        if create.pending().get_untracked() || validate(&form.get_untracked()).is_err() {
+        if pending.get_untracked() || validate(&form.get_untracked()).is_err() {
             return;
         }
         let key = idempotency_key
             .try_update_value(|key| key.get_or_insert_with(new_idempotency_key).clone())
             .unwrap_or_default();
-        create.dispatch(WidgetCreateCard {
-            session: env.session.clone(),
-            form: form.get_untracked(),
-            idempotency_key: key,
+        pending.set(true);
+        let (session, form) = (env.session.clone(), form.get_untracked());
+        leptos::task::spawn_local(async move {
+            match widget_create_card(session, form, key).await {
+                Ok(CreateAnswer::Created(card)) => on_created.run(card),
+                Ok(CreateAnswer::Refused { fields, message }) => {
+                    server_errors.set(fields);
+                    server_message.set(message);
+                }
+                Err(error) => server_message.set(Some(error_text(&error))),
+            }
+            pending.set(false);
         });
     };
 
@@ -215,9 +217,9 @@ pub(super) fn CardFormView(
                 type="submit"
                 class="ck-primary"
                 data-testid="create-card"
-                disabled=move || !ready.get() || create.pending().get()
+                disabled=move || !ready.get() || pending.get()
             >
-                {move || if create.pending().get() { "Creating card…" } else { "Create card" }}
+                {move || if pending.get() { "Creating card…" } else { "Create card" }}
             </button>
         </form>
     }

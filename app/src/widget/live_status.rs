@@ -21,7 +21,11 @@ pub(super) fn follow(env: &WidgetEnv, card: WidgetCard, on_card: impl Fn(WidgetC
         js_sys::encode_uri_component(&card.card_id),
         js_sys::encode_uri_component(&env.session)
     );
-    connect(Rc::new(url), Rc::new(Cell::new(card.last_seq())), Rc::new(on_card));
+    connect(
+        Rc::new(url),
+        Rc::new(Cell::new(card.last_seq())),
+        Rc::new(on_card),
+    );
 }
 
 /// `last_seq` is shared by every connection of one card: the newest state already shown.

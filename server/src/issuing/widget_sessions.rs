@@ -53,7 +53,9 @@ impl WidgetSessions {
             expires_at_ms: now + request.lifetime_secs * 1000,
         };
         let token = format!("wst_{}", random::token());
-        self.database.create_widget_session(&session, &token).await?;
+        self.database
+            .create_widget_session(&session, &token)
+            .await?;
         Ok(MintedSession { token, session })
     }
 

@@ -69,13 +69,18 @@ impl Database {
         merchant_id: &str,
         prefix: &str,
     ) -> Result<Option<String>, StoreError> {
-        if !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(StoreError::Invalid(format!("order prefix {prefix:?}")));
         }
         let sql = "SELECT id FROM cards WHERE merchant_id = $1 AND order_no LIKE $2 \
                    ORDER BY created_at_ms DESC, id DESC LIMIT 1";
         let pattern = format!("{prefix}%");
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(&pattern).fetch_optional(pool).await)?)
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(&pattern).fetch_optional(pool).await)?,
+        )
     }
 }
 
@@ -83,7 +88,8 @@ impl Database {
     /// The number of a card's newest event (0 when it has none): one indexed read, so a live
     /// status stream can look often and build the whole card only when something happened.
     pub async fn card_event_seq(&self, card_id: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
+        let sql =
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
         Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(card_id).fetch_one(pool).await)?)
     }
 }

@@ -22,5 +22,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/widget.js", get(script::widget_js))
         .route("/widget/frame", get(frame::frame))
-        .route("/api/widget/v1/cards/{card_id}/events", get(events::card_events))
+        .route(
+            "/api/widget/v1/cards/{card_id}/events",
+            get(events::card_events),
+        )
 }

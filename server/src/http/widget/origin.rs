@@ -26,7 +26,10 @@ pub fn normalize_origin(text: &str) -> Result<String, &'static str> {
     };
     let (host, port) = match &rest[host_end..] {
         "" => (&rest[..host_end], None),
-        after => (&rest[..host_end], Some(after.strip_prefix(':').unwrap_or("x"))),
+        after => (
+            &rest[..host_end],
+            Some(after.strip_prefix(':').unwrap_or("x")),
+        ),
     };
     let host = host.to_ascii_lowercase();
     let host_ok = !host.is_empty()

@@ -65,11 +65,9 @@ pub async fn create_session(
     let mut body = Body::parse(&body)?;
     let mut origins = Vec::new();
     match body.list("allowed_origins") {
-        None if !body.contains("allowed_origins") => body.error(
-            loc!["body", "allowed_origins"],
-            "Field required",
-            "missing",
-        ),
+        None if !body.contains("allowed_origins") => {
+            body.error(loc!["body", "allowed_origins"], "Field required", "missing")
+        }
         None => {}
         Some(items) if items.is_empty() || items.len() > MAX_ORIGINS => body.error(
             loc!["body", "allowed_origins"],
@@ -84,7 +82,9 @@ pub async fn create_session(
                     Ok(text) => match normalize_origin(text.trim()) {
                         Ok(origin) if !origins.contains(&origin) => origins.push(origin),
                         Ok(_) => {}
-                        Err(reason) => body.error(at, format!("Value error, {reason}"), "value_error"),
+                        Err(reason) => {
+                            body.error(at, format!("Value error, {reason}"), "value_error")
+                        }
                     },
                 }
             }
@@ -93,19 +93,19 @@ pub async fn create_session(
     let lifetime = body
         .integer("expires_in", MIN_LIFETIME_SECS, MAX_LIFETIME_SECS)
         .unwrap_or(DEFAULT_LIFETIME_SECS);
-    let customer_email = body
-        .string("customer_email", false)
-        .and_then(|text| match Email::parse(text.trim()) {
-            Ok(email) => Some(email.as_str().to_owned()),
-            Err(_) => {
-                body.error(
-                    loc!["body", "customer_email"],
-                    "value is not a valid email address",
-                    "value_error",
-                );
-                None
-            }
-        });
+    let customer_email =
+        body.string("customer_email", false)
+            .and_then(|text| match Email::parse(text.trim()) {
+                Ok(email) => Some(email.as_str().to_owned()),
+                Err(_) => {
+                    body.error(
+                        loc!["body", "customer_email"],
+                        "value is not a valid email address",
+                        "value_error",
+                    );
+                    None
+                }
+            });
     body.finish()?;
 
     let request = SessionRequest {
