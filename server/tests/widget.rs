@@ -345,7 +345,7 @@ async fn the_server_has_the_last_word_on_the_form(db: &Database) {
 
 async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_id(db: &Database) {
     let server = TestServer::start(db).await;
-    let (_, key) = server.merchant(100_000).await;
+    let (merchant, key) = server.merchant(100_000).await;
     let token = session(&server, &key, None).await;
     let created = create(&server, &token, "k5k5k5k5k5", "Schmitt", "25", "")
         .await
@@ -354,7 +354,15 @@ async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_i
     let path = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
 
     // The stream ends by itself once the card is settled.
-    let stream = http_client::get(server.addr, &path).await;
+    let stream = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        http_client::get(server.addr, &path),
+    )
+    .await;
+    let Ok(stream) = stream else {
+        let card = db.card(&merchant, &card_id).await.unwrap();
+        panic!("the stream did not end with the card settled: {card:?}");
+    };
     assert_eq!(stream.status, 200);
     assert!(header(&stream, "content-type")
         .unwrap()

@@ -47,7 +47,8 @@ fn connect(url: Rc<String>, last_seq: Rc<Cell<i64>>, on_card: Rc<dyn Fn(WidgetCa
             if card.is_settled() {
                 source.close();
             }
-            if card.last_seq() > last_seq.get() {
+            // Not older than what is shown: an equal number with other content is a correction.
+            if card.last_seq() >= last_seq.get() {
                 last_seq.set(card.last_seq());
                 on_card(card);
             }

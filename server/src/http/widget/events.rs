@@ -74,7 +74,11 @@ struct Follow {
     last_sent: i64,
     deadline: tokio::time::Instant,
     done: bool,
+    torn_reads: u32,
 }
+
+/// Reads of a card caught between two of its writes, tolerated before it is sent as it is.
+const MAX_TORN_READS: u32 = 5;
 
 fn card_states(
     state: AppState,
@@ -89,6 +93,7 @@ fn card_states(
         last_sent: last_seen,
         deadline: tokio::time::Instant::now() + MAX_STREAM,
         done: false,
+        torn_reads: 0,
     };
     stream::unfold(follow, |mut follow| async move {
         while !follow.done {
@@ -123,6 +128,18 @@ impl Follow {
                 return None;
             }
         };
+        // The card's row and its events are separate reads: a change committed between them
+        // gives a view whose newest event is ahead of its status. Read again rather than send
+        // it (and then wait forever for an event that already came); after a few tries, send.
+        let torn = card
+            .events
+            .last()
+            .is_some_and(|event| event.status != card.status);
+        if torn && self.torn_reads < MAX_TORN_READS {
+            self.torn_reads += 1;
+            return None;
+        }
+        self.torn_reads = 0;
         self.last_sent = card.last_seq();
         self.done = card.is_settled();
         let data = serde_json::to_string(&card).ok()?;
