@@ -146,15 +146,14 @@ mod backend {
         }
     }
 
-    /// The widget's starting point for a session opened from `parent_origin` (`None` when the
-    /// page is opened on its own rather than framed).
+    /// The widget's starting point for a session's grant, opened from `parent_origin` (`None`
+    /// when the page is opened on its own rather than framed).
     pub async fn start(
         access: &SharedWidgetAccess,
         issuing: &SharedCardIssuing,
-        session: &str,
+        grant: WidgetGrant,
         parent_origin: Option<&str>,
     ) -> Result<WidgetContext, WidgetDenied> {
-        let grant = access.grant(session).await?;
         if parent_origin.is_some_and(|origin| !grant.allows_origin(origin)) {
             return Err(WidgetDenied::OriginNotAllowed);
         }

@@ -69,23 +69,25 @@ impl WidgetSessions {
     }
 }
 
+/// What a looked-up session allows: nothing when it is unknown or has expired.
+pub fn grant_of(session: Option<WidgetSession>) -> Result<WidgetGrant, WidgetDenied> {
+    let session = session.ok_or(WidgetDenied::UnknownSession)?;
+    if session.is_expired(now_ms()) {
+        return Err(WidgetDenied::Expired);
+    }
+    Ok(WidgetGrant {
+        session_id: session.id,
+        merchant_id: session.merchant_id,
+        allowed_origins: session.allowed_origins,
+        customer_email: session.customer_email,
+        expires_at_ms: session.expires_at_ms,
+    })
+}
+
 #[async_trait::async_trait]
 impl WidgetAccess for WidgetSessions {
     async fn grant(&self, token: &str) -> Result<WidgetGrant, WidgetDenied> {
-        let session = self
-            .session(token)
-            .await?
-            .ok_or(WidgetDenied::UnknownSession)?;
-        if session.is_expired(now_ms()) {
-            return Err(WidgetDenied::Expired);
-        }
-        Ok(WidgetGrant {
-            session_id: session.id,
-            merchant_id: session.merchant_id,
-            allowed_origins: session.allowed_origins,
-            customer_email: session.customer_email,
-            expires_at_ms: session.expires_at_ms,
-        })
+        grant_of(self.session(token).await?)
     }
 
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied> {

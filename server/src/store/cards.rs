@@ -158,6 +158,14 @@ impl Database {
         Ok((views, total))
     }
 
+    /// The number of a card's newest event (0 when it has none): one indexed read, so a live
+    /// status stream can look often and build the whole card only when something happened.
+    pub async fn card_event_seq(&self, card_id: &str) -> Result<i64, StoreError> {
+        let sql =
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(card_id).fetch_one(pool).await)?)
+    }
+
     async fn card_view(&self, row: CardRow) -> Result<CardView, StoreError> {
         let account = Account::Card(row.id.clone()).code();
         let figures: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(

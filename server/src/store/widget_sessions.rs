@@ -59,9 +59,7 @@ impl Database {
         )
         .transpose()
     }
-}
 
-impl Database {
     /// The newest of a merchant's cards whose orderNo starts with `prefix` (a widget session's own
     /// cards). The prefix is made of letters, digits and `-`, so it is safe inside LIKE.
     pub async fn latest_card_with_order_prefix(
@@ -81,15 +79,5 @@ impl Database {
         Ok(
             on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(&pattern).fetch_optional(pool).await)?,
         )
-    }
-}
-
-impl Database {
-    /// The number of a card's newest event (0 when it has none): one indexed read, so a live
-    /// status stream can look often and build the whole card only when something happened.
-    pub async fn card_event_seq(&self, card_id: &str) -> Result<i64, StoreError> {
-        let sql =
-            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(card_id).fetch_one(pool).await)?)
     }
 }

@@ -16,7 +16,10 @@ use axum::{
     response::Response,
 };
 
-use crate::http::{router::port_context, AppState};
+use crate::{
+    http::{router::port_context, AppState},
+    issuing::widget_sessions::grant_of,
+};
 
 pub async fn frame(
     State(state): State<AppState>,
@@ -24,19 +27,26 @@ pub async fn frame(
     request: Request<Body>,
 ) -> Response {
     let boot = WidgetBoot::from_query(query.as_deref().unwrap_or_default());
-    // An expired session is still framed by its own partners, so the page can say it expired.
-    let ancestors = match state.widget_sessions.session(&boot.session).await {
+    // One read of the session serves both the framing policy and the page. An expired session
+    // is still framed by its own partners, so the page can say it expired.
+    let session = state.widget_sessions.session(&boot.session).await;
+    let ancestors = match &session {
         Ok(Some(session)) => session.allowed_origins.join(" "),
         Ok(None) | Err(_) => "'none'".to_owned(),
     };
-    let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
-    let started: WidgetStart = start(
-        &access,
-        &state.issuing,
-        &boot.session,
-        boot.parent_origin.as_deref(),
-    )
-    .await
+    let started: WidgetStart = match session.and_then(grant_of) {
+        Ok(grant) => {
+            let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+            start(
+                &access,
+                &state.issuing,
+                grant,
+                boot.parent_origin.as_deref(),
+            )
+            .await
+        }
+        Err(denied) => Err(denied),
+    }
     .map_err(|denied| denied.to_string());
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_to_stream_with_context(port_context(&state), move || {
