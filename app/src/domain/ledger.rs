@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::money::Cents;
+use super::{card_status::CardStatus, money::Cents};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Account {
@@ -209,6 +209,28 @@ pub enum InvariantViolation {
     Overdrawn(String, Cents),
     #[error("card {0}: deposit ≠ balance + consume + fees + returned")]
     CardFiguresDisagree(String),
+    #[error("card {card}: pending authorizations hold {held}, more than its balance {balance}")]
+    HoldsExceedBalance {
+        card: String,
+        held: Cents,
+        balance: Cents,
+    },
+    #[error("card {card} is {status} with {balance} on it and {held} held: it must keep exactly what is held")]
+    EndedCardKeepsMoney {
+        card: String,
+        status: CardStatus,
+        balance: Cents,
+        held: Cents,
+    },
+}
+
+/// What the journal alone cannot tell about a card: its status and the funds its pending
+/// authorizations hold. [`LedgerState::check_standing`] checks these against the balances.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardStanding {
+    pub card: String,
+    pub status: CardStatus,
+    pub held: Cents,
 }
 
 impl LedgerState {
@@ -288,6 +310,39 @@ impl LedgerState {
     pub fn balance(&self, account: &Account) -> Cents {
         self.balances.get(account).copied().unwrap_or_default()
     }
+
+    /// The invariants between the ledger and the cards: every approved authorization can be
+    /// captured (holds never exceed the balance), and a card that has ended keeps nothing beyond
+    /// what its pending authorizations hold — a deleted card's holds stay capturable, the rest
+    /// went back to the wallet; a failed card was refunded in full.
+    pub fn check_standing<'a>(
+        &self,
+        cards: impl IntoIterator<Item = &'a CardStanding>,
+    ) -> Result<(), InvariantViolation> {
+        for standing in cards {
+            let balance = self.balance(&Account::Card(standing.card.clone()));
+            let ended = matches!(
+                standing.status,
+                CardStatus::Deleted | CardStatus::CardFailedRefund
+            );
+            if ended && balance != standing.held {
+                return Err(InvariantViolation::EndedCardKeepsMoney {
+                    card: standing.card.clone(),
+                    status: standing.status,
+                    balance,
+                    held: standing.held,
+                });
+            }
+            if standing.held > balance {
+                return Err(InvariantViolation::HoldsExceedBalance {
+                    card: standing.card.clone(),
+                    held: standing.held,
+                    balance,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -363,6 +418,68 @@ mod tests {
             LedgerState::replay(&entries),
             Err(InvariantViolation::Overdrawn(..))
         ));
+    }
+
+    fn funded_card(deposit: i64) -> LedgerState {
+        let entries = [
+            JournalEntry::transfer(
+                EntryKind::WalletFunding,
+                Account::Funding,
+                wallet(),
+                Cents(10_000),
+            )
+            .unwrap(),
+            JournalEntry::transfer(EntryKind::CardDeposit, wallet(), card(1), Cents(deposit))
+                .unwrap(),
+        ];
+        LedgerState::replay(&entries).unwrap()
+    }
+
+    fn standing(status: CardStatus, held: i64) -> CardStanding {
+        CardStanding {
+            card: "c_1".into(),
+            status,
+            held: Cents(held),
+        }
+    }
+
+    #[test]
+    fn holds_up_to_the_balance_are_fine_and_a_cent_more_is_not() {
+        let state = funded_card(1_000);
+        assert_eq!(
+            state.check_standing(&[standing(CardStatus::Active, 1_000)]),
+            Ok(())
+        );
+        assert_eq!(
+            state.check_standing(&[standing(CardStatus::Active, 1_001)]),
+            Err(InvariantViolation::HoldsExceedBalance {
+                card: "c_1".into(),
+                held: Cents(1_001),
+                balance: Cents(1_000),
+            })
+        );
+    }
+
+    #[test]
+    fn a_deleted_card_keeps_only_what_is_held() {
+        let state = funded_card(1_000);
+        assert_eq!(
+            state.check_standing(&[standing(CardStatus::Deleted, 1_000)]),
+            Ok(())
+        );
+        assert!(matches!(
+            state.check_standing(&[standing(CardStatus::Deleted, 400)]),
+            Err(InvariantViolation::EndedCardKeepsMoney { .. })
+        ));
+        assert!(matches!(
+            state.check_standing(&[standing(CardStatus::CardFailedRefund, 0)]),
+            Err(InvariantViolation::EndedCardKeepsMoney { .. })
+        ));
+        // An expired card keeps its balance until the merchant deletes it.
+        assert_eq!(
+            state.check_standing(&[standing(CardStatus::Expired, 0)]),
+            Ok(())
+        );
     }
 
     #[test]
