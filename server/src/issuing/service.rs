@@ -179,6 +179,7 @@ pub(super) fn operation_error(error: CardOperationError) -> IssueError {
             available,
             needed: app::domain::Cents(0),
         },
+        CardOperationError::KeyReused(key) => IssueError::OrderNoConflict(key),
         CardOperationError::NotPending(status) => {
             IssueError::IllegalTransition(format!("the authorization is {status}, not PENDING"))
         }

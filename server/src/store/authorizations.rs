@@ -14,8 +14,9 @@ use app::{
 };
 
 use super::{
+    card_operations::lock_card,
     dispatch::{in_transaction, on_pool},
-    ledger::{balance_of, post_entry},
+    ledger::{change_hold, funds_of, post_entry},
     spend_controls::{controls_row, StoredControls},
     CardOperationError, Database, StoreError,
 };
@@ -66,21 +67,6 @@ fn authorization(row: AuthorizationRow) -> Result<AuthorizationView, StoreError>
     })
 }
 
-/// `held_by_pending!(conn, card_id)`: the funds the card's pending authorizations hold.
-macro_rules! held_by_pending {
-    ($conn:expr, $card:expr) => {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations \
-             WHERE card_id = $1 AND status = 'PENDING'",
-        )
-        .bind($card)
-        .fetch_one($conn)
-        .await
-        .map(Cents)
-    };
-}
-pub(super) use held_by_pending;
-
 impl Database {
     /// Decides a purchase on a merchant's card and records the decision (declines too, so the
     /// merchant sees them). `bin_merchants` is the card's BIN allow-list.
@@ -93,40 +79,32 @@ impl Database {
         bin_merchants: &[String],
     ) -> Result<AuthorizationView, CardOperationError> {
         let id = random::id("auth_");
+        let account = Account::Card(card_id.to_owned()).code();
         let decision = in_transaction!(self, tx => {
-            // Lock the card first: every authorization of this card queues here.
-            let status: Option<String> = sqlx::query_scalar(
-                "UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1 AND merchant_id = $2 RETURNING status",
-            )
-            .bind(card_id)
-            .bind(merchant_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let status = status.ok_or(CardOperationError::NotFound)?;
-            let status = CardStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("card {card_id}")))?;
-            let balance = balance_of!(&mut *tx, Account::Card(card_id.to_owned()).code())?;
-            let held: Vec<(i64, i64, String)> = sqlx::query_as(
-                "SELECT amount, created_at_ms, status FROM authorizations \
+            // Lock the card first: every authorization of this card queues here, and so does
+            // every other operation on its money.
+            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
+            let funds = funds_of!(&mut *tx, &account)?;
+            let spent: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT amount, created_at_ms FROM authorizations \
                  WHERE card_id = $1 AND status IN ('PENDING', 'CAPTURED')",
             )
             .bind(card_id)
             .fetch_all(&mut *tx)
             .await?;
-            let pending: i64 = held.iter().filter(|(_, _, s)| s == "PENDING").map(|(a, _, _)| a).sum();
-            let past: Vec<PastSpend> = held
+            let past: Vec<PastSpend> = spent
                 .iter()
-                .map(|(amount, at_ms, _)| PastSpend { amount: Cents(*amount), at_ms: *at_ms })
+                .map(|(amount, at_ms)| PastSpend { amount: Cents(*amount), at_ms: *at_ms })
                 .collect();
             let stored = match controls_row!(&mut *tx, card_id)?
             {
                 Some(row) => row.into_stored(card_id)?,
-                None => StoredControls::initial(balance),
+                None => StoredControls::initial(funds.balance),
             };
             let decision = authorize(
                 &CardForAuthorization {
                     status,
-                    spendable: Cents(balance.0 - pending),
+                    spendable: funds.unheld(),
                     controls: &stored.controls,
                     bin_merchants,
                     past_spend: &past,
@@ -137,6 +115,11 @@ impl Database {
                 Ok(()) => (AuthorizationStatus::Pending, None),
                 Err(reason) => (AuthorizationStatus::Declined, Some(reason.code())),
             };
+            if status == AuthorizationStatus::Pending {
+                // The hold sits beside the balance, where the database refuses anything that
+                // would leave less money on the card than it holds.
+                change_hold!(&mut *tx, &account, purchase.amount.0)?;
+            }
             sqlx::query(
                 "INSERT INTO authorizations (id, card_id, amount, currency, merchant_name, category, status, \
                  decline_reason, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -169,7 +152,9 @@ impl Database {
     }
 
     /// Ends a PENDING authorization: `capture` moves its amount from the card to spend through
-    /// the ledger; otherwise the hold is released. Settling twice is refused.
+    /// the ledger; otherwise the hold is released. Settling twice is refused. A closed card's
+    /// authorizations settle too: a capture takes what the closure left held, and a reversal
+    /// sends it back to the wallet, so a deleted card ends with nothing on it.
     pub async fn settle_authorization(
         &self,
         merchant_id: &str,
@@ -182,29 +167,41 @@ impl Database {
         } else {
             AuthorizationStatus::Reversed
         };
+        let card_id: Option<String> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT card_id FROM authorizations WHERE id = $1"
+        ).bind(authorization_id).fetch_optional(pool).await)?;
+        let card_id = card_id.ok_or(CardOperationError::NotFound)?;
+        let card = Account::Card(card_id.clone());
         let settled = in_transaction!(self, tx => {
-            let row: Option<(String, i64)> = sqlx::query_as(
-                "UPDATE authorizations SET status = $1, settled_at_ms = $2 WHERE id = $3 AND status = 'PENDING' \
-                 AND card_id IN (SELECT id FROM cards WHERE merchant_id = $4) RETURNING card_id, amount",
+            // The card's lock first, as every operation on its money takes it.
+            let card_status = lock_card!(&mut *tx, merchant_id, card_id.as_str())?
+                .ok_or(CardOperationError::NotFound)?;
+            let amount: Option<i64> = sqlx::query_scalar(
+                "UPDATE authorizations SET status = $1, settled_at_ms = $2 \
+                 WHERE id = $3 AND card_id = $4 AND status = 'PENDING' RETURNING amount",
             )
             .bind(to.code())
             .bind(now)
             .bind(authorization_id)
-            .bind(merchant_id)
+            .bind(&card_id)
             .fetch_optional(&mut *tx)
             .await?;
-            match row {
+            match amount {
                 None => false,
-                Some((card_id, amount)) => {
-                    if capture {
-                        let entry = JournalEntry::transfer(
-                            EntryKind::Consumption,
-                            Account::Card(card_id.clone()),
-                            Account::Spend,
-                            Cents(amount),
-                        )
-                        .map_err(|error| StoreError::Invalid(error.to_string()))?;
-                        let reference = format!("capture:{authorization_id}");
+                Some(amount) => {
+                    // Release the hold before the money leaves: the balance may not drop below it.
+                    change_hold!(&mut *tx, &card.code(), -amount)?;
+                    let end = if capture {
+                        Some((EntryKind::Consumption, Account::Spend, format!("capture:{authorization_id}")))
+                    } else if card_status == CardStatus::Deleted {
+                        let wallet = Account::MerchantWallet(merchant_id.to_owned());
+                        Some((EntryKind::CardClosure, wallet, format!("closure:{card_id}:{authorization_id}")))
+                    } else {
+                        None
+                    };
+                    if let Some((kind, to, reference)) = end {
+                        let entry = JournalEntry::transfer(kind, card.clone(), to, Cents(amount))
+                            .map_err(|error| StoreError::Invalid(error.to_string()))?;
                         post_entry!(&mut *tx, &entry, merchant_id, Some(card_id.as_str()), &reference, now)?;
                     }
                     true

@@ -8,9 +8,8 @@ use app::domain::{
 };
 
 use super::{
-    authorizations::held_by_pending,
     dispatch::{in_transaction, now_ms, on_pool},
-    ledger::{balance_of, post_entry},
+    ledger::{balance_of, funds_of, post_entry},
     webhook_outbox::enqueue_status_callback,
     Database, StoreError,
 };
@@ -25,6 +24,8 @@ pub enum CardOperationError {
     InsufficientFunds { available: Cents },
     #[error("the authorization is {0}, not PENDING")]
     NotPending(&'static str),
+    #[error("the idempotency key {0} was already used for a different request")]
+    KeyReused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,6 +45,30 @@ pub struct CardTransaction {
     /// Positive: money onto the card; negative: off it.
     pub amount: Cents,
     pub at_ms: i64,
+}
+
+/// A money movement already posted under an idempotency key.
+#[derive(Debug, PartialEq, Eq)]
+struct PriorMovement {
+    card: Option<String>,
+    amount: Cents,
+}
+
+impl PriorMovement {
+    /// The same key with the same card and amount is a repeat, answered as the first time was
+    /// (`Ok(false)`: nothing moved now); with anything else it is a conflict and moves nothing.
+    fn repeat_or_conflict(
+        &self,
+        card_id: &str,
+        amount: Cents,
+        key: &str,
+    ) -> Result<bool, CardOperationError> {
+        if self.card.as_deref() == Some(card_id) && self.amount == amount {
+            Ok(false)
+        } else {
+            Err(CardOperationError::KeyReused(key.to_owned()))
+        }
+    }
 }
 
 /// `set_status!(conn, card_id, from, to, stage, now)`: a guarded status change plus its event;
@@ -80,8 +105,9 @@ macro_rules! set_status {
 pub(crate) use set_status;
 
 /// `post_movement!(conn, &entry, merchant_id, card_id, reference, now, available, topped_up)`:
-/// posts a top-up or withdrawal and lets the card's ceiling follow the new balance. `Ok(false)`
-/// when it was already posted; an overdraft reports `available`.
+/// posts a top-up or withdrawal and lets the card's ceiling follow the new balance. An overdraft
+/// reports `available`; a reference posted meanwhile by a concurrent request comes back as
+/// [`StoreError::AlreadyPosted`], for the caller to compare with this request.
 macro_rules! post_movement {
     ($conn:expr, $entry:expr, $merchant:expr, $card:expr, $reference:expr, $now:expr, $available:expr, $topped_up:expr) => {
         async {
@@ -95,9 +121,8 @@ macro_rules! post_movement {
             ) {
                 Ok(()) => {
                     ceiling_follows_balance!($conn, $card, $topped_up)?;
-                    Ok::<bool, CardOperationError>(true)
+                    Ok::<(), CardOperationError>(())
                 }
-                Err(StoreError::AlreadyPosted(_)) => Ok(false),
                 Err(StoreError::Overdrawn(_)) => Err(CardOperationError::InsufficientFunds {
                     available: $available,
                 }),
@@ -108,18 +133,52 @@ macro_rules! post_movement {
     };
 }
 
-/// `already_posted!(conn, reference)`: whether the operation with this ledger reference happened,
-/// checked before anything else so that a repeat answers "done" even when it could not be done
-/// again (the wallet or card has since run dry).
-macro_rules! already_posted {
+/// `prior_movement!(conn, reference)`: the card and amount of the movement already posted under
+/// this ledger reference, if any.
+macro_rules! prior_movement {
     ($conn:expr, $reference:expr) => {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM journal_entries WHERE reference = $1")
-            .bind($reference)
-            .fetch_one(&mut *$conn)
-            .await
-            .map(|count| count > 0)
+        sqlx::query_as::<_, (Option<String>, i64)>(
+            "SELECT e.card_id, MAX(p.amount) FROM journal_entries e \
+             JOIN postings p ON p.entry_id = e.id WHERE e.reference = $1 GROUP BY e.id, e.card_id",
+        )
+        .bind($reference)
+        .fetch_optional($conn)
+        .await
+        .map(|row| {
+            row.map(|(card, amount)| PriorMovement {
+                card,
+                amount: Cents(amount),
+            })
+        })
     };
 }
+
+/// `lock_card!(conn, merchant_id, card_id)`: locks the merchant's card row until commit and
+/// evaluates to its current status (`None`: no such card). Every operation that moves a card's
+/// money or changes its status takes this lock first, so each decides on the card as it is and
+/// none interleaves with another; on SQLite, whose writers queue anyway, it is only the read.
+macro_rules! lock_card {
+    ($conn:expr, $merchant:expr, $card:expr) => {
+        async {
+            let status: Option<String> = sqlx::query_scalar(
+                "UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1 AND merchant_id = $2 \
+                 RETURNING status",
+            )
+            .bind($card)
+            .bind($merchant)
+            .fetch_optional($conn)
+            .await?;
+            status
+                .map(|status| {
+                    CardStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("card {}", $card)))
+                })
+                .transpose()
+        }
+        .await
+    };
+}
+pub(crate) use lock_card;
 
 /// `ceiling_follows_balance!(conn, card_id, topped_up)`: after money moved on or off a card, its
 /// per-transaction ceiling follows the balance: set to it after a top-up when autolimit is on, and
@@ -146,22 +205,33 @@ macro_rules! ceiling_follows_balance {
 
 impl Database {
     /// Takes part of a live card's balance back to the wallet (a limit decrease). What pending
-    /// authorizations hold cannot be withdrawn. `reference` makes it happen once: repeating it
-    /// changes nothing and reports `false`.
+    /// authorizations hold cannot be withdrawn. `key`, the merchant's idempotency key for
+    /// withdrawals, makes it happen once: the same key and request again changes nothing and
+    /// reports `false`; the same key with another card or amount is
+    /// [`CardOperationError::KeyReused`].
     pub async fn withdraw_from_card(
         &self,
         merchant_id: &str,
         card_id: &str,
         amount: Cents,
-        reference: &str,
+        key: &str,
     ) -> Result<bool, CardOperationError> {
-        let (status, _) = self.card_state(merchant_id, card_id).await?;
-        if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
-            return Err(CardOperationError::Illegal {
-                from: status,
-                to: status,
-            });
-        }
+        let reference = format!("withdrawal:{merchant_id}:{key}");
+        let outcome = self
+            .try_withdraw(merchant_id, card_id, amount, &reference, key)
+            .await;
+        self.after_key_race(outcome, &reference, card_id, amount, key)
+            .await
+    }
+
+    async fn try_withdraw(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: &str,
+        key: &str,
+    ) -> Result<bool, CardOperationError> {
         let card = Account::Card(card_id.to_owned());
         let entry = JournalEntry::transfer(
             EntryKind::CardWithdrawal,
@@ -170,26 +240,44 @@ impl Database {
             amount,
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let reference = format!("withdrawal:{merchant_id}:{reference}");
         let now = now_ms();
         let posted = in_transaction!(self, tx => {
-            // Locks the card against concurrent authorizations, which decide on the same funds.
-            sqlx::query("UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1")
-                .bind(card_id)
-                .execute(&mut *tx)
-                .await?;
-            if already_posted!(tx, &reference)? {
-                return Ok(false);
+            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
+            if let Some(prior) = prior_movement!(&mut *tx, reference)? {
+                return prior.repeat_or_conflict(card_id, amount, key);
             }
-            let balance = balance_of!(&mut *tx, card.code())?;
-            let held = held_by_pending!(&mut *tx, card_id)?;
-            let available = Cents(balance.0 - held.0);
+            if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
+                return Err(CardOperationError::Illegal { from: status, to: status });
+            }
+            let available = funds_of!(&mut *tx, card.code())?.unheld();
             if available < amount {
                 return Err(CardOperationError::InsufficientFunds { available });
             }
-            post_movement!(tx, &entry, merchant_id, card_id, &reference, now, available, false)?
+            post_movement!(tx, &entry, merchant_id, card_id, reference, now, available, false)?;
+            true
         });
         Ok(posted)
+    }
+
+    /// A concurrent request with the same key posted first (its ledger reference is unique):
+    /// this one is answered as if it had come just after it, a repeat or a conflict.
+    async fn after_key_race(
+        &self,
+        outcome: Result<bool, CardOperationError>,
+        reference: &str,
+        card_id: &str,
+        amount: Cents,
+        key: &str,
+    ) -> Result<bool, CardOperationError> {
+        match outcome {
+            Err(CardOperationError::Store(StoreError::AlreadyPosted(_))) => {
+                let prior = on_pool!(self, pool => prior_movement!(pool, reference))?;
+                prior
+                    .ok_or_else(|| StoreError::Corrupt(format!("ledger reference {reference}")))?
+                    .repeat_or_conflict(card_id, amount, key)
+            }
+            other => other,
+        }
     }
 
     async fn card_state(
@@ -228,7 +316,10 @@ impl Database {
         }
     }
 
-    /// Deletes a card: CANCELLING, the remaining balance back to the wallet, DELETED — atomically.
+    /// Deletes a card: CANCELLING, what no authorization holds back to the wallet, DELETED —
+    /// atomically. What pending authorizations hold stays on the closed card, as a card network
+    /// keeps an approved authorization capturable after the card is closed: a capture takes it to
+    /// spend, a reversal returns it to the wallet ([`Database::settle_authorization`]).
     pub async fn delete_card(
         &self,
         merchant_id: &str,
@@ -243,39 +334,51 @@ impl Database {
         let now = now_ms();
         let card = Account::Card(card_id.to_owned());
         let returned = in_transaction!(self, tx => {
+            // Guarded on the status read, and the card row stays locked until commit.
             if !set_status!(tx, card_id, from, CardStatus::Cancelling, stage, now)? {
                 return Err(CardOperationError::Illegal { from, to: CardStatus::Deleted });
             }
-            let balance = balance_of!(&mut *tx, card.code())?;
-            if balance.is_positive() {
+            let returned = funds_of!(&mut *tx, card.code())?.unheld();
+            if returned.is_positive() {
                 let wallet = Account::MerchantWallet(merchant_id.to_owned());
-                let entry = JournalEntry::transfer(EntryKind::CardClosure, card.clone(), wallet, balance)
+                let entry = JournalEntry::transfer(EntryKind::CardClosure, card.clone(), wallet, returned)
                     .map_err(|error| StoreError::Invalid(error.to_string()))?;
                 let reference = format!("closure:{card_id}");
                 post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now)?;
             }
             set_status!(tx, card_id, CardStatus::Cancelling, CardStatus::Deleted, stage, now)?;
-            balance
+            returned
         });
         Ok(returned)
     }
 
-    /// Tops a card up from the wallet. `reference` makes the top-up happen once: repeating it
-    /// changes nothing and reports `false`.
+    /// Tops an ACTIVE card up from the wallet. `key`, the merchant's idempotency key for
+    /// recharges (dialect A's `orderNo`, dialect B's `Idempotency-Key`), makes it happen once: the
+    /// same key and request again changes nothing and reports `false`; the same key with another
+    /// card or amount is [`CardOperationError::KeyReused`].
     pub async fn recharge_card(
         &self,
         merchant_id: &str,
         card_id: &str,
         amount: Cents,
-        reference: &str,
+        key: &str,
     ) -> Result<bool, CardOperationError> {
-        let (status, _) = self.card_state(merchant_id, card_id).await?;
-        if status != CardStatus::Active {
-            return Err(CardOperationError::Illegal {
-                from: status,
-                to: CardStatus::Active,
-            });
-        }
+        let reference = format!("recharge:{merchant_id}:{key}");
+        let outcome = self
+            .try_recharge(merchant_id, card_id, amount, &reference, key)
+            .await;
+        self.after_key_race(outcome, &reference, card_id, amount, key)
+            .await
+    }
+
+    async fn try_recharge(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        amount: Cents,
+        reference: &str,
+        key: &str,
+    ) -> Result<bool, CardOperationError> {
         let wallet = Account::MerchantWallet(merchant_id.to_owned());
         let entry = JournalEntry::transfer(
             EntryKind::CardRecharge,
@@ -284,17 +387,23 @@ impl Database {
             amount,
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let reference = format!("recharge:{merchant_id}:{reference}");
         let now = now_ms();
         let posted = in_transaction!(self, tx => {
-            if already_posted!(tx, &reference)? {
-                return Ok(false);
+            // Under the card's lock a close cannot slip in between the status check and the
+            // top-up: either the top-up comes first and the close returns it, or it is refused.
+            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
+            if let Some(prior) = prior_movement!(&mut *tx, reference)? {
+                return prior.repeat_or_conflict(card_id, amount, key);
+            }
+            if status != CardStatus::Active {
+                return Err(CardOperationError::Illegal { from: status, to: CardStatus::Active });
             }
             let available = balance_of!(&mut *tx, wallet.code())?;
             if available < amount {
                 return Err(CardOperationError::InsufficientFunds { available });
             }
-            post_movement!(tx, &entry, merchant_id, card_id, &reference, now, available, true)?
+            post_movement!(tx, &entry, merchant_id, card_id, reference, now, available, true)?;
+            true
         });
         Ok(posted)
     }

@@ -15,7 +15,7 @@ use app::{
 use super::{
     dispatch::{in_transaction, now_ms, on_pool},
     fees::{charge_fee, FEE_PERIOD_MS, MONTHLY_FEE_SQL},
-    ledger::{balance_of, post_entry},
+    ledger::{balance_of, funds_of, post_entry},
     webhook_outbox::enqueue_status_callback,
     Database, StoreError,
 };

@@ -9,7 +9,7 @@ use app::domain::{
 
 use super::{
     dispatch::{in_transaction, on_pool},
-    ledger::{balance_of, post_entry},
+    ledger::{funds_of, post_entry},
     Database, StoreError,
 };
 
@@ -20,14 +20,15 @@ pub const FEE_PERIOD_MS: i64 = 30 * 86_400_000;
 pub const MONTHLY_FEE_SQL: &str =
     "CASE c.fee_type WHEN 'ONE' THEN r.fee_one_cents WHEN 'TWO' THEN r.fee_two_cents ELSE r.fee_three_cents END";
 
-/// `charge_fee!(conn, merchant_id, card_id, fee, reference, now)`: moves the fee (at most the card's
-/// balance: a card is never overdrawn by its fee) from the card to fee income.
+/// `charge_fee!(conn, merchant_id, card_id, fee, reference, now)`: moves the fee from the card to
+/// fee income, at most what no authorization holds: a card is never overdrawn by its fee, and an
+/// approved purchase stays capturable.
 macro_rules! charge_fee {
     ($conn:expr, $merchant:expr, $card:expr, $fee:expr, $reference:expr, $now:expr) => {
         async {
             let card = Account::Card($card.to_owned());
-            let balance = balance_of!(&mut *$conn, card.code())?;
-            let amount = Cents(std::cmp::min($fee, balance.0));
+            let unheld = funds_of!(&mut *$conn, card.code())?.unheld();
+            let amount = Cents(std::cmp::min($fee, unheld.0));
             if amount.is_positive() {
                 let entry =
                     JournalEntry::transfer(EntryKind::CardFee, card, Account::FeeIncome, amount)
@@ -61,9 +62,12 @@ impl Database {
         let mut charged = 0;
         for (card_id, merchant_id, due_at, fee) in due {
             let moved = in_transaction!(self, tx => {
-                // Guarded on the due time: of two instances, only one moves the month on.
+                // Guarded on the due time and the status (the card row stays locked until
+                // commit): of two instances only one moves the month on, and a card closed since
+                // it was read is not charged.
                 let moved = sqlx::query(
-                    "UPDATE cards SET next_fee_at_ms = $1 WHERE id = $2 AND next_fee_at_ms = $3",
+                    "UPDATE cards SET next_fee_at_ms = $1 WHERE id = $2 AND next_fee_at_ms = $3 \
+                     AND status IN ('ACTIVE', 'FREEZE')",
                 )
                 .bind(due_at + FEE_PERIOD_MS)
                 .bind(&card_id)

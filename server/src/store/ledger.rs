@@ -1,8 +1,8 @@
 //! The persisted ledger: journal entries, their postings, and a running balance per account.
 
 use app::domain::{
-    ledger::{Account, EntryKind, JournalEntry, Posting},
-    Cents,
+    ledger::{Account, CardStanding, EntryKind, JournalEntry, Posting},
+    CardStatus, Cents,
 };
 
 use super::{dispatch::on_pool, Database, StoreError};
@@ -92,6 +92,77 @@ macro_rules! post_entry {
 }
 pub(crate) use post_entry;
 
+/// A card account's money: its balance, and the part of it that pending authorizations hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Funds {
+    pub balance: Cents,
+    pub held: Cents,
+}
+
+impl Funds {
+    /// What no authorization holds: all that a purchase, a withdrawal, a fee or a closure may
+    /// take. Never negative (the table's CHECK keeps holds within the balance).
+    pub fn unheld(self) -> Cents {
+        self.balance
+            .checked_sub(self.held)
+            .filter(|unheld| unheld.0 > 0)
+            .unwrap_or(Cents::ZERO)
+    }
+}
+
+/// `funds_of!(conn, account_code)`: an account's [`Funds`] inside a transaction.
+macro_rules! funds_of {
+    ($conn:expr, $account:expr) => {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT balance, held FROM account_balances WHERE account = $1",
+        )
+        .bind($account)
+        .fetch_optional($conn)
+        .await
+        .map(|row| {
+            let (balance, held) = row.unwrap_or((0, 0));
+            $crate::store::ledger::Funds {
+                balance: app::domain::Cents(balance),
+                held: app::domain::Cents(held),
+            }
+        })
+    };
+}
+pub(crate) use funds_of;
+
+/// `change_hold!(conn, account_code, delta)`: adds `delta` cents (negative: releases them) to what
+/// the account's pending authorizations hold. A hold its balance cannot cover fails the table's
+/// CHECK and comes back as [`StoreError::Overdrawn`], like an overdraft.
+macro_rules! change_hold {
+    ($conn:expr, $account:expr, $delta:expr) => {
+        async {
+            let account: &str = $account;
+            let overdrawn = || $crate::store::StoreError::Overdrawn(account.to_owned());
+            let updated =
+                sqlx::query("UPDATE account_balances SET held = held + $2 WHERE account = $1")
+                    .bind(account)
+                    .bind($delta)
+                    .execute($conn)
+                    .await
+                    .map_err(|error| {
+                        if $crate::store::dispatch::is_check_violation(&error) {
+                            overdrawn()
+                        } else {
+                            $crate::store::StoreError::from(error)
+                        }
+                    })?
+                    .rows_affected();
+            if updated == 1 {
+                Ok::<(), $crate::store::StoreError>(())
+            } else {
+                Err(overdrawn())
+            }
+        }
+        .await
+    };
+}
+pub(crate) use change_hold;
+
 /// `balance_of!(conn, account_code)`: an account's balance inside a transaction.
 macro_rules! balance_of {
     ($conn:expr, $account:expr) => {
@@ -144,5 +215,35 @@ impl Database {
     pub async fn stored_balances(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let sql = "SELECT account, balance FROM account_balances ORDER BY account";
         Ok(on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+    }
+
+    /// Every card's status and the funds its pending authorizations hold: with [`Self::journal`],
+    /// the input of [`app::domain::ledger::LedgerState::check_standing`].
+    /// The held amount kept beside each balance must equal the sum of the pending authorizations;
+    /// a difference is reported as [`StoreError::Corrupt`].
+    pub async fn card_standings(&self) -> Result<Vec<CardStanding>, StoreError> {
+        let sql = "SELECT c.id, c.status, CAST(COALESCE(SUM(a.amount), 0) AS BIGINT), \
+                   COALESCE(MAX(b.held), 0) FROM cards c \
+                   LEFT JOIN authorizations a ON a.card_id = c.id AND a.status = 'PENDING' \
+                   LEFT JOIN account_balances b ON b.account = 'card:' || c.id \
+                   GROUP BY c.id, c.status ORDER BY c.id";
+        let rows: Vec<(String, String, i64, i64)> =
+            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|(card, status, held, held_column)| {
+                if held != held_column {
+                    return Err(StoreError::Corrupt(format!(
+                        "card {card}: {held_column} marked held, {held} pending"
+                    )));
+                }
+                let status = CardStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("card {card}")))?;
+                Ok(CardStanding {
+                    card,
+                    status,
+                    held: Cents(held),
+                })
+            })
+            .collect()
     }
 }

@@ -43,7 +43,22 @@ pub async fn request(
     bearer: Option<&str>,
     json: Option<&str>,
 ) -> Response {
+    request_with_headers(addr, method, path, bearer, json, &[]).await
+}
+
+/// [`request`] with more headers, e.g. `Idempotency-Key`.
+pub async fn request_with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    json: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Response {
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
     if let Some(token) = bearer {
         request.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }

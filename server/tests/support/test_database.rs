@@ -1,10 +1,11 @@
 use std::{
+    path::Path,
     sync::atomic::{AtomicU32, Ordering},
     thread,
 };
 
 use server::store::Database;
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{migrate::Migrator, Connection, Executor, PgConnection};
 
 use super::postgres_cluster::admin_url;
 
@@ -22,12 +23,22 @@ enum Cleanup {
 
 impl TestDatabase {
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("cardkit.db").display());
-        Self::open(url, Cleanup::Sqlite(dir)).await
+        Self::sqlite_at(None).await
     }
 
     pub async fn postgres() -> Self {
+        Self::postgres_at(None).await
+    }
+
+    /// Migrated only up to `version` (inclusive; `None`: every migration): to test a migration on
+    /// data written under the schema before it.
+    pub async fn sqlite_at(version: Option<i64>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("cardkit.db").display());
+        Self::open(url, Cleanup::Sqlite(dir), version).await
+    }
+
+    pub async fn postgres_at(version: Option<i64>) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "cardkit_test_{}_{}",
@@ -47,12 +58,15 @@ impl TestDatabase {
             .await
             .expect("create test database");
         let url = replace_database(admin, &name);
-        Self::open(url, Cleanup::Postgres { name }).await
+        Self::open(url, Cleanup::Postgres { name }, version).await
     }
 
-    async fn open(url: String, cleanup: Cleanup) -> Self {
+    async fn open(url: String, cleanup: Cleanup, version: Option<i64>) -> Self {
         let database = Database::connect(&url).await.expect("connect");
-        database.migrate().await.expect("migrate");
+        match version {
+            None => database.migrate().await.expect("migrate"),
+            Some(version) => migrate_until(&database, version).await,
+        }
         Self {
             database,
             url,
@@ -81,6 +95,33 @@ impl Drop for TestDatabase {
         })
         .join();
     }
+}
+
+/// Applies this backend's migrations numbered up to `version`, from copies of the files the
+/// server embeds (same text, same checksums: the server's own migrator carries on from there).
+async fn migrate_until(database: &Database, version: i64) {
+    let backend = match database {
+        Database::Sqlite(..) => "sqlite",
+        Database::Postgres(_) => "postgres",
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(backend);
+    let copies = tempfile::tempdir().expect("temp dir");
+    for file in std::fs::read_dir(&source).expect("migrations") {
+        let path = file.expect("migration file").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let number: i64 = name.split('_').next().unwrap().parse().unwrap();
+        if number <= version {
+            std::fs::copy(&path, copies.path().join(&name)).expect("copy migration");
+        }
+    }
+    let migrator = Migrator::new(copies.path()).await.expect("read migrations");
+    match database {
+        Database::Sqlite(pool, _) => migrator.run(pool).await,
+        Database::Postgres(pool) => migrator.run(pool).await,
+    }
+    .expect("migrate");
 }
 
 /// `postgres://u@h:p/old?x` → `postgres://u@h:p/new?x`

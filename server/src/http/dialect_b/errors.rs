@@ -79,10 +79,11 @@ impl ApiError {
                 error.to_string(),
                 "kyc_required",
             ),
-            error @ IssueError::OrderNoConflict(_) => Self::one(
+            // The core's orderNo is dialect B's Idempotency-Key.
+            IssueError::OrderNoConflict(key) => Self::one(
                 StatusCode::CONFLICT,
                 loc!["header", "Idempotency-Key"],
-                error.to_string(),
+                format!("Idempotency-Key {key} was already used for a different request"),
                 "conflict",
             ),
             IssueError::CardNotFound => Self::one(
