@@ -2,6 +2,10 @@
 //! SQLite and on PostgreSQL, beside each database's raw rate of durable single-row inserts,
 //! measured in the same run on the same machine with the same concurrency.
 //!
+//! Then the money movements on live cards, through the store: top-ups (wallet → card, under the
+//! card's lock) and purchases (authorize with a hold, then capture), spread over a few cards so
+//! that requests on one card queue behind each other as they do in production.
+//!
 //! PostgreSQL is `--postgres-url` (a maintenance database where a scratch database is created),
 //! or else a throw-away cluster with PostgreSQL's durable defaults (fsync on).
 
@@ -49,6 +53,9 @@ struct Args {
     /// Only these backends (sqlite, postgres).
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     backends: Vec<String>,
+    /// Live cards the money movements are spread over.
+    #[arg(long, default_value_t = 8)]
+    cards: usize,
 }
 
 struct Measured {
@@ -72,6 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "backend", "in flight", "raw inserts/s", "create-card/s", "ratio", "p50", "p99"
     );
     let mut postgres_admin = args.postgres_url.clone();
+    let mut movements = Vec::new();
     for backend in &args.backends {
         for &concurrency in &args.concurrency {
             let url = match backend.as_str() {
@@ -105,10 +113,142 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 api.p50.as_secs_f64() * 1000.0,
                 api.p99.as_secs_f64() * 1000.0,
             );
+            movements.push((backend.clone(), concurrency, url));
             database.close().await;
         }
     }
+    println!(
+        "\nmoney movements on {} live cards: {} of each per measurement",
+        args.cards, args.requests
+    );
+    println!(
+        "{:<10} {:>11} {:>12} {:>10} {:>10} {:>13} {:>10} {:>10}",
+        "backend", "in flight", "top-ups/s", "p50", "p99", "purchases/s", "p50", "p99"
+    );
+    for (backend, concurrency, url) in movements {
+        let database = Database::connect(&url).await?;
+        let (top_ups, purchases) = money_movements(&database, &args, concurrency).await?;
+        println!(
+            "{:<10} {:>11} {:>12.0} {:>8.2}ms {:>8.2}ms {:>13.0} {:>8.2}ms {:>8.2}ms",
+            backend,
+            concurrency,
+            top_ups.per_second,
+            top_ups.p50.as_secs_f64() * 1000.0,
+            top_ups.p99.as_secs_f64() * 1000.0,
+            purchases.per_second,
+            purchases.p50.as_secs_f64() * 1000.0,
+            purchases.p99.as_secs_f64() * 1000.0,
+        );
+        database.close().await;
+    }
     Ok(())
+}
+
+/// Top-ups, then purchases (authorize + capture), `args.requests` of each with `concurrency` in
+/// flight over `args.cards` live cards of one merchant.
+async fn money_movements(
+    database: &Database,
+    args: &Args,
+    concurrency: usize,
+) -> Result<(Measured, Measured), Box<dyn std::error::Error>> {
+    use app::domain::{
+        cardholder_name::CardholderName, fee_type::FeeType, issuing::NewCard, order_no::OrderNo,
+        recharge::Recharge, spend_controls::Purchase,
+    };
+    let merchant = onboard_merchant(database, "Bench movements", Cents(1_000_000_000_000))
+        .await?
+        .merchant
+        .id;
+    let mut cards = Vec::new();
+    for n in 0..args.cards.max(1) {
+        let order_no = format!("bench-movements-{n}");
+        let request = NewCard {
+            range_id: "vab_069af8a792ad".into(),
+            first_name: CardholderName::parse("Milton")?,
+            last_name: CardholderName::parse("Schmitt")?,
+            deposit: Recharge::new(Cents(100_000))?,
+            order_no: OrderNo::parse(&order_no)?,
+            callback_url: None,
+            fee_type: FeeType::One,
+            customer_email: None,
+            customer_external_id: None,
+        };
+        match database
+            .create_card(&merchant, &request, &order_no, None)
+            .await?
+        {
+            server::store::CreateOutcome::Created(card) => cards.push(card.id),
+            other => return Err(format!("expected a new card, got {other:?}").into()),
+        }
+    }
+    let worker = ProvisioningWorker::new(
+        database.clone(),
+        CardCipher::new(&random::bytes::<32>()),
+        Arc::new(SimulatedProcessor::new(Duration::ZERO, 0.0)),
+        WorkerSettings::for_this_process(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    while worker.run_once().await? > 0 {}
+    for card in &cards {
+        let mut controls = app::domain::spend_controls::SpendControls::initial(Cents(0));
+        controls.limits = vec![];
+        controls.is_autolimit = false;
+        controls.limit_per_transaction = Cents(100_000);
+        let stored = server::store::spend_controls::StoredControls {
+            controls,
+            nick_name: None,
+        };
+        database.set_card_controls(card, &stored, false).await?;
+    }
+
+    let started = Instant::now();
+    let top_ups = run_concurrently(args.requests, concurrency, |n| {
+        let (database, merchant, card) = (
+            database.clone(),
+            merchant.clone(),
+            cards[n % cards.len()].clone(),
+        );
+        async move {
+            let key = format!("bench-top-up-{n}");
+            match database
+                .recharge_card(&merchant, &card, Cents(500), &key)
+                .await
+            {
+                Ok(true) => Ok(()),
+                other => Err(format!("top-up {n}: {other:?}")),
+            }
+        }
+    })
+    .await?;
+    let top_ups = summarise(top_ups, started.elapsed());
+
+    let started = Instant::now();
+    let purchases = run_concurrently(args.requests, concurrency, |n| {
+        let (database, merchant, card) = (
+            database.clone(),
+            merchant.clone(),
+            cards[n % cards.len()].clone(),
+        );
+        async move {
+            let purchase = Purchase {
+                amount: Cents(100),
+                currency: "USD".into(),
+                merchant_name: "Bench".into(),
+                at_ms: server::store::dispatch::now_ms(),
+            };
+            let authorization = database
+                .authorize_purchase(&merchant, &card, &purchase, "5734", &[])
+                .await
+                .map_err(|error| error.to_string())?;
+            database
+                .settle_authorization(&merchant, &authorization.id, true, purchase.at_ms)
+                .await
+                .map(drop)
+                .map_err(|error| format!("purchase {n}: {error}"))
+        }
+    })
+    .await?;
+    Ok((top_ups, summarise(purchases, started.elapsed())))
 }
 
 /// A fresh scratch database on the server that `admin` reaches.
