@@ -14,6 +14,7 @@ pub mod kyc_identity;
 pub mod ledger;
 pub mod money;
 pub mod order_no;
+pub mod plain_text;
 pub mod provisioning;
 pub mod recharge;
 pub mod spend_controls;

@@ -1,9 +1,12 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
+mod api_errors;
 mod api_key_cache;
+mod bearer;
 pub mod dialect_a;
 pub mod dialect_b;
 mod health;
 pub mod openapi;
+pub(crate) mod plain_json;
 mod router;
 pub mod widget;
 

@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{health, openapi, widget, ApiKeyCache};
+use super::{api_errors, health, openapi, widget, ApiKeyCache};
 use crate::{
     issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
     webhooks::CallbackPolicy,
@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
 
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(openapi::api_routes().0)
@@ -48,8 +48,8 @@ pub fn router(state: AppState) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    api_errors::layer(app).layer(TraceLayer::new_for_http())
 }
 
 /// Server functions reach the adapters through context, never through concrete types.

@@ -146,7 +146,8 @@ impl Database {
         let count = format!("SELECT COUNT(*) {CARD_FROM} WHERE {FILTER}");
         let status = filter.status.map(CardStatus::code);
         let email = filter.customer_email.as_deref();
-        let offset = (page.max(1) - 1) * page_size;
+        // Saturating: a page far beyond the last is simply empty, never an overflow.
+        let offset = (page.max(1) - 1).saturating_mul(page_size.max(0));
         let rows: Vec<CardRow> = on_pool!(self, pool =>
             sqlx::query_as(&sql).bind(merchant_id).bind(status).bind(email).bind(page_size).bind(offset).fetch_all(pool).await)?;
         let total: i64 = on_pool!(self, pool =>

@@ -1,7 +1,10 @@
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{header::AUTHORIZATION, request::Parts},
+};
 
 use super::envelope::{ApiError, ErrorCode};
-use crate::http::AppState;
+use crate::http::{bearer::bearer_token, AppState};
 
 /// The merchant whose API key signed the request (`Authorization: Bearer <key>`). Every handler
 /// takes one, so no dialect A route can run unauthenticated or outside its merchant.
@@ -11,26 +14,14 @@ impl FromRequestParts<AppState> for AuthenticatedMerchant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "missing API key: send Authorization: Bearer <key>",
-                )
-            })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "the Authorization header must be: Bearer <key>",
-                )
-            })?;
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
+            let message = if parts.headers.contains_key(AUTHORIZATION) {
+                "the Authorization header must be: Bearer <key>"
+            } else {
+                "missing API key: send Authorization: Bearer <key>"
+            };
+            ApiError::new(ErrorCode::Unauthorized, message)
+        })?;
         match state.api_keys.merchant_for_token(token).await {
             Ok(Some(merchant_id)) => Ok(AuthenticatedMerchant(merchant_id)),
             Ok(None) => Err(ApiError::new(

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use crate::store::dispatch::now_ms;
+use crate::{http::plain_json::first_unplain, store::dispatch::now_ms};
 
 /// Dialect A's error codes (`code` in the envelope); `0` is success. Documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,12 @@ pub enum ErrorCode {
     CardNotFound = 4004,
     CustomerNotFound = 4005,
     IllegalState = 4009,
+    /// No API route at this path (the framework's 404, in the envelope).
+    UnknownRoute = 4040,
+    /// The route exists, not with this method (the `Allow` header lists those it has).
+    MethodNotAllowed = 4050,
+    /// The request body is over the size limit.
+    PayloadTooLarge = 4130,
     Internal = 5000,
 }
 
@@ -35,7 +41,11 @@ impl ErrorCode {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::OrderNoConflict | ErrorCode::IllegalState => StatusCode::CONFLICT,
-            ErrorCode::CardNotFound | ErrorCode::CustomerNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::CardNotFound | ErrorCode::CustomerNotFound | ErrorCode::UnknownRoute => {
+                StatusCode::NOT_FOUND
+            }
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,14 +68,29 @@ pub fn success(model: Value) -> Response {
     .into_response()
 }
 
-/// A request body as JSON, or the dialect's malformed-JSON refusal.
+/// A request body as JSON, or the dialect's malformed-JSON refusal; a string anywhere in it that
+/// is not plain text (a control character, a bidirectional override) is refused at its field.
 pub fn json_body(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|error| {
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
         ApiError::new(
             ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {error}"),
         )
-    })
+    })?;
+    if let Some((loc, error)) = first_unplain(&value) {
+        let field: Vec<String> = loc
+            .iter()
+            .map(|part| match part {
+                Value::String(name) => name.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("{}: {error}", field.join(".")),
+        ));
+    }
+    Ok(value)
 }
 
 /// A refusal in the envelope, with the HTTP status that fits it.

@@ -2,7 +2,7 @@
 mod auth;
 mod card_model;
 mod card_operations;
-mod envelope;
+pub(crate) mod envelope;
 mod handlers;
 mod kyc;
 mod new_card_request;

@@ -4,7 +4,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts, http::StatusCode};
 
 use super::errors::{loc, ApiError};
-use crate::http::AppState;
+use crate::http::{bearer::bearer_token, AppState};
 
 pub struct Merchant(pub String);
 
@@ -20,16 +20,9 @@ impl FromRequestParts<AppState> for Merchant {
                 "unauthorized",
             )
         };
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|header| header.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                unauthorized("Not authenticated: send Authorization: Bearer <API key>")
-            })?;
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
+            unauthorized("Not authenticated: send Authorization: Bearer <API key>")
+        })?;
         match state.api_keys.merchant_for_token(token).await {
             Ok(Some(merchant_id)) => Ok(Merchant(merchant_id)),
             Ok(None) => Err(unauthorized("Invalid or revoked API key")),

@@ -2,7 +2,7 @@
 //! and every problem is reported at once, each at its location. Fields are kept as raw JSON text
 //! until read, so amounts are converted from the number as written, never through a float.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use app::domain::{
     unit_amount::{cents_from_json_number, UnitAmountError},
@@ -11,9 +11,17 @@ use app::domain::{
 use serde_json::{value::RawValue, Value};
 
 use super::errors::{loc, ApiError, ErrorItem};
+use crate::http::plain_json::first_unplain;
+
+/// The longest text a string field takes unless it says otherwise (pydantic's `max_length`).
+pub const MAX_TEXT_CHARS: usize = 256;
+/// A card's label: short enough to show in a list.
+pub const MAX_NICK_NAME_CHARS: usize = 64;
 
 pub struct Body {
     fields: BTreeMap<String, Box<RawValue>>,
+    /// Fields refused already (text that is not plain): read as absent, without a second error.
+    refused: BTreeSet<String>,
     pub errors: Vec<ErrorItem>,
 }
 
@@ -40,10 +48,33 @@ impl Body {
                     kind: "model_attributes_type".into(),
                 }])
             })?;
-        Ok(Self {
+        let mut body = Self {
             fields,
+            refused: BTreeSet::new(),
             errors: Vec::new(),
-        })
+        };
+        body.refuse_unplain_text();
+        Ok(body)
+    }
+
+    /// Every string anywhere in the body must be plain text: each field that holds one that is
+    /// not is refused at the string's location, before any handler reads it.
+    fn refuse_unplain_text(&mut self) {
+        let mut refusals = Vec::new();
+        for (name, raw) in &self.fields {
+            let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
+                continue;
+            };
+            if let Some((inner, error)) = first_unplain(&value) {
+                let mut loc = loc!["body", name.as_str()];
+                loc.extend(inner);
+                refusals.push((name.clone(), loc, error));
+            }
+        }
+        for (name, loc, error) in refusals {
+            self.error(loc, format!("Value error, {error}"), "value_error");
+            self.refused.insert(name);
+        }
     }
 
     /// The collected problems as the 422 answer, or `Ok` when there are none.
@@ -72,6 +103,9 @@ impl Body {
     }
 
     fn require(&mut self, field: &str, required: bool) -> Option<String> {
+        if self.refused.contains(field) {
+            return None;
+        }
         match self.raw(field) {
             Some(raw) => Some(raw.get().to_owned()),
             None => {
@@ -83,9 +117,27 @@ impl Body {
         }
     }
 
+    /// A string of at most [`MAX_TEXT_CHARS`] characters.
     pub fn string(&mut self, field: &str, required: bool) -> Option<String> {
+        self.string_at_most(field, required, MAX_TEXT_CHARS)
+    }
+
+    pub fn string_at_most(
+        &mut self,
+        field: &str,
+        required: bool,
+        max_chars: usize,
+    ) -> Option<String> {
         let raw = self.require(field, required)?;
         match serde_json::from_str::<String>(&raw) {
+            Ok(text) if text.chars().count() > max_chars => {
+                self.error(
+                    loc!["body", field],
+                    format!("String should have at most {max_chars} characters"),
+                    "string_too_long",
+                );
+                None
+            }
             Ok(text) => Some(text),
             Err(_) => {
                 self.error(

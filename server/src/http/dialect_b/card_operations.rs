@@ -16,48 +16,32 @@ use axum::{
 
 use super::{
     auth::Merchant,
-    body::{AmountBounds, Body},
+    body::{AmountBounds, Body, MAX_NICK_NAME_CHARS},
     card_object::{bin, Bin, CardObject},
     cards::full_card,
     errors::{loc, ApiError},
 };
 use crate::{http::AppState, issuing::catalog::BIN_PROFILES, secrets::random};
 
-/// Parses an ISO 8601 UTC instant (`2026-11-25T06:19:03Z`, `2026-11-25T06:19:03.5Z`,
-/// `2026-11-25`) into epoch ms.
+/// Parses an ISO 8601 / RFC 3339 instant into epoch ms, as pydantic reads a datetime: with an
+/// offset (`2026-11-25T06:19:03Z`, `…+02:00`, any fraction of a second), without one (read as
+/// UTC), or a bare date (its midnight, UTC). Years run from -9999 to 9999.
 fn parse_instant(text: &str) -> Option<i64> {
-    let text = text.trim().trim_end_matches('Z');
-    let (date, time) = text.split_once('T').unwrap_or((text, "00:00:00"));
-    let mut date_parts = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (
-        date_parts.next()??,
-        date_parts.next()??,
-        date_parts.next()??,
-    );
-    let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
-    let mut time_parts = hms.splitn(3, ':').map(|part| part.parse::<i64>().ok());
-    let (hour, minute, second) = (
-        time_parts.next()??,
-        time_parts.next()??,
-        time_parts.next().unwrap_or(Some(0))?,
-    );
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let millis: i64 = format!("{:0<3}", &fraction[..fraction.len().min(3)])
-        .parse()
+    use time::{format_description::well_known::Rfc3339, macros::format_description};
+    let text = text.trim();
+    let instant = time::OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| {
+            let local = format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+            );
+            time::PrimitiveDateTime::parse(text, local).map(time::PrimitiveDateTime::assume_utc)
+        })
+        .or_else(|_| {
+            time::Date::parse(text, format_description!("[year]-[month]-[day]"))
+                .map(|date| date.midnight().assume_utc())
+        })
         .ok()?;
-    let days = app::domain::calendar::days_from_civil(year, month, day);
-    let (check_year, check_month, check_day) = app::domain::calendar::civil_from_days(days);
-    if (check_year, i64::from(check_month), i64::from(check_day)) != (year, month, day) {
-        return None; // 2026-02-30 and the like
-    }
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+    i64::try_from(instant.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 /// `PATCH /api/v1/cards/card/{card_id}/settings`: every field optional; what is absent stays.
@@ -73,7 +57,7 @@ pub async fn update_settings(
     let current = state.spending.settings(&merchant_id, &card_id).await?;
     let mut settings = current.clone();
     if body.contains("nick_name") {
-        settings.nick_name = body.string("nick_name", false);
+        settings.nick_name = body.string_at_most("nick_name", false, MAX_NICK_NAME_CHARS);
     }
     if let Some(flag) = body.boolean("is_autolimit") {
         settings.controls.is_autolimit = flag;

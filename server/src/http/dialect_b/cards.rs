@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     auth::Merchant,
-    body::{AmountBounds, Body},
+    body::{AmountBounds, Body, MAX_NICK_NAME_CHARS},
     card_object::{card_object, CardObject},
     errors::{loc, ApiError},
 };
@@ -86,7 +86,7 @@ fn parse_add_card(body: &mut Body) -> Option<AddCard> {
             "value_error",
         );
     }
-    let nick_name = body.string("nick_name", false);
+    let nick_name = body.string_at_most("nick_name", false, MAX_NICK_NAME_CHARS);
     let limit_all_time = if body.contains("limit_all_time") {
         body.amount("limit_all_time", false, FUNDING_BOUNDS)
     } else {
