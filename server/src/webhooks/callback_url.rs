@@ -59,8 +59,10 @@ impl CallbackPolicy {
     }
 }
 
-/// Loopback, private, link-local, carrier-grade NAT, unspecified, multicast and documentation
-/// ranges, for both IP versions (IPv4-mapped IPv6 included).
+/// Every address that is not plainly public unicast: loopback, private, link-local, carrier-grade
+/// NAT, unspecified, broadcast, multicast, documentation, benchmarking, reserved and the other
+/// special-purpose ranges of the IANA registries, for both IP versions — and IPv6 forms that embed
+/// an IPv4 address (mapped, IPv4-compatible, NAT64, 6to4, Teredo), which could lead anywhere.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => is_private_v4(ip),
@@ -72,7 +74,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 }
 
 fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
@@ -80,17 +82,28 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || ip.is_broadcast()
         || ip.is_multicast()
         || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..=127).contains(&b))
+        || a == 0 // "this network"
+        || (a == 100 && (64..=127).contains(&b)) // carrier-grade NAT, 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments, 192.0.0.0/24
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast, 192.88.99.0/24
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking, 198.18.0.0/15
+        || a >= 240 // reserved, 240.0.0.0/4
 }
 
 fn is_private_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
+    let segments = ip.segments();
+    let [first, second, third, ..] = segments;
+    segments[..6] == [0; 6] // unspecified, loopback and IPv4-compatible ::a.b.c.d, ::/96
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
+        || (first & 0xfe00) == 0xfc00 // unique local, fc00::/7
+        || (first & 0xffc0) == 0xfe80 // link-local, fe80::/10
+        || (first & 0xffc0) == 0xfec0 // site-local, fec0::/10
+        || (first == 0x0064 && second == 0xff9b && (third == 0 || third == 1)) // NAT64, 64:ff9b::/96 and 64:ff9b:1::/48
+        || (first == 0x0100 && second == 0 && third == 0 && segments[3] == 0) // discard-only, 100::/64
+        || (first == 0x2001 && second < 0x0200) // IETF protocol assignments (Teredo, ORCHID, …), 2001::/23
+        || (first == 0x2001 && second == 0x0db8) // documentation, 2001:db8::/32
+        || first == 0x2002 // 6to4, 2002::/16
+        || (first & 0xfff0) == 0x3ff0 // documentation, 3fff::/20
 }
 
 #[cfg(test)]
@@ -123,6 +136,85 @@ mod tests {
             "http://db.internal/",
             "http://0.0.0.0/",
             "http://100.64.0.1/",
+        ] {
+            assert_eq!(
+                policy.check(url),
+                Err(CallbackUrlError::PrivateAddress),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn special_purpose_ranges_are_refused_at_both_ends() {
+        for ip in [
+            "192.0.0.0",
+            "192.0.0.255",
+            "192.88.99.1",
+            "198.18.0.0",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.254",
+            "100.127.255.255",
+            "192.0.2.1",
+            "198.51.100.1",
+            "203.0.113.1",
+            "::",
+            "::1",
+            "::7f00:1",
+            "::a00:1",
+            "::c0a8:101",
+            "fec0::1",
+            "feff::1",
+            "2001:db8::1",
+            "2001:db8:ffff::1",
+            "64:ff9b::a00:1",
+            "64:ff9b::808:808",
+            "64:ff9b:1::1",
+            "100::1",
+            "2001::1",
+            "2001:1ff::1",
+            "2002:a00:1::1",
+            "3fff::1",
+            "ff02::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(is_private(ip), "{ip} should be refused");
+        }
+    }
+
+    #[test]
+    fn ordinary_public_addresses_next_to_those_ranges_pass() {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.0",
+            "192.0.1.1",
+            "192.88.98.1",
+            "198.17.255.255",
+            "198.20.0.0",
+            "239.255.255.255", // multicast is refused, but by its own rule
+            "2606:4700:4700::1111",
+            "2001:4860:4860::8888",
+            "2a00:1450:4001::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let expected = ip == "239.255.255.255".parse::<IpAddr>().unwrap();
+            assert_eq!(is_private(ip), expected, "{ip}");
+        }
+    }
+
+    #[test]
+    fn classification_reaches_urls_with_literal_addresses() {
+        let policy = CallbackPolicy::default();
+        for url in [
+            "http://198.18.0.1/",
+            "http://240.1.2.3/",
+            "http://[2001:db8::1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://[fec0::1]/",
         ] {
             assert_eq!(
                 policy.check(url),
