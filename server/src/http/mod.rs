@@ -8,6 +8,7 @@ mod health;
 pub mod openapi;
 pub(crate) mod plain_json;
 mod router;
+mod security_headers;
 pub mod widget;
 
 pub use api_key_cache::ApiKeyCache;

@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{api_errors, health, openapi, widget, ApiKeyCache};
+use super::{api_errors, health, openapi, security_headers, widget, ApiKeyCache};
 use crate::{
     issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
     webhooks::CallbackPolicy,
@@ -49,7 +49,11 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
-    api_errors::layer(app).layer(TraceLayer::new_for_http())
+    api_errors::layer(app)
+        .layer(axum::middleware::from_fn(
+            security_headers::security_headers,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Server functions reach the adapters through context, never through concrete types.
