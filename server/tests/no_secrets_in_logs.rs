@@ -1,5 +1,5 @@
-//! Card numbers and CVCs never reach the logs: every log line of a card's whole life, at TRACE
-//! level and including the SQL driver's, is captured and searched for them.
+//! Card numbers, CVCs and widget session tokens never reach the logs: every log line of a card's
+//! whole life, at TRACE level and including the SQL driver's, is captured and searched for them.
 
 mod support;
 
@@ -86,7 +86,30 @@ async fn a_card_life_at_trace_level_never_logs_its_pan_or_cvc() {
         )
         .await;
 
+        // A widget session token travels in query strings (frame, event stream): never logged.
+        let minted = http_client::request(
+            server.addr,
+            "POST",
+            "/api/widget/v1/sessions",
+            Some(&key),
+            Some(&json!({"allowed_origins": ["https://partner.example"]}).to_string()),
+        )
+        .await
+        .json();
+        let token = minted["session_token"].as_str().unwrap().to_owned();
+        http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+        http_client::get(
+            server.addr,
+            &format!("/api/widget/v1/cards/{card_id}/events?session={token}"),
+        )
+        .await;
+
         let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        assert!(!logs.contains(&token), "a widget session token was logged");
+        assert!(
+            logs.contains("session=[redacted]"),
+            "the frame's request was logged, redacted"
+        );
         assert!(
             logs.contains(&card_id) && logs.contains("card details revealed"),
             "logging was captured"

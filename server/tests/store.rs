@@ -123,3 +123,19 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
         "the id is not a token"
     );
 }
+
+#[tokio::test]
+async fn the_sqlite_file_and_its_wal_and_shm_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = support::TestDatabase::sqlite().await;
+    // A write, so the WAL and the shared-memory index exist.
+    merchants_table_accepts_rows(&db.database).await;
+    let file = db.url.trim_start_matches("sqlite://").to_owned();
+    for path in [file.clone(), format!("{file}-wal"), format!("{file}-shm")] {
+        let mode = std::fs::metadata(&path)
+            .unwrap_or_else(|error| panic!("{path}: {error}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{path}");
+    }
+}

@@ -7,6 +7,7 @@ pub mod dialect_b;
 mod health;
 pub mod openapi;
 pub(crate) mod plain_json;
+mod request_span;
 mod router;
 mod security_headers;
 pub mod widget;

@@ -9,7 +9,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{api_errors, health, openapi, security_headers, widget, ApiKeyCache};
+use super::{api_errors, health, openapi, request_span, security_headers, widget, ApiKeyCache};
 use crate::{
     issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
     webhooks::CallbackPolicy,
@@ -53,7 +53,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span::request_span))
 }
 
 /// Server functions reach the adapters through context, never through concrete types.

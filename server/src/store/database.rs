@@ -33,6 +33,11 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot create the database file {path} for its owner only: {source}")]
+    FileMode {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     /// One failure shared by every operation of a batch (its transaction could not commit).
@@ -66,6 +71,33 @@ pub struct WriterGate(std::sync::Arc<tokio::sync::Mutex<()>>);
 impl WriterGate {
     pub async fn enter(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.0.lock().await
+    }
+}
+
+/// The SQLite file holds every card's data: it is created readable by its owner only (0600), and an
+/// existing one that others could read is narrowed to that. SQLite gives its `-wal` and `-shm` files
+/// the database file's permissions, so they follow.
+fn owner_only_database_file(file: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(file)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %file.display(), mode = format!("{:o}", mode & 0o777), "database file was readable by others: narrowed to 0600");
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(())
+        }
+        Err(error) => Err(error),
     }
 }
 
@@ -103,6 +135,10 @@ impl Database {
                 source,
             })?;
         }
+        owner_only_database_file(file).map_err(|source| StoreError::FileMode {
+            path: file.display().to_string(),
+            source,
+        })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
