@@ -4,6 +4,7 @@ pub mod config;
 pub mod dev_postgres;
 pub mod http;
 pub mod issuing;
+pub mod key_check;
 pub mod onboarding;
 mod run;
 pub mod secrets;

@@ -13,6 +13,7 @@ use crate::{
         simulated_processor::SimulatedProcessor,
         IssuingService,
     },
+    key_check::{verify_card_key, KeyCheckError},
     onboarding,
     secrets::{load_or_create_key, CardCipher, KeyError},
     store::{Database, StoreError},
@@ -28,6 +29,8 @@ pub enum StartupError {
     Database(#[from] StoreError),
     #[error("card encryption key: {0}")]
     Key(#[from] KeyError),
+    #[error("{0}")]
+    KeyCheck(#[from] KeyCheckError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -58,12 +61,14 @@ async fn open(config: &Config) -> Result<(Database, CardCipher), StartupError> {
         config.secret_key.as_deref(),
         &config.data_dir.join("card.key"),
     )?;
+    let cipher = CardCipher::new(&key);
+    verify_card_key(&database, &cipher).await?;
     tracing::info!(
         backend = database.backend().name(),
         schema_version = database.schema_version().await?,
         "database ready"
     );
-    Ok((database, CardCipher::new(&key)))
+    Ok((database, cipher))
 }
 
 /// Runs the server and the provisioning worker as configured until SIGTERM or Ctrl-C.

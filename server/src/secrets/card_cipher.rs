@@ -19,6 +19,8 @@ pub enum CipherError {
 pub struct CardCipher {
     aead: Aes256Gcm,
     fingerprint_key: [u8; 32],
+    /// Derived from the key, and telling nothing about it: equal for the same key only.
+    check_value: String,
 }
 
 impl std::fmt::Debug for CardCipher {
@@ -33,10 +35,24 @@ impl CardCipher {
         let mut derive =
             <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
         derive.update(b"cardkit pan fingerprint v1");
+        let mut check =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        check.update(b"cardkit card key check v1");
+        let check_value = check.finalize().into_bytes()[..16]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
         Self {
             aead: Aes256Gcm::new(key.into()),
             fingerprint_key: derive.finalize().into_bytes().into(),
+            check_value,
         }
+    }
+
+    /// The key's check value: stored beside the data, it tells at start whether the configured
+    /// key is the one the data was written with (see `key_check`).
+    pub fn check_value(&self) -> String {
+        self.check_value.clone()
     }
 
     /// nonce ‖ ciphertext ‖ tag.

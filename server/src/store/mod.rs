@@ -15,6 +15,7 @@ mod kyc_reviews;
 mod leases;
 pub(crate) mod ledger;
 mod merchants;
+mod secret_key_checks;
 pub mod spend_controls;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;
