@@ -56,7 +56,61 @@ on_every_backend!(
     a_dialect_a_card_is_the_same_card_in_dialect_b,
     settings_change_limits_and_the_ceiling_follows_top_ups,
     cards_are_listed_by_page_and_filtered_by_status_and_user,
+    refusals_say_what_happened,
 );
+
+/// A withdrawal beyond the card's free balance talks about the card (not the wallet and a
+/// deposit); a hugely negative amount breaks the lower bound (it is not "not a finite number").
+async fn refusals_say_what_happened(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(100_000).await;
+    let (status, card) = add(
+        &server,
+        &key,
+        json!({"email": "m@example.com", "limit_all_time": 10}),
+    )
+    .await;
+    assert_eq!(status, 200, "{card}");
+    let card_id = card["card_id"].as_str().unwrap().to_owned();
+    wait_for(&server, &key, &card_id, "ACTIVE").await;
+
+    let (status, error) = call(
+        &server,
+        &key,
+        "POST",
+        &format!("/api/v1/cards/card/{card_id}/withdraw"),
+        Some(r#"{"amount": 50}"#),
+    )
+    .await;
+    assert_eq!(status, 409, "{error}");
+    let msg = error["detail"][0]["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("on the card") && msg.contains("withdrawal"),
+        "{msg}"
+    );
+    assert!(!msg.contains("wallet") && !msg.contains("deposit"), "{msg}");
+    assert_eq!(error["detail"][0]["loc"], json!(["body", "amount"]));
+
+    for amount in ["-1e30", "-99999999999999999999999", "-5"] {
+        let (status, error) = call(
+            &server,
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/topup"),
+            Some(&format!(r#"{{"amount": {amount}}}"#)),
+        )
+        .await;
+        assert_eq!(status, 422, "{error}");
+        assert_eq!(
+            error["detail"][0]["type"], "greater_than_equal",
+            "{amount}: {error}"
+        );
+        assert_eq!(
+            error["detail"][0]["msg"], "Input should be greater than or equal to 5",
+            "{amount}"
+        );
+    }
+}
 
 async fn a_card_with_only_an_email_gets_every_default_of_the_seed(db: &Database) {
     let server = TestServer::start(db).await;

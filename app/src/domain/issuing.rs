@@ -135,8 +135,14 @@ pub enum IssueError {
     Invalid { field: String, message: String },
     #[error("card range {0} does not exist or is not available to this merchant")]
     UnknownRange(String),
-    #[error("insufficient funds: the wallet holds {available}, the deposit needs {needed}")]
+    #[error("insufficient funds in the wallet: it holds {available}, this needs {needed}")]
     InsufficientFunds { available: Cents, needed: Cents },
+    /// Money taken off a card (a withdrawal) beyond what it has free of pending authorizations.
+    #[error(
+        "insufficient funds on the card: {available} is free of pending authorizations, the \
+         withdrawal needs {needed}"
+    )]
+    CardFundsShort { available: Cents, needed: Cents },
     #[error(
         "a recharge above $1,000.00 requires a KYC-approved customer: complete KYC for {email} with the \
          ACH KYC interface (POST /api/vcc/v1/kyc/ach) or sync it with the shared KYC interface \

@@ -46,6 +46,10 @@ pub fn cents_from_json_number(text: &str) -> Result<Cents, UnitAmountError> {
     if all_zero {
         return Ok(Cents::ZERO);
     }
+    if negative {
+        // Below zero whatever its size: "-1e30" breaks the lower bound, it is not "too large".
+        return Err(UnitAmountError::Negative);
+    }
     if exponent.unsigned_abs() > 40 {
         // Astronomically large, or with far too many decimals: no need to expand the digits.
         return Err(if exponent > 0 {
@@ -78,9 +82,6 @@ pub fn cents_from_json_number(text: &str) -> Result<Cents, UnitAmountError> {
             .and_then(|value| cents.checked_add(value))
             .filter(|value| *value <= MAX_CENTS)
             .ok_or(UnitAmountError::TooLarge)?;
-    }
-    if negative {
-        return Err(UnitAmountError::Negative);
     }
     i64::try_from(cents)
         .map(Cents)

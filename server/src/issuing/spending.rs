@@ -100,7 +100,7 @@ impl CardSpending for IssuingService {
             .withdraw_from_card(merchant_id, card_id, amount, reference.as_str())
             .await
             .map_err(|error| match operation_error(error) {
-                IssueError::InsufficientFunds { available, .. } => IssueError::InsufficientFunds {
+                IssueError::InsufficientFunds { available, .. } => IssueError::CardFundsShort {
                     available,
                     needed: amount,
                 },

@@ -127,7 +127,9 @@ impl From<IssueError> for ApiError {
         let code = match &error {
             IssueError::Invalid { .. } => ErrorCode::InvalidRequest,
             IssueError::UnknownRange(_) => ErrorCode::UnknownCardRange,
-            IssueError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+            IssueError::InsufficientFunds { .. } | IssueError::CardFundsShort { .. } => {
+                ErrorCode::InsufficientFunds
+            }
             IssueError::KycRequired { .. } => ErrorCode::KycRequired,
             IssueError::OrderNoConflict(_) => ErrorCode::OrderNoConflict,
             IssueError::CardNotFound => ErrorCode::CardNotFound,

@@ -67,7 +67,7 @@ impl ApiError {
                 "no card range with this BIN is available to you; GET /api/v1/cards/bins lists them",
                 "value_error",
             ),
-            error @ IssueError::InsufficientFunds { .. } => Self::one(
+            error @ (IssueError::InsufficientFunds { .. } | IssueError::CardFundsShort { .. }) => Self::one(
                 StatusCode::CONFLICT,
                 loc!["body", amount_field],
                 error.to_string(),
