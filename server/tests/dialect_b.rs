@@ -57,7 +57,57 @@ on_every_backend!(
     settings_change_limits_and_the_ceiling_follows_top_ups,
     cards_are_listed_by_page_and_filtered_by_status_and_user,
     refusals_say_what_happened,
+    explicit_nulls_are_refused_as_pydantic_refuses_them,
 );
+
+/// An explicit `null` for a field that is not Optional is a 422 entry for that field; for an
+/// Optional one it means "not given", and a rule that requires the field still applies.
+async fn explicit_nulls_are_refused_as_pydantic_refuses_them(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(100_000).await;
+    for (body, loc, kind) in [
+        (
+            json!({"email": "n@example.com", "limit_all_time": null}),
+            "limit_all_time",
+            "decimal_type",
+        ),
+        (
+            json!({"email": null, "limit_all_time": 10}),
+            "email",
+            "string_type",
+        ),
+        (
+            json!({"email": "n@example.com", "bin": null}),
+            "bin",
+            "string_type",
+        ),
+        (
+            json!({"email": "n@example.com", "is_autolimit": null}),
+            "is_autolimit",
+            "bool_type",
+        ),
+        (
+            json!({"email": "n@example.com", "limit_all_time": 10, "is_autolimit": false, "limit_per_transaction": null}),
+            "limit_per_transaction",
+            "missing",
+        ),
+    ] {
+        let (status, error) = add(&server, &key, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {error}");
+        let detail = error["detail"].as_array().unwrap();
+        assert_eq!(detail.len(), 1, "{body}: {error}");
+        assert_eq!(detail[0]["loc"], json!(["body", loc]), "{body}");
+        assert_eq!(detail[0]["type"], kind, "{body}");
+    }
+    let (_, list) = call(&server, &key, "GET", "/api/v1/cards/card/list", None).await;
+    assert_eq!(list["total"], 0, "nothing was created: {list}");
+
+    let optional = json!({"email": "n@example.com", "limit_all_time": 10, "nick_name": null,
+                          "limit_per_transaction": null, "external_user_id": null});
+    let (status, card) = add(&server, &key, optional).await;
+    assert_eq!(status, 200, "{card}");
+    assert_eq!(card["nick_name"], Value::Null);
+}
 
 /// A withdrawal beyond the card's free balance talks about the card (not the wallet and a
 /// deposit); a hugely negative amount breaks the lower bound (it is not "not a finite number").

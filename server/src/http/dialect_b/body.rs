@@ -13,6 +13,14 @@ use serde_json::{value::RawValue, Value};
 use super::errors::{loc, ApiError, ErrorItem};
 use crate::http::plain_json::first_unplain;
 
+/// The type a non-`Optional` field expects, for the error an explicit `null` gets.
+#[derive(Clone, Copy, Debug)]
+pub enum Expected {
+    String,
+    Boolean,
+    Decimal,
+}
+
 /// The longest text a string field takes unless it says otherwise (pydantic's `max_length`).
 pub const MAX_TEXT_CHARS: usize = 256;
 /// A card's label: short enough to show in a list.
@@ -92,6 +100,32 @@ impl Body {
             msg: msg.into(),
             kind: kind.to_owned(),
         });
+    }
+
+    /// For a field that is not `Optional` in the seed's model: an explicit `null` is pydantic's
+    /// type error for the field (which then reads as absent, without a second error).
+    pub fn refuse_null(&mut self, field: &str, expected: Expected) {
+        let is_null = self
+            .fields
+            .get(field)
+            .is_some_and(|raw| raw.get() == "null");
+        if is_null && !self.refused.contains(field) {
+            let (msg, kind) = match expected {
+                Expected::String => ("Input should be a valid string", "string_type"),
+                Expected::Boolean => ("Input should be a valid boolean", "bool_type"),
+                Expected::Decimal => (
+                    "Decimal input should be an integer, float, string or Decimal object",
+                    "decimal_type",
+                ),
+            };
+            self.error(loc!["body", field], msg, kind);
+            self.refused.insert(field.to_owned());
+        }
+    }
+
+    /// Whether the field is absent or `null`: not given, for an `Optional` field.
+    pub fn is_absent(&self, field: &str) -> bool {
+        self.raw(field).is_none()
     }
 
     /// The field's raw JSON; `null` counts as absent (pydantic's Optional fields).

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     auth::Merchant,
-    body::{AmountBounds, Body, MAX_NICK_NAME_CHARS},
+    body::{AmountBounds, Body, Expected, MAX_NICK_NAME_CHARS},
     card_object::{card_object, CardObject},
     errors::{loc, ApiError},
 };
@@ -58,6 +58,12 @@ struct AddCard {
 }
 
 fn parse_add_card(body: &mut Body) -> Option<AddCard> {
+    // Optional in the seed's model: nick_name, limit_per_transaction, api_users_chain,
+    // external_user_id. The others have a type, or a default, but never null.
+    body.refuse_null("email", Expected::String);
+    body.refuse_null("bin", Expected::String);
+    body.refuse_null("limit_all_time", Expected::Decimal);
+    body.refuse_null("is_autolimit", Expected::Boolean);
     let email = body
         .string("email", true)
         .and_then(|text| match Email::parse(&text) {
@@ -112,7 +118,7 @@ fn parse_add_card(body: &mut Body) -> Option<AddCard> {
             "Value error, limit_per_transaction may not exceed limit_all_time",
             "value_error",
         ),
-        (None, _) if !is_autolimit && !body.contains("limit_per_transaction") => body.error(
+        (None, _) if !is_autolimit && body.is_absent("limit_per_transaction") => body.error(
             loc!["body", "limit_per_transaction"],
             "Field required when is_autolimit is false",
             "missing",
