@@ -144,3 +144,20 @@ async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_favicon_is_an_icon_not_an_html_404() {
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    let response = http_client::get(server.addr, "/favicon.ico").await;
+    assert_eq!(response.status, 200, "{}", response.head);
+    assert!(
+        response
+            .head
+            .to_ascii_lowercase()
+            .contains("content-type: image/svg+xml"),
+        "{}",
+        response.head
+    );
+    assert!(response.body.starts_with("<svg"), "{}", response.body);
+}

@@ -4,6 +4,7 @@ mod api_key_cache;
 mod bearer;
 pub mod dialect_a;
 pub mod dialect_b;
+mod favicon;
 mod health;
 pub mod openapi;
 pub(crate) mod plain_json;

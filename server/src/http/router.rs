@@ -9,7 +9,9 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use super::{api_errors, health, openapi, request_span, security_headers, widget, ApiKeyCache};
+use super::{
+    api_errors, favicon, health, openapi, request_span, security_headers, widget, ApiKeyCache,
+};
 use crate::{
     issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
     webhooks::CallbackPolicy,
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/favicon.ico", get(favicon::favicon))
         .merge(openapi::api_routes().0)
         .merge(widget::routes())
         .leptos_routes_with_context(&state, routes, port_context(&state), move || {
