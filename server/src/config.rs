@@ -68,6 +68,10 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
+    /// Connections open at once; beyond it new ones wait in the kernel's backlog.
+    #[arg(long, env = "CARDKIT_MAX_CONNECTIONS", default_value_t = crate::http::connection_limit::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
     /// Card encryption key, 32 bytes in base64. Without it, `<data-dir>/card.key` is used and
     /// generated (mode 0600) on first start.
     #[arg(long, env = "CARDKIT_SECRET_KEY", hide_env_values = true)]

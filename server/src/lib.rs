@@ -15,4 +15,4 @@ pub mod telemetry;
 pub mod ttl_cache;
 pub mod webhooks;
 
-pub use run::{app_state, create_merchant, run, serve, StartupError};
+pub use run::{app_state, create_merchant, run, serve, serve_with_limit, StartupError};

@@ -6,7 +6,10 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     config::Config,
-    http::{router, AppState},
+    http::{
+        connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
+        router, AppState,
+    },
     issuing::{
         catalog,
         provisioning_worker::{ProvisioningWorker, WorkerSettings},
@@ -127,7 +130,14 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         listener.local_addr()?,
     );
     let grace = Duration::from_secs(config.shutdown_grace_secs);
-    serve(listener, state, grace, crate::shutdown::signal()).await?;
+    serve_with_limit(
+        listener,
+        state,
+        grace,
+        config.max_connections,
+        crate::shutdown::signal(),
+    )
+    .await?;
 
     let _ = stop_workers.send(true);
     let _ = tokio::join!(worker_task, delivery_task);
@@ -185,17 +195,29 @@ pub fn app_state(
 }
 
 /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish for up to
-/// `grace` before returning.
+/// `grace` before returning. At most [`DEFAULT_MAX_CONNECTIONS`] connections are open at once.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     grace: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_limit(listener, state, grace, DEFAULT_MAX_CONNECTIONS, shutdown).await
+}
+
+/// [`serve`] with at most `max_connections` connections open at once.
+pub async fn serve_with_limit(
+    listener: TcpListener,
+    state: AppState,
+    grace: Duration,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let app = router(state);
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    let listener = LimitedListener::new(listener, max_connections);
     let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stopping_tx.send(true);

@@ -56,6 +56,16 @@ impl TestServer {
     }
 
     pub async fn start_with(database: &Database, with_worker: bool) -> Self {
+        let max_connections = server::http::connection_limit::DEFAULT_MAX_CONNECTIONS;
+        Self::start_limited(database, with_worker, max_connections).await
+    }
+
+    /// With at most `max_connections` connections open at once.
+    pub async fn start_limited(
+        database: &Database,
+        with_worker: bool,
+        max_connections: usize,
+    ) -> Self {
         for range in server::issuing::catalog::card_ranges() {
             database.upsert_card_range(&range).await.unwrap();
         }
@@ -81,9 +91,15 @@ impl TestServer {
         let state = server::app_state(database.clone(), issuing, policy, site.path(), addr);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            server::serve(listener, state, Duration::from_secs(10), async {
-                let _ = stopped.await;
-            })
+            server::serve_with_limit(
+                listener,
+                state,
+                Duration::from_secs(10),
+                max_connections,
+                async {
+                    let _ = stopped.await;
+                },
+            )
             .await
         });
         TestServer {
