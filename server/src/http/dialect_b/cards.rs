@@ -13,7 +13,7 @@ use app::domain::{
     spend_controls::{default_limits, SpendControls},
     CardStatus, Cents,
 };
-use app::ports::{CardFilter, CardSettings};
+use app::ports::CardFilter;
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -33,6 +33,7 @@ use crate::{
     http::AppState,
     issuing::catalog::{bin_profile, bin_profile_by_code, BIN_PROFILES},
     secrets::random,
+    store::spend_controls::StoredControls,
 };
 
 /// The seed's defaults.
@@ -208,18 +209,23 @@ pub async fn add_card(
         },
         is_autolimit: request.is_autolimit,
     };
+    // Written as computed here, against the balance at creation: going through the settings
+    // update would read the balance again, and the provisioning worker may have charged the first
+    // month's fee meanwhile (a ceiling of 98.50 instead of 100, or a limit refused as too high).
+    let stored = StoredControls {
+        controls,
+        nick_name: request.nick_name,
+    };
     state
-        .spending
-        .update_settings(
-            &merchant_id,
-            &view.card_id,
-            CardSettings {
-                controls,
-                nick_name: request.nick_name,
-            },
-        )
+        .database
+        .set_card_controls(&view.card_id, &stored, false)
         .await
-        .map_err(|error| ApiError::from_issue(error, "limit_per_transaction"))?;
+        .map_err(|error| {
+            ApiError::from_issue(
+                crate::issuing::internal_error(error),
+                "limit_per_transaction",
+            )
+        })?;
     Ok(Json(full_card(&state, &merchant_id, view).await?).into_response())
 }
 
