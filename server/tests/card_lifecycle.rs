@@ -4,13 +4,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{
-    ledger::{Account, LedgerState},
-    Cents,
-};
+use app::domain::{ledger::LedgerState, Cents};
 use serde_json::{json, Value};
 use server::store::Database;
-use support::{http_client, TestServer};
+use support::{balances::wallet, http_client, TestServer};
 
 async fn call(
     server: &TestServer,
@@ -67,12 +64,6 @@ async fn active_card(
         assert!(Instant::now() < deadline, "not active: {card}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn wallet(db: &Database, merchant: &str) -> Cents {
-    db.balance(&Account::MerchantWallet(merchant.to_owned()))
-        .await
-        .unwrap()
 }
 
 on_every_backend!(

@@ -5,15 +5,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{
-    card_number::is_luhn_valid,
-    kyc::KycStatus,
-    ledger::{Account, LedgerState},
-    Cents,
-};
+use app::domain::{card_number::is_luhn_valid, kyc::KycStatus, ledger::LedgerState, Cents};
 use serde_json::{json, Value};
 use server::store::Database;
-use support::{http_client, TestServer};
+use support::{balances::wallet, http_client, TestServer};
 
 const CARDS: &str = "/api/vcc/v1/cards";
 
@@ -76,12 +71,6 @@ fn assert_envelope_error(response: &http_client::Response, http: u16, code: i64)
     assert_eq!(body["code"], code, "{body}");
     assert!(body["traceId"].is_i64(), "{body}");
     body["msg"].as_str().unwrap().to_owned()
-}
-
-async fn wallet(db: &Database, merchant_id: &str) -> Cents {
-    db.balance(&Account::MerchantWallet(merchant_id.to_owned()))
-        .await
-        .unwrap()
 }
 
 /// Replays the whole journal and compares it with the stored running balances.

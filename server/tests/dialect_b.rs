@@ -12,33 +12,17 @@ use support::{http_client, TestServer};
 
 const ADD: &str = "/api/v1/cards/card/add";
 
-async fn call(
-    server: &TestServer,
-    key: &str,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> (u16, Value) {
-    let response = http_client::request(server.addr, method, path, Some(key), body).await;
-    (response.status, response.json())
-}
-
 async fn add(server: &TestServer, key: &str, body: Value) -> (u16, Value) {
-    call(server, key, "POST", ADD, Some(&body.to_string())).await
+    server.call(key, "POST", ADD, Some(&body.to_string())).await
 }
 
 /// Polls the card (dialect B) until its status is `wanted`.
 async fn wait_for(server: &TestServer, key: &str, card_id: &str, wanted: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, card) = call(
-            server,
-            key,
-            "GET",
-            &format!("/api/v1/cards/card/{card_id}"),
-            None,
-        )
-        .await;
+        let (_, card) = server
+            .call(key, "GET", &format!("/api/v1/cards/card/{card_id}"), None)
+            .await;
         if card["status"] == wanted {
             return card;
         }
@@ -99,7 +83,9 @@ async fn explicit_nulls_are_refused_as_pydantic_refuses_them(db: &Database) {
         assert_eq!(detail[0]["loc"], json!(["body", loc]), "{body}");
         assert_eq!(detail[0]["type"], kind, "{body}");
     }
-    let (_, list) = call(&server, &key, "GET", "/api/v1/cards/card/list", None).await;
+    let (_, list) = server
+        .call(&key, "GET", "/api/v1/cards/card/list", None)
+        .await;
     assert_eq!(list["total"], 0, "nothing was created: {list}");
 
     let optional = json!({"email": "n@example.com", "limit_all_time": 10, "nick_name": null,
@@ -124,14 +110,14 @@ async fn refusals_say_what_happened(db: &Database) {
     let card_id = card["card_id"].as_str().unwrap().to_owned();
     wait_for(&server, &key, &card_id, "ACTIVE").await;
 
-    let (status, error) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/withdraw"),
-        Some(r#"{"amount": 50}"#),
-    )
-    .await;
+    let (status, error) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/withdraw"),
+            Some(r#"{"amount": 50}"#),
+        )
+        .await;
     assert_eq!(status, 409, "{error}");
     let msg = error["detail"][0]["msg"].as_str().unwrap();
     assert!(
@@ -142,14 +128,14 @@ async fn refusals_say_what_happened(db: &Database) {
     assert_eq!(error["detail"][0]["loc"], json!(["body", "amount"]));
 
     for amount in ["-1e30", "-99999999999999999999999", "-5"] {
-        let (status, error) = call(
-            &server,
-            &key,
-            "POST",
-            &format!("/api/v1/cards/card/{card_id}/topup"),
-            Some(&format!(r#"{{"amount": {amount}}}"#)),
-        )
-        .await;
+        let (status, error) = server
+            .call(
+                &key,
+                "POST",
+                &format!("/api/v1/cards/card/{card_id}/topup"),
+                Some(&format!(r#"{{"amount": {amount}}}"#)),
+            )
+            .await;
         assert_eq!(status, 422, "{error}");
         assert_eq!(
             error["detail"][0]["type"], "greater_than_equal",
@@ -276,12 +262,12 @@ async fn bad_bodies_get_every_problem_in_fastapis_shape(db: &Database) {
         ),
     ];
     for (body, expected) in cases {
-        let (status, answer) = call(&server, &key, "POST", ADD, Some(body)).await;
+        let (status, answer) = server.call(&key, "POST", ADD, Some(body)).await;
         assert_eq!(status, 422, "{body}: {answer}");
         assert_eq!(answer, json!({"detail": expected}), "{body}");
     }
     // Malformed JSON: one json_invalid entry at the character position where parsing failed.
-    let (status, answer) = call(&server, &key, "POST", ADD, Some(r#"{"email": "#)).await;
+    let (status, answer) = server.call(&key, "POST", ADD, Some(r#"{"email": "#)).await;
     assert_eq!(status, 422);
     let detail = &answer["detail"][0];
     assert_eq!(
@@ -296,7 +282,9 @@ async fn bad_bodies_get_every_problem_in_fastapis_shape(db: &Database) {
         (status, answer["detail"][0]["type"].clone()),
         (422, json!("value_error"))
     );
-    let (_, list) = call(&server, &key, "GET", "/api/v1/cards/card/list", None).await;
+    let (_, list) = server
+        .call(&key, "GET", "/api/v1/cards/card/list", None)
+        .await;
     assert_eq!(list["total"], 0);
 }
 
@@ -313,7 +301,7 @@ async fn amounts_convert_to_cents_exactly_or_are_refused(db: &Database) {
         let body = format!(
             r#"{{"email": "kyc@example.com", "limit_all_time": {written}, "is_autolimit": true}}"#
         );
-        let (status, card) = call(&server, &key, "POST", ADD, Some(&body)).await;
+        let (status, card) = server.call(&key, "POST", ADD, Some(&body)).await;
         if cents > 100_000 {
             // Above 1000 USD the seed's KYC rule applies to the user.
             assert_eq!(status, 403, "{card}");
@@ -340,7 +328,7 @@ async fn auth_and_not_found_answer_in_the_same_shape(db: &Database) {
     let (status, card) = add(&server, &key, json!({"email": "mine@example.com"})).await;
     assert_eq!(status, 200);
     let path = format!("/api/v1/cards/card/{}", card["card_id"].as_str().unwrap());
-    let (status, answer) = call(&server, &other_key, "GET", &path, None).await;
+    let (status, answer) = server.call(&other_key, "GET", &path, None).await;
     assert_eq!(status, 404);
     assert_eq!(
         answer,
@@ -363,7 +351,11 @@ async fn purchases_are_authorized_captured_and_seen_by_both_dialects(db: &Databa
         let path = format!("/api/v1/cards/card/{card_id}/authorizations");
         let server = &server;
         let key = key.clone();
-        async move { call(server, &key, "POST", &path, Some(&body.to_string())).await }
+        async move {
+            server
+                .call(&key, "POST", &path, Some(&body.to_string()))
+                .await
+        }
     };
     // This BIN pays advertising platforms only.
     let (status, declined) = authorize(json!({"amount": 10, "merchant_name": "Grocer"})).await;
@@ -396,37 +388,27 @@ async fn purchases_are_authorized_captured_and_seen_by_both_dialects(db: &Databa
         (json!(true), json!("PENDING")),
         "{approved}"
     );
-    let (_, card) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("/api/v1/cards/card/{card_id}"),
-        None,
-    )
-    .await;
+    let (_, card) = server
+        .call(&key, "GET", &format!("/api/v1/cards/card/{card_id}"), None)
+        .await;
     assert_eq!(card["balance"]["pending_balance"], 40.25);
 
     let capture = format!(
         "/api/v1/cards/authorizations/{}/capture",
         approved["id"].as_str().unwrap()
     );
-    let (status, captured) = call(&server, &key, "POST", &capture, None).await;
+    let (status, captured) = server.call(&key, "POST", &capture, None).await;
     assert_eq!(
         (status, captured["status"].clone()),
         (200, json!("CAPTURED"))
     );
-    let (status, again) = call(&server, &key, "POST", &capture, None).await;
+    let (status, again) = server.call(&key, "POST", &capture, None).await;
     assert_eq!(status, 409, "{again}");
 
     // Dialect B's balance and dialect A's consume/balance tell the same story.
-    let (_, card) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("/api/v1/cards/card/{card_id}"),
-        None,
-    )
-    .await;
+    let (_, card) = server
+        .call(&key, "GET", &format!("/api/v1/cards/card/{card_id}"), None)
+        .await;
     assert_eq!(card["balance"]["used"], 40.25);
     assert_eq!(card["balance"]["pending_balance"], 0);
     assert_eq!(card["balance"]["available"], 58.25);
@@ -441,14 +423,14 @@ async fn purchases_are_authorized_captured_and_seen_by_both_dialects(db: &Databa
     .json();
     assert_eq!(a["model"]["card"]["consume"], 4025);
     assert_eq!(a["model"]["card"]["balance"], 5825);
-    let (_, transactions) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("/api/v1/cards/card/{card_id}/transactions"),
-        None,
-    )
-    .await;
+    let (_, transactions) = server
+        .call(
+            &key,
+            "GET",
+            &format!("/api/v1/cards/card/{card_id}/transactions"),
+            None,
+        )
+        .await;
     let kinds: Vec<&str> = transactions["ledger"]
         .as_array()
         .unwrap()
@@ -485,14 +467,14 @@ async fn a_dialect_a_card_is_the_same_card_in_dialect_b(db: &Database) {
     assert_eq!(card["balance"]["opening_balance"], 10);
     assert_eq!(card["balance"]["available"], 9);
     // A top-up through B is a recharge for A.
-    let (status, topped) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/topup"),
-        Some(r#"{"amount": 5.5}"#),
-    )
-    .await;
+    let (status, topped) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/topup"),
+            Some(r#"{"amount": 5.5}"#),
+        )
+        .await;
     assert_eq!(status, 200, "{topped}");
     assert_eq!(topped["balance"]["topup_balance"], 5.5);
     let a = http_client::request(
@@ -507,14 +489,14 @@ async fn a_dialect_a_card_is_the_same_card_in_dialect_b(db: &Database) {
     assert_eq!(a["model"]["card"]["deposit"], 1550);
     assert_eq!(a["model"]["card"]["balance"], 1450);
     // A withdrawal through B shows in both.
-    let (status, withdrawn) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/withdraw"),
-        Some(r#"{"amount": 4.5}"#),
-    )
-    .await;
+    let (status, withdrawn) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/withdraw"),
+            Some(r#"{"amount": 4.5}"#),
+        )
+        .await;
     assert_eq!(status, 200, "{withdrawn}");
     assert_eq!(withdrawn["balance"]["withdrawal_balance"], 4.5);
     assert_eq!(withdrawn["balance"]["available"], 10);
@@ -529,23 +511,23 @@ async fn a_dialect_a_card_is_the_same_card_in_dialect_b(db: &Database) {
     .json();
     assert_eq!(a["model"]["card"]["balance"], 1000);
     // Freeze through B, seen by A; close through B returns the rest.
-    let (_, frozen) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/freeze"),
-        None,
-    )
-    .await;
+    let (_, frozen) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/freeze"),
+            None,
+        )
+        .await;
     assert_eq!(frozen["status"], "FREEZE");
-    let (_, closed) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/close"),
-        None,
-    )
-    .await;
+    let (_, closed) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/close"),
+            None,
+        )
+        .await;
     assert_eq!(closed["status"], "DELETED");
     assert!(closed["closed_at"].is_string());
 }
@@ -558,7 +540,7 @@ async fn settings_change_limits_and_the_ceiling_follows_top_ups(db: &Database) {
     assert_eq!(card["balance"]["limit_per_transaction"], 20);
     wait_for(&server, &key, &card_id, "ACTIVE").await;
     let settings = format!("/api/v1/cards/card/{card_id}/settings");
-    let (status, bad) = call(&server, &key, "PATCH", &settings, Some(r#"{"limits": [{"interval": "HOURLY", "amount": 1}, {"interval": "DAILY"}], "active_from": "soon"}"#)).await;
+    let (status, bad) = server.call(&key, "PATCH", &settings, Some(r#"{"limits": [{"interval": "HOURLY", "amount": 1}, {"interval": "DAILY"}], "active_from": "soon"}"#)).await;
     assert_eq!(status, 422);
     assert_eq!(bad["detail"].as_array().unwrap().len(), 3, "{bad}");
     assert_eq!(bad["detail"][0]["type"], "datetime_parsing", "{bad}");
@@ -570,7 +552,7 @@ async fn settings_change_limits_and_the_ceiling_follows_top_ups(db: &Database) {
         bad["detail"][2]["loc"],
         json!(["body", "limits", 1, "amount"])
     );
-    let (status, changed) = call(&server, &key, "PATCH", &settings, Some(r#"{"nick_name": "fb ads", "limits": [{"interval": "WEEKLY", "amount": 30}], "allowed_currencies": ["usd"], "is_autolimit": true}"#)).await;
+    let (status, changed) = server.call(&key, "PATCH", &settings, Some(r#"{"nick_name": "fb ads", "limits": [{"interval": "WEEKLY", "amount": 30}], "allowed_currencies": ["usd"], "is_autolimit": true}"#)).await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["nick_name"], "fb ads");
     assert_eq!(
@@ -580,16 +562,16 @@ async fn settings_change_limits_and_the_ceiling_follows_top_ups(db: &Database) {
     assert_eq!(changed["settings"]["allowed_currencies"], json!(["USD"]));
     // Autolimit on: the ceiling is the balance (50 less the 1.00 fee), and follows each top-up.
     assert_eq!(changed["balance"]["limit_per_transaction"], 49);
-    let (_, topped) = call(
-        &server,
-        &key,
-        "POST",
-        &format!("/api/v1/cards/card/{card_id}/topup"),
-        Some(r#"{"amount": 10}"#),
-    )
-    .await;
+    let (_, topped) = server
+        .call(
+            &key,
+            "POST",
+            &format!("/api/v1/cards/card/{card_id}/topup"),
+            Some(r#"{"amount": 10}"#),
+        )
+        .await;
     assert_eq!(topped["balance"]["limit_per_transaction"], 59);
-    let (_, bins) = call(&server, &key, "GET", "/api/v1/cards/bins", None).await;
+    let (_, bins) = server.call(&key, "GET", "/api/v1/cards/bins", None).await;
     assert_eq!(bins.as_array().unwrap().len(), 2);
 }
 
@@ -606,14 +588,14 @@ async fn cards_are_listed_by_page_and_filtered_by_status_and_user(db: &Database)
         let server = &server;
         let key = key.clone();
         async move {
-            call(
-                server,
-                &key,
-                "GET",
-                &format!("/api/v1/cards/card/list{query}"),
-                None,
-            )
-            .await
+            server
+                .call(
+                    &key,
+                    "GET",
+                    &format!("/api/v1/cards/card/list{query}"),
+                    None,
+                )
+                .await
         }
     };
     let (_, all) = list("").await;

@@ -7,10 +7,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{ledger::Account, Cents};
 use serde_json::{json, Value};
 use server::store::Database;
-use support::{http_client, money_invariants::assert_money_invariants, TestServer};
+use support::{
+    balances::wallet, http_client, money_invariants::assert_money_invariants, TestServer,
+};
 
 on_every_backend!(
     control_characters_in_dialect_a_inputs_are_refused_before_any_write,
@@ -23,23 +24,6 @@ on_every_backend!(
 
 const CARDS_A: &str = "/api/vcc/v1/cards";
 const ADD_B: &str = "/api/v1/cards/card/add";
-
-async fn call(
-    server: &TestServer,
-    key: &str,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> (u16, Value) {
-    let response = http_client::request(server.addr, method, path, Some(key), body).await;
-    let json = serde_json::from_str(&response.body).unwrap_or_else(|_| {
-        panic!(
-            "{method} {path}: not JSON ({}): {}",
-            response.status, response.body
-        )
-    });
-    (response.status, json)
-}
 
 /// A dialect A refusal: HTTP 400, code 1001, `success` false, and a message naming the input.
 fn assert_a_invalid((status, body): (u16, Value), mentions: &str) {
@@ -61,26 +45,24 @@ fn assert_b_invalid((status, body): (u16, Value), loc: Value) {
     assert!(locs.contains(&&loc), "{loc} not in {body}");
 }
 
-async fn wallet(db: &Database, merchant: &str) -> Cents {
-    db.balance(&Account::MerchantWallet(merchant.to_owned()))
-        .await
-        .unwrap()
-}
-
 async fn active_card_a(server: &TestServer, key: &str, order_no: &str) -> String {
     let body = json!({
         "cardHolder": {"firstName": "Milton", "lastName": "Schmitt"},
         "deposit": "1000", "vid": "vab_069af8a792ad", "orderNo": order_no,
         "callbackUrl": "http://127.0.0.1:9/hook",
     });
-    let (_, created) = call(server, key, "POST", CARDS_A, Some(&body.to_string())).await;
+    let (_, created) = server
+        .call(key, "POST", CARDS_A, Some(&body.to_string()))
+        .await;
     let card_id = created["model"]["card"]["cardId"]
         .as_str()
         .unwrap()
         .to_owned();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, card) = call(server, key, "GET", &format!("{CARDS_A}/{card_id}"), None).await;
+        let (_, card) = server
+            .call(key, "GET", &format!("{CARDS_A}/{card_id}"), None)
+            .await;
         if card["model"]["card"]["status"] == "ACTIVE" {
             return card_id;
         }
@@ -97,29 +79,26 @@ async fn control_characters_in_dialect_a_inputs_are_refused_before_any_write(db:
 
     // In the path and the query: the raw NUL as %00.
     assert_a_invalid(
-        call(&server, &key, "GET", &format!("{CARDS_A}/{card}%00"), None).await,
+        server
+            .call(&key, "GET", &format!("{CARDS_A}/{card}%00"), None)
+            .await,
         "path",
     );
     assert_a_invalid(
-        call(
-            &server,
-            &key,
-            "GET",
-            &format!("{CARDS_A}?orderNo=clean-1%00"),
-            None,
-        )
-        .await,
+        server
+            .call(&key, "GET", &format!("{CARDS_A}?orderNo=clean-1%00"), None)
+            .await,
         "orderNo",
     );
     assert_a_invalid(
-        call(
-            &server,
-            &key,
-            "GET",
-            "/api/vcc/v1/kyc?email=a%00%40example.com",
-            None,
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "GET",
+                "/api/vcc/v1/kyc?email=a%00%40example.com",
+                None,
+            )
+            .await,
         "email",
     );
 
@@ -139,63 +118,53 @@ async fn control_characters_in_dialect_a_inputs_are_refused_before_any_write(db:
         ("cust\u{202e}1", "a@example.com", "customerId"),
     ] {
         assert_a_invalid(
-            call(
-                &server,
-                &key,
-                "POST",
-                CARDS_A,
-                Some(&create(customer_id, email)),
-            )
-            .await,
+            server
+                .call(&key, "POST", CARDS_A, Some(&create(customer_id, email)))
+                .await,
             field,
         );
     }
     let recharge = json!({"amount": "1000", "orderNo": "r-1", "note": "x\u{0}"}).to_string();
     assert_a_invalid(
-        call(
-            &server,
-            &key,
-            "POST",
-            &format!("{CARDS_A}/{card}/recharge"),
-            Some(&recharge),
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "POST",
+                &format!("{CARDS_A}/{card}/recharge"),
+                Some(&recharge),
+            )
+            .await,
         "note",
     );
     let shared = json!({"email": "k@example.com", "customerId": "k\u{0}", "provider": "sumsub", "reference": "ref-1"});
     assert_a_invalid(
-        call(
-            &server,
-            &key,
-            "POST",
-            "/api/vcc/v1/kyc/shared",
-            Some(&shared.to_string()),
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "POST",
+                "/api/vcc/v1/kyc/shared",
+                Some(&shared.to_string()),
+            )
+            .await,
         "customerId",
     );
     let shared = json!({"email": "k@example.com", "provider": "sum\u{0}sub", "reference": "ref-1"});
     assert_a_invalid(
-        call(
-            &server,
-            &key,
-            "POST",
-            "/api/vcc/v1/kyc/shared",
-            Some(&shared.to_string()),
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "POST",
+                "/api/vcc/v1/kyc/shared",
+                Some(&shared.to_string()),
+            )
+            .await,
         "provider",
     );
 
     assert_eq!(wallet(db, &merchant).await, before, "nothing moved");
-    let (_, list) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("{CARDS_A}?page=1&pageSize=100"),
-        None,
-    )
-    .await;
+    let (_, list) = server
+        .call(&key, "GET", &format!("{CARDS_A}?page=1&pageSize=100"), None)
+        .await;
     assert_eq!(list["model"]["total"], 1, "no card was created: {list}");
     assert_money_invariants(db).await;
 }
@@ -207,25 +176,20 @@ async fn control_characters_in_dialect_b_inputs_are_refused_before_any_write(db:
     let before = wallet(db, &merchant).await;
 
     assert_b_invalid(
-        call(
-            &server,
-            &key,
-            "GET",
-            &format!("/api/v1/cards/card/{card}%00"),
-            None,
-        )
-        .await,
+        server
+            .call(&key, "GET", &format!("/api/v1/cards/card/{card}%00"), None)
+            .await,
         json!(["path"]),
     );
     assert_b_invalid(
-        call(
-            &server,
-            &key,
-            "GET",
-            "/api/v1/cards/card/list?email=a%00%40example.com",
-            None,
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "GET",
+                "/api/v1/cards/card/list?email=a%00%40example.com",
+                None,
+            )
+            .await,
         json!(["query", "email"]),
     );
     for (field, value) in [
@@ -237,58 +201,52 @@ async fn control_characters_in_dialect_b_inputs_are_refused_before_any_write(db:
         let mut body = json!({"email": "b@example.com", "limit_all_time": 10});
         body[field] = json!(value);
         assert_b_invalid(
-            call(&server, &key, "POST", ADD_B, Some(&body.to_string())).await,
+            server
+                .call(&key, "POST", ADD_B, Some(&body.to_string()))
+                .await,
             json!(["body", field]),
         );
     }
     let too_long = json!({"email": "b@example.com", "nick_name": "n".repeat(65)});
     assert_b_invalid(
-        call(&server, &key, "POST", ADD_B, Some(&too_long.to_string())).await,
+        server
+            .call(&key, "POST", ADD_B, Some(&too_long.to_string()))
+            .await,
         json!(["body", "nick_name"]),
     );
     let settings = json!({"nick_name": "x\u{0}"}).to_string();
     assert_b_invalid(
-        call(
-            &server,
-            &key,
-            "PATCH",
-            &format!("/api/v1/cards/card/{card}/settings"),
-            Some(&settings),
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "PATCH",
+                &format!("/api/v1/cards/card/{card}/settings"),
+                Some(&settings),
+            )
+            .await,
         json!(["body", "nick_name"]),
     );
     let purchase = json!({"amount": 1, "currency": "USD", "merchant_name": "Shop\u{0}", "merchant_category": "5734"});
     assert_b_invalid(
-        call(
-            &server,
-            &key,
-            "POST",
-            &format!("/api/v1/cards/card/{card}/authorizations"),
-            Some(&purchase.to_string()),
-        )
-        .await,
+        server
+            .call(
+                &key,
+                "POST",
+                &format!("/api/v1/cards/card/{card}/authorizations"),
+                Some(&purchase.to_string()),
+            )
+            .await,
         json!(["body", "merchant_name"]),
     );
 
     assert_eq!(wallet(db, &merchant).await, before, "nothing moved");
-    let (_, list) = call(
-        &server,
-        &key,
-        "GET",
-        "/api/v1/cards/card/list?page=1&size=100",
-        None,
-    )
-    .await;
+    let (_, list) = server
+        .call(&key, "GET", "/api/v1/cards/card/list?page=1&size=100", None)
+        .await;
     assert_eq!(list["total"], 1, "no card was created: {list}");
-    let (_, settings) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("/api/v1/cards/card/{card}"),
-        None,
-    )
-    .await;
+    let (_, settings) = server
+        .call(&key, "GET", &format!("/api/v1/cards/card/{card}"), None)
+        .await;
     assert_eq!(settings["nick_name"], Value::Null);
     assert_money_invariants(db).await;
 }
@@ -298,25 +256,25 @@ async fn pages_far_beyond_the_last_answer_an_empty_page(db: &Database) {
     let (_, key) = server.merchant(100_000).await;
     active_card_a(&server, &key, "page-1").await;
     let huge = i64::MAX;
-    let (status, a) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("{CARDS_A}?page={huge}&pageSize=100"),
-        None,
-    )
-    .await;
+    let (status, a) = server
+        .call(
+            &key,
+            "GET",
+            &format!("{CARDS_A}?page={huge}&pageSize=100"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["model"]["list"], json!([]));
     assert_eq!(a["model"]["total"], 1);
-    let (status, b) = call(
-        &server,
-        &key,
-        "GET",
-        &format!("/api/v1/cards/card/list?page={huge}&size=100"),
-        None,
-    )
-    .await;
+    let (status, b) = server
+        .call(
+            &key,
+            "GET",
+            &format!("/api/v1/cards/card/list?page={huge}&size=100"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{b}");
     assert_eq!(b["items"], json!([]));
     assert_eq!(b["total"], 1);
@@ -337,7 +295,7 @@ async fn a_broken_date_time_is_a_422_not_a_dropped_connection(db: &Database) {
     ] {
         let body = json!({ "active_from": broken }).to_string();
         assert_b_invalid(
-            call(&server, &key, "PATCH", &path, Some(&body)).await,
+            server.call(&key, "PATCH", &path, Some(&body)).await,
             json!(["body", "active_from"]),
         );
     }
@@ -350,7 +308,7 @@ async fn a_broken_date_time_is_a_422_not_a_dropped_connection(db: &Database) {
         ("2026-11-25", "2026-11-25T00:00:00Z"),
     ] {
         let body = json!({ "active_from": good }).to_string();
-        let (status, card) = call(&server, &key, "PATCH", &path, Some(&body)).await;
+        let (status, card) = server.call(&key, "PATCH", &path, Some(&body)).await;
         assert_eq!(status, 200, "{good}: {card}");
         assert_eq!(card["settings"]["active_from"], shown, "{good}");
     }
@@ -361,43 +319,44 @@ async fn framework_errors_answer_in_each_dialects_shape(db: &Database) {
     let (_, key) = server.merchant(100_000).await;
 
     // An unknown route under each dialect.
-    let (status, a) = call(&server, &key, "GET", "/api/vcc/v1/nothing-here", None).await;
+    let (status, a) = server
+        .call(&key, "GET", "/api/vcc/v1/nothing-here", None)
+        .await;
     assert_eq!((status, a["success"].clone()), (404, json!(false)), "{a}");
     assert!(a["code"].is_i64() && a["traceId"].is_i64(), "{a}");
     for path in ["/api/v1/nothing-here", "/api/nothing-here"] {
-        let (status, b) = call(&server, &key, "GET", path, None).await;
+        let (status, b) = server.call(&key, "GET", path, None).await;
         assert_eq!(status, 404, "{b}");
         assert_eq!(b["detail"][0]["type"], "not_found");
     }
 
     // A method the route does not have.
-    let (status, a) = call(&server, &key, "PUT", CARDS_A, Some("{}")).await;
+    let (status, a) = server.call(&key, "PUT", CARDS_A, Some("{}")).await;
     assert_eq!((status, a["success"].clone()), (405, json!(false)), "{a}");
-    let (status, b) = call(&server, &key, "PUT", ADD_B, Some("{}")).await;
+    let (status, b) = server.call(&key, "PUT", ADD_B, Some("{}")).await;
     assert_eq!(status, 405, "{b}");
     assert_eq!(b["detail"][0]["type"], "method_not_allowed");
 
     // A body over the limit.
     let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
-    let (status, a) = call(&server, &key, "POST", CARDS_A, Some(&big)).await;
+    let (status, a) = server.call(&key, "POST", CARDS_A, Some(&big)).await;
     assert_eq!((status, a["success"].clone()), (413, json!(false)), "{a}");
-    let (status, b) = call(&server, &key, "POST", ADD_B, Some(&big)).await;
+    let (status, b) = server.call(&key, "POST", ADD_B, Some(&big)).await;
     assert_eq!(status, 413, "{b}");
     assert_eq!(b["detail"][0]["type"], "payload_too_large");
 
     // A path segment that is not UTF-8, and a query of the wrong type.
-    let (status, a) = call(&server, &key, "GET", &format!("{CARDS_A}/%FF"), None).await;
+    let (status, a) = server
+        .call(&key, "GET", &format!("{CARDS_A}/%FF"), None)
+        .await;
     assert_eq!((status, a["success"].clone()), (400, json!(false)), "{a}");
-    let (status, a) = call(&server, &key, "GET", &format!("{CARDS_A}?page=first"), None).await;
+    let (status, a) = server
+        .call(&key, "GET", &format!("{CARDS_A}?page=first"), None)
+        .await;
     assert_eq!((status, a["code"].clone()), (400, json!(1001)), "{a}");
-    let (status, b) = call(
-        &server,
-        &key,
-        "GET",
-        "/api/v1/cards/card/list?page=first",
-        None,
-    )
-    .await;
+    let (status, b) = server
+        .call(&key, "GET", "/api/v1/cards/card/list?page=first", None)
+        .await;
     assert_eq!(status, 422, "{b}");
 
     // A body that is not JSON, whatever its content type says.

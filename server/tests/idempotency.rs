@@ -7,10 +7,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{ledger::Account, Cents};
+use app::domain::Cents;
 use serde_json::{json, Value};
 use server::store::Database;
-use support::{http_client, money_invariants::assert_money_invariants, TestServer};
+use support::{
+    balances::wallet, http_client, money_invariants::assert_money_invariants, TestServer,
+};
 
 on_every_backend!(
     dialect_a_a_recharge_order_no_reused_differently_is_a_3004_conflict,
@@ -86,12 +88,6 @@ async fn dialect_b(
     )
     .await;
     (response.status, response.json())
-}
-
-async fn wallet(db: &Database, merchant: &str) -> Cents {
-    db.balance(&Account::MerchantWallet(merchant.to_owned()))
-        .await
-        .unwrap()
 }
 
 async fn dialect_a_a_recharge_order_no_reused_differently_is_a_3004_conflict(db: &Database) {

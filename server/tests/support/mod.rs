@@ -1,6 +1,7 @@
 //! Shared test support: databases of both backends and a minimal HTTP client.
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod balances;
 pub mod http_client;
 pub mod money_invariants;
 pub mod postgres_cluster;

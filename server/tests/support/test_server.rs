@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+use super::http_client;
 use app::domain::Cents;
 use server::{
     issuing::{
@@ -118,6 +119,25 @@ impl TestServer {
             .await
             .unwrap();
         (onboarded.merchant.id, onboarded.api_key)
+    }
+
+    /// An API call with `key` as bearer token; answers the status and the JSON body (panics,
+    /// naming the request, when the body is not JSON: every API answer must be).
+    pub async fn call(
+        &self,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let response = http_client::request(self.addr, method, path, Some(key), body).await;
+        let json = serde_json::from_str(&response.body).unwrap_or_else(|_| {
+            panic!(
+                "{method} {path}: not JSON ({}): {}",
+                response.status, response.body
+            )
+        });
+        (response.status, json)
     }
 }
 
