@@ -45,13 +45,13 @@ fn StatusReport(status: SystemStatus) -> impl IntoView {
     view! {
         <dl class="status">
             <dt>"Database"</dt>
-            <dd data-testid="system-database">{status.database_backend}</dd>
-            <dt>"Schema version"</dt>
-            <dd data-testid="system-schema">{status.schema_version}</dd>
+            <dd data-testid="system-database">
+                {if status.database_reachable { "reachable" } else { "not reachable" }}
+            </dd>
             <dt>"Round trip"</dt>
-            <dd>{format!("{} µs", status.round_trip_micros)}</dd>
-            <dt>"Server version"</dt>
-            <dd>{status.server_version}</dd>
+            <dd data-testid="system-round-trip">
+                {format!("{} µs", status.round_trip_micros)}
+            </dd>
         </dl>
     }
 }
