@@ -14,6 +14,9 @@ on_every_backend!(
     a_session_creates_once_per_key_and_sees_only_its_own_cards,
     the_server_has_the_last_word_on_the_form,
     the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_id,
+    only_the_frame_and_the_sessions_origins_may_call_the_widget,
+    a_session_makes_at_most_its_cards_and_deposits,
+    a_session_owns_only_the_cards_made_through_it,
 );
 
 const SESSIONS: &str = "/api/widget/v1/sessions";
@@ -43,14 +46,29 @@ async fn call(
     endpoint: &str,
     fields: &[(&str, &str)],
 ) -> http_client::Response {
+    call_from(server, None, endpoint, fields).await
+}
+
+/// [`call`] as a browser on the page at `origin` sends it (`None`: a client that sends none).
+async fn call_from(
+    server: &TestServer,
+    origin: Option<&str>,
+    endpoint: &str,
+    fields: &[(&str, &str)],
+) -> http_client::Response {
     let body: Vec<String> = fields
         .iter()
         .map(|(name, value)| format!("{name}={}", encode(value)))
         .collect();
-    http_client::post_form(
+    let headers: Vec<(&str, &str)> = origin
+        .map(|origin| ("Origin", origin))
+        .into_iter()
+        .collect();
+    http_client::post_form_with_headers(
         server.addr,
         &format!("/api/widget/{endpoint}"),
         &body.join("&"),
+        &headers,
     )
     .await
 }
@@ -73,8 +91,21 @@ async fn create(
     deposit: &str,
     email: &str,
 ) -> http_client::Response {
-    call(
+    create_from(server, None, token, key, last_name, deposit, email).await
+}
+
+async fn create_from(
+    server: &TestServer,
+    origin: Option<&str>,
+    token: &str,
+    key: &str,
+    last_name: &str,
+    deposit: &str,
+    email: &str,
+) -> http_client::Response {
+    call_from(
         server,
+        origin,
         "create_card",
         &[
             ("session", token),
@@ -407,4 +438,243 @@ fn parse_events(body: &str) -> Vec<(i64, Value)> {
             Some((id?, data?))
         })
         .collect()
+}
+
+/// A stolen session token is no use to another site's scripts: the browser names the page that
+/// calls (`Origin`), and the server answers only the framed widget itself (its own origin) and
+/// the partner pages the session lists.
+async fn only_the_frame_and_the_sessions_origins_may_call_the_widget(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let token = session(&server, &key, None).await;
+    let evil = Some("https://evil.example");
+    let own = format!("http://{}", server.addr);
+
+    let refused = create_from(&server, evil, &token, "k6k6k6k6k6", "Schmitt", "25", "").await;
+    assert_ne!(refused.status, 200, "{}", refused.body);
+    assert!(
+        refused.body.contains("This site is not allowed"),
+        "{}",
+        refused.body
+    );
+    let created = create_from(
+        &server,
+        Some(&own),
+        &token,
+        "k6k6k6k6k6",
+        "Schmitt",
+        "25",
+        "",
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let card_id = created.json()["Created"]["card_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let fields = [("session", token.as_str()), ("card_id", card_id.as_str())];
+    for endpoint in ["card", "reveal"] {
+        let answer = call_from(&server, evil, endpoint, &fields).await;
+        assert_ne!(answer.status, 200, "{endpoint}: {}", answer.body);
+        assert!(
+            answer.body.contains("This site is not allowed"),
+            "{endpoint}: {}",
+            answer.body
+        );
+    }
+    for origin in [Some(own.as_str()), Some(PARTNER), None] {
+        let answer = call_from(&server, origin, "card", &fields).await;
+        assert_eq!(answer.status, 200, "{origin:?}: {}", answer.body);
+    }
+
+    let events = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
+    let raw = format!(
+        "GET {events} HTTP/1.1\r\nHost: {}\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    let stream = http_client::send(server.addr, &raw).await;
+    assert_eq!(stream.status, 403, "{}", stream.body);
+    assert!(
+        stream.body.contains("This site is not allowed"),
+        "{}",
+        stream.body
+    );
+}
+
+async fn mint_limited(server: &TestServer, key: &str, limits: Value) -> Value {
+    let mut body = json!({"allowed_origins": [PARTNER]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(limits.as_object().unwrap().clone());
+    let response = mint(server, Some(key), body).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()
+}
+
+fn created_id(response: &http_client::Response) -> Option<String> {
+    let answer: Value = serde_json::from_str(&response.body).ok()?;
+    answer["Created"]["card_id"].as_str().map(str::to_owned)
+}
+
+fn refusal(response: &http_client::Response) -> String {
+    let answer = response.json();
+    answer["Refused"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a refusal: {answer}"))
+        .to_owned()
+}
+
+/// A partner page holds its session token in plain sight: what the token can spend is capped when
+/// it is minted (cards, and the total deposited), and the caps hold when requests race.
+async fn a_session_makes_at_most_its_cards_and_deposits(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (merchant, key) = server.merchant(1_000_000).await;
+
+    // The default: one card.
+    let minted = mint_limited(&server, &key, json!({})).await;
+    assert_eq!(minted["max_cards"], 1);
+    assert_eq!(minted["max_deposit"], 5000);
+    let token = minted["session_token"].as_str().unwrap();
+    let first = create(&server, token, "d1d1d1d1d1", "Schmitt", "25", "").await;
+    let card_id = created_id(&first).expect("the first card");
+    let second = create(&server, token, "d2d2d2d2d2", "Schmitt", "25", "").await;
+    assert!(
+        refusal(&second).contains("already made the 1 card"),
+        "{}",
+        second.body
+    );
+    // A retry of the first form is that card again, not a new one.
+    let again = create(&server, token, "d1d1d1d1d1", "Schmitt", "25", "").await;
+    assert_eq!(created_id(&again).as_deref(), Some(card_id.as_str()));
+
+    // Two cards and $60.00 in all; many forms at once make no more than that.
+    let minted = mint_limited(
+        &server,
+        &key,
+        json!({"max_cards": 2, "max_deposit": "60.00"}),
+    )
+    .await;
+    assert_eq!(minted["max_deposit"], 60);
+    let token = minted["session_token"].as_str().unwrap().to_owned();
+    let first = create(&server, &token, "e1e1e1e1e1", "Schmitt", "25", "").await;
+    assert!(created_id(&first).is_some(), "{}", first.body);
+    let over = create(&server, &token, "e2e2e2e2e2", "Schmitt", "40", "").await;
+    let field = &over.json()["Refused"]["fields"][0];
+    assert_eq!(field["field"], "deposit", "{}", over.body);
+    assert!(
+        field["message"].as_str().unwrap().contains("$35.00"),
+        "{}",
+        over.body
+    );
+    let racing = futures::future::join_all(
+        ["r1r1r1r1r1", "r2r2r2r2r2", "r3r3r3r3r3", "r4r4r4r4r4"]
+            .map(|form| create(&server, &token, form, "Schmitt", "30", "")),
+    )
+    .await;
+    let made = racing.iter().filter_map(created_id).count();
+    assert_eq!(
+        made,
+        1,
+        "{:?}",
+        racing.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let prefix = format!("w{}-", minted["session_id"].as_str().unwrap());
+    let (cards, _) = db
+        .cards(&merchant, &Default::default(), 1, 100)
+        .await
+        .unwrap();
+    let of_session: Vec<_> = cards
+        .iter()
+        .filter(|card| card.order_no.starts_with(&prefix))
+        .collect();
+    assert_eq!(of_session.len(), 2);
+    let deposited: i64 = of_session.iter().map(|card| card.deposit.0).sum();
+    assert_eq!(deposited, 5_500);
+
+    // A card the processor declines is refunded in full, and frees its place and its deposit.
+    let minted = mint_limited(&server, &key, json!({"max_cards": 1, "max_deposit": "30"})).await;
+    let token = minted["session_token"].as_str().unwrap().to_owned();
+    let failed = create(&server, &token, "f1f1f1f1f1", "Failopening", "30", "").await;
+    let failed_id = created_id(&failed).expect("created, to fail later");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while db
+        .card(&merchant, &failed_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+        != app::domain::CardStatus::CardFailedRefund
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the card did not fail"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let next = create(&server, &token, "f2f2f2f2f2", "Schmitt", "30", "").await;
+    assert!(created_id(&next).is_some(), "{}", next.body);
+
+    // The caps are checked when the session is minted.
+    let response = mint(
+        &server,
+        Some(&key),
+        json!({"allowed_origins": [PARTNER], "max_cards": 0, "max_deposit": "4.99"}),
+    )
+    .await;
+    assert_eq!(response.status, 422, "{}", response.body);
+    let locations: Vec<Value> = response.json()["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["loc"].clone())
+        .collect();
+    assert_eq!(
+        locations,
+        [json!(["body", "max_cards"]), json!(["body", "max_deposit"])]
+    );
+}
+
+/// A card is a session's because the session made it, not because its orderNo looks like it: a
+/// card made through the API with a session's orderNo prefix is not the widget's to show or reveal.
+async fn a_session_owns_only_the_cards_made_through_it(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(100_000).await;
+    let minted = mint_limited(&server, &key, json!({})).await;
+    let token = minted["session_token"].as_str().unwrap().to_owned();
+    let order_no = format!("w{}-a1a1a1a1a1", minted["session_id"].as_str().unwrap());
+    let body = json!({
+        "cardHolder": {"firstName": "Milton", "lastName": "Schmitt"},
+        "deposit": "1000", "vid": "vab_069af8a792ad", "orderNo": order_no,
+        "callbackUrl": "http://127.0.0.1:9/hook",
+    });
+    let (status, created) = server
+        .call(&key, "POST", "/api/vcc/v1/cards", Some(&body.to_string()))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let card_id = created["model"]["card"]["cardId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let fields = [("session", token.as_str()), ("card_id", card_id.as_str())];
+    for endpoint in ["card", "reveal"] {
+        let answer = call(&server, endpoint, &fields).await;
+        assert!(
+            answer.body.contains("This card was not found."),
+            "{endpoint}: {}",
+            answer.body
+        );
+    }
+    let page = http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+    assert!(
+        !page.body.contains(&card_id),
+        "the frame must not resume it"
+    );
+    // The API card took the orderNo this form would use: the form is refused (never answered
+    // with the API's card), and the refusal does not use up the session's one card.
+    let clash = create(&server, &token, "a1a1a1a1a1", "Schmitt", "25", "").await;
+    assert!(refusal(&clash).contains("already used"), "{}", clash.body);
+    let own = create(&server, &token, "b1b1b1b1b1", "Schmitt", "25", "").await;
+    assert!(created_id(&own).is_some(), "{}", own.body);
 }

@@ -112,17 +112,30 @@ mod backend {
             recharge::KYC_THRESHOLD,
             widget_card::WidgetCard,
         },
-        ports::{SharedCardIssuing, SharedWidgetAccess, WidgetDenied, WidgetGrant},
+        ports::{CardPlace, SharedCardIssuing, SharedWidgetAccess, WidgetDenied, WidgetGrant},
     };
 
     fn denied(error: WidgetDenied) -> ServerFnError {
         ServerFnError::new(error)
     }
 
-    async fn open(session: &str) -> Result<(WidgetGrant, SharedCardIssuing), ServerFnError> {
+    /// The session a call acts for, if the token opens one and the calling page may use it.
+    async fn open(
+        session: &str,
+    ) -> Result<(WidgetGrant, SharedWidgetAccess, SharedCardIssuing), ServerFnError> {
         let access = expect_context::<SharedWidgetAccess>();
         let grant = access.grant(session).await.map_err(denied)?;
-        Ok((grant, expect_context::<SharedCardIssuing>()))
+        let request = leptos::prelude::use_context::<http::request::Parts>();
+        let header = |name: http::HeaderName| {
+            request
+                .as_ref()
+                .and_then(|request| request.headers.get(name))
+                .and_then(|value| value.to_str().ok())
+        };
+        if !grant.accepts_caller(header(http::header::ORIGIN), header(http::header::HOST)) {
+            return Err(denied(WidgetDenied::OriginNotAllowed));
+        }
+        Ok((grant, access, expect_context::<SharedCardIssuing>()))
     }
 
     /// A sentence for the person at the form; internals stay in the server log.
@@ -134,14 +147,21 @@ mod backend {
     /// One of this session's cards; any other card is "not found", whoever's it is.
     async fn own_card(
         grant: &WidgetGrant,
+        access: &SharedWidgetAccess,
         issuing: &SharedCardIssuing,
         card_id: &str,
     ) -> Result<WidgetCard, ServerFnError> {
+        let not_found = || ServerFnError::new("This card was not found.");
         match issuing.card(&grant.merchant_id, card_id).await {
-            Ok(card) if grant.owns_order_no(&card.order_no) => Ok(WidgetCard::from_view(&card)),
-            Ok(_) | Err(IssueError::CardNotFound) => {
-                Err(ServerFnError::new("This card was not found."))
+            Ok(card)
+                if access
+                    .owns_card(grant, &card.order_no)
+                    .await
+                    .map_err(denied)? =>
+            {
+                Ok(WidgetCard::from_view(&card))
             }
+            Ok(_) | Err(IssueError::CardNotFound) => Err(not_found()),
             Err(error) => Err(unavailable(error)),
         }
     }
@@ -212,7 +232,7 @@ mod backend {
         form: &CardForm,
         idempotency_key: &str,
     ) -> Result<CreateAnswer, ServerFnError> {
-        let (grant, issuing) = open(session).await?;
+        let (grant, access, issuing) = open(session).await?;
         // The key comes from the form (one per filled-in form), so a double submit is one card.
         let key_ok = (8..=32).contains(&idempotency_key.len())
             && idempotency_key.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -236,6 +256,25 @@ mod backend {
                 })
             }
         };
+        // The session's caps are checked and a place taken before any money moves; a place whose
+        // card is not made is given back, so a refused form does not use the session up.
+        let place = match access
+            .take_card_place(&grant, order_no.as_str(), valid.deposit.amount())
+            .await
+        {
+            Ok(place) => place,
+            Err(WidgetDenied::DepositUsedUp { left }) => {
+                return Ok(refused(
+                    Some("deposit"),
+                    WidgetDenied::DepositUsedUp { left }.to_string(),
+                ))
+            }
+            Err(refusal @ WidgetDenied::CardsUsedUp { .. }) => {
+                return Ok(refused(None, refusal.to_string()))
+            }
+            Err(other) => return Err(denied(other)),
+        };
+        let order_no_text = order_no.as_str().to_owned();
         let request = NewCard {
             range_id: valid.range_id,
             first_name: valid.first_name,
@@ -247,7 +286,11 @@ mod backend {
             customer_email: valid.email,
             customer_external_id: None,
         };
-        let answer = match issuing.create_card(&grant.merchant_id, request).await {
+        let created = issuing.create_card(&grant.merchant_id, request).await;
+        if created.is_err() && place == CardPlace::Taken {
+            access.release_card_place(&grant, &order_no_text).await;
+        }
+        let answer = match created {
             Ok(card) => CreateAnswer::Created(WidgetCard::from_view(&card)),
             Err(IssueError::UnknownRange(_)) => refused(
                 Some("range_id"),
@@ -288,13 +331,15 @@ mod backend {
     }
 
     pub async fn card(session: &str, card_id: &str) -> Result<WidgetCard, ServerFnError> {
-        let (grant, issuing) = open(session).await?;
-        own_card(&grant, &issuing, card_id).await
+        let (grant, access, issuing) = open(session).await?;
+        own_card(&grant, &access, &issuing, card_id).await
     }
 
+    /// A card's number and CVC, for a card this session made (so within the session's lifetime,
+    /// a day at most, of the card's creation).
     pub async fn reveal(session: &str, card_id: &str) -> Result<RevealedCard, ServerFnError> {
-        let (grant, issuing) = open(session).await?;
-        own_card(&grant, &issuing, card_id).await?;
+        let (grant, access, issuing) = open(session).await?;
+        own_card(&grant, &access, &issuing, card_id).await?;
         issuing
             .reveal(&grant.merchant_id, card_id)
             .await

@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use crate::domain::Cents;
+
 /// What a valid widget session allows: acting for one merchant, on the cards made through this
 /// session only, from the listed partner origins.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +28,31 @@ impl WidgetGrant {
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
+
+    /// Whether a request may act for this session, given the page that sent it (`Origin`, which
+    /// browsers always send with a POST and with a cross-site stream) and the `Host` it was sent
+    /// to. The widget's own frame is same-origin; a partner page on the list may call too; any
+    /// other page's scripts are refused even with a valid token. A request without `Origin` is
+    /// not from a browser page, and the token alone decides.
+    pub fn accepts_caller(&self, origin: Option<&str>, host: Option<&str>) -> bool {
+        let Some(origin) = origin else {
+            return true;
+        };
+        let same_origin = match (origin.split_once("://"), host) {
+            (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
+            _ => false,
+        };
+        same_origin || self.allows_origin(origin)
+    }
+}
+
+/// A session's place for one card, taken before the card is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardPlace {
+    /// Taken now: if no card comes of it, give it back ([`WidgetAccess::release_card`]).
+    Taken,
+    /// Taken earlier for the same form (a retry or a double submit): the card is that form's.
+    AlreadyTaken,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +65,14 @@ pub enum WidgetDenied {
     OriginNotAllowed,
     #[error("The card service is not available right now. Please try again shortly.")]
     Unavailable,
+    #[error(
+        "This card form has already made the {max_cards} card{} it may make. Ask the site \
+         for a new form to make another.",
+        if *max_cards == 1 { "" } else { "s" }
+    )]
+    CardsUsedUp { max_cards: i64 },
+    #[error("This card form may deposit {left} more at most. Lower the deposit and try again.")]
+    DepositUsedUp { left: Cents },
 }
 
 /// Widget sessions as the widget's server functions and endpoints see them.
@@ -47,6 +82,54 @@ pub trait WidgetAccess: Send + Sync {
     async fn grant(&self, token: &str) -> Result<WidgetGrant, WidgetDenied>;
     /// The newest card made through this session, so a reload resumes it.
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied>;
+    /// Whether the card with this orderNo was made through this session.
+    async fn owns_card(&self, grant: &WidgetGrant, order_no: &str) -> Result<bool, WidgetDenied>;
+    /// Takes a place for the card a form will make, within the session's caps on cards and on
+    /// the total deposited (a card that failed and was refunded no longer counts). Refused with
+    /// [`WidgetDenied::CardsUsedUp`] or [`WidgetDenied::DepositUsedUp`].
+    async fn take_card_place(
+        &self,
+        grant: &WidgetGrant,
+        order_no: &str,
+        deposit: Cents,
+    ) -> Result<CardPlace, WidgetDenied>;
+    /// Gives back a place [taken](CardPlace::Taken) for a card that was not made.
+    async fn release_card_place(&self, grant: &WidgetGrant, order_no: &str);
 }
 
 pub type SharedWidgetAccess = Arc<dyn WidgetAccess>;
+
+#[cfg(test)]
+mod tests {
+    use super::WidgetGrant;
+
+    fn grant() -> WidgetGrant {
+        WidgetGrant {
+            session_id: "s1".into(),
+            merchant_id: "m1".into(),
+            allowed_origins: vec!["https://shop.example".into()],
+            customer_email: None,
+            expires_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_frame_and_the_listed_pages_may_call_and_no_other_page() {
+        let grant = grant();
+        let host = Some("cards.example:8443");
+        assert!(grant.accepts_caller(Some("https://cards.example:8443"), host));
+        assert!(grant.accepts_caller(Some("https://CARDS.example:8443"), host));
+        assert!(grant.accepts_caller(Some("https://shop.example"), host));
+        assert!(grant.accepts_caller(None, host));
+        for page in [
+            "https://evil.example",
+            "https://cards.example",
+            "https://shop.example.evil.example",
+            "null",
+            "",
+        ] {
+            assert!(!grant.accepts_caller(Some(page), host), "{page}");
+        }
+        assert!(!grant.accepts_caller(Some("https://cards.example:8443"), None));
+    }
+}

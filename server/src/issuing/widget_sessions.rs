@@ -1,11 +1,14 @@
 //! Widget sessions: minted by a merchant's backend, then opened by the widget's server functions
 //! and its live-status stream with nothing but the token.
 
-use app::ports::{WidgetAccess, WidgetDenied, WidgetGrant};
+use app::{
+    domain::{recharge::MAX_RECHARGE, Cents},
+    ports::{CardPlace, WidgetAccess, WidgetDenied, WidgetGrant},
+};
 
 use crate::{
     secrets::random,
-    store::{dispatch::now_ms, Database, WidgetSession},
+    store::{dispatch::now_ms, Database, StoreError, WidgetReservation, WidgetSession},
 };
 
 /// Sessions live 15 minutes unless the merchant asks otherwise, and never more than a day: the
@@ -14,11 +17,23 @@ pub const DEFAULT_LIFETIME_SECS: i64 = 15 * 60;
 pub const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
 pub const MIN_LIFETIME_SECS: i64 = 10;
 
+/// A session makes one card unless the merchant asks for more, and never more than this many.
+pub const DEFAULT_MAX_CARDS: i64 = 1;
+pub const MAX_MAX_CARDS: i64 = 100;
+
+/// What a session may deposit in all when the merchant does not say: as much as its cards could
+/// take at the largest deposit, so only `max_cards` limits it.
+pub fn default_max_deposit(max_cards: i64) -> Cents {
+    Cents(MAX_RECHARGE.0.saturating_mul(max_cards))
+}
+
 /// A session as the merchant asked for it, already validated.
 pub struct SessionRequest {
     pub allowed_origins: Vec<String>,
     pub lifetime_secs: i64,
     pub customer_email: Option<String>,
+    pub max_cards: i64,
+    pub max_deposit: Cents,
 }
 
 /// What the merchant's backend gets back: the token (shown once) and the stored session.
@@ -51,6 +66,8 @@ impl WidgetSessions {
             customer_email: request.customer_email,
             created_at_ms: now,
             expires_at_ms: now + request.lifetime_secs * 1000,
+            max_cards: request.max_cards,
+            max_deposit: request.max_deposit,
         };
         let token = format!("wst_{}", random::token());
         self.database
@@ -92,11 +109,61 @@ impl WidgetAccess for WidgetSessions {
 
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied> {
         self.database
-            .latest_card_with_order_prefix(&grant.merchant_id, &grant.order_no_prefix())
+            .latest_widget_card(&grant.merchant_id, &grant.session_id)
             .await
-            .map_err(|error| {
-                tracing::warn!(%error, "widget card lookup failed");
-                WidgetDenied::Unavailable
-            })
+            .map_err(unavailable)
     }
+
+    async fn owns_card(&self, grant: &WidgetGrant, order_no: &str) -> Result<bool, WidgetDenied> {
+        if !grant.owns_order_no(order_no) {
+            return Ok(false);
+        }
+        self.database
+            .widget_session_reserved(&grant.merchant_id, &grant.session_id, order_no)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn take_card_place(
+        &self,
+        grant: &WidgetGrant,
+        order_no: &str,
+        deposit: Cents,
+    ) -> Result<CardPlace, WidgetDenied> {
+        let reservation = self
+            .database
+            .reserve_widget_card(
+                &grant.merchant_id,
+                &grant.session_id,
+                order_no,
+                deposit,
+                now_ms(),
+            )
+            .await
+            .map_err(unavailable)?;
+        match reservation {
+            WidgetReservation::Reserved => Ok(CardPlace::Taken),
+            WidgetReservation::AlreadyReserved => Ok(CardPlace::AlreadyTaken),
+            WidgetReservation::CardsUsedUp { max_cards } => {
+                Err(WidgetDenied::CardsUsedUp { max_cards })
+            }
+            WidgetReservation::DepositUsedUp { left } => Err(WidgetDenied::DepositUsedUp { left }),
+        }
+    }
+
+    async fn release_card_place(&self, grant: &WidgetGrant, order_no: &str) {
+        let released = self
+            .database
+            .release_widget_card(&grant.merchant_id, &grant.session_id, order_no)
+            .await;
+        if let Err(error) = released {
+            // The place stays taken: the session can make one card fewer, and no money moves.
+            tracing::warn!(%error, session_id = %grant.session_id, "widget card place not released");
+        }
+    }
+}
+
+fn unavailable(error: StoreError) -> WidgetDenied {
+    tracing::warn!(%error, "widget session store failed");
+    WidgetDenied::Unavailable
 }

@@ -30,4 +30,4 @@ pub use database::{Backend, Database, StoreError, WriterGate};
 pub use leases::Queue;
 pub use merchants::{hash_token, IssuedKey, Merchant};
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};
-pub use widget_sessions::WidgetSession;
+pub use widget_sessions::{WidgetReservation, WidgetSession};

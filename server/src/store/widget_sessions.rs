@@ -1,6 +1,11 @@
 //! Widget sessions: what a partner page may do on a merchant's behalf, and until when.
 
-use super::{dispatch::on_pool, hash_token, Database, StoreError};
+use app::domain::{CardStatus, Cents};
+
+use super::{
+    dispatch::{in_transaction, on_pool},
+    hash_token, Database, StoreError,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetSession {
@@ -10,6 +15,23 @@ pub struct WidgetSession {
     pub customer_email: Option<String>,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+    /// Cards the session may make, and what they may deposit in all.
+    pub max_cards: i64,
+    pub max_deposit: Cents,
+}
+
+/// The answer to a session asking for a place for one more card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WidgetReservation {
+    Reserved,
+    /// This session reserved this orderNo before: the same form again.
+    AlreadyReserved,
+    CardsUsedUp {
+        max_cards: i64,
+    },
+    DepositUsedUp {
+        left: Cents,
+    },
 }
 
 impl WidgetSession {
@@ -18,7 +40,7 @@ impl WidgetSession {
     }
 }
 
-type SessionRow = (String, String, String, Option<String>, i64, i64);
+type SessionRow = (String, String, String, Option<String>, i64, i64, i64, i64);
 
 impl Database {
     /// Stores a session under the hash of its token (the token itself is only ever given out).
@@ -30,21 +52,32 @@ impl Database {
         let origins = serde_json::to_string(&session.allowed_origins)
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let sql = "INSERT INTO widget_sessions (id, token_hash, merchant_id, allowed_origins, customer_email, \
-                   created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+                   created_at_ms, expires_at_ms, max_cards, max_deposit_cents) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         on_pool!(self, pool => sqlx::query(sql)
             .bind(&session.id).bind(hash_token(token)).bind(&session.merchant_id).bind(&origins)
             .bind(session.customer_email.as_deref()).bind(session.created_at_ms).bind(session.expires_at_ms)
+            .bind(session.max_cards).bind(session.max_deposit.0)
             .execute(pool).await.map(drop))?;
         Ok(())
     }
 
     /// The session a token belongs to, expired or not (the caller decides what expiry means).
     pub async fn widget_session(&self, token: &str) -> Result<Option<WidgetSession>, StoreError> {
-        let sql = "SELECT id, merchant_id, allowed_origins, customer_email, created_at_ms, expires_at_ms \
-                   FROM widget_sessions WHERE token_hash = $1";
+        let sql = "SELECT id, merchant_id, allowed_origins, customer_email, created_at_ms, expires_at_ms, \
+                   max_cards, max_deposit_cents FROM widget_sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(hash_token(token)).fetch_optional(pool).await)?;
         row.map(
-            |(id, merchant_id, origins, customer_email, created_at_ms, expires_at_ms)| {
+            |(
+                id,
+                merchant_id,
+                origins,
+                customer_email,
+                created_at_ms,
+                expires_at_ms,
+                max_cards,
+                max_deposit,
+            )| {
                 let allowed_origins = serde_json::from_str(&origins)
                     .map_err(|_| StoreError::Corrupt(format!("widget session {id}")))?;
                 Ok(WidgetSession {
@@ -54,30 +87,105 @@ impl Database {
                     customer_email,
                     created_at_ms,
                     expires_at_ms,
+                    max_cards,
+                    max_deposit: Cents(max_deposit),
                 })
             },
         )
         .transpose()
     }
 
-    /// The newest of a merchant's cards whose orderNo starts with `prefix` (a widget session's own
-    /// cards). The prefix is made of letters, digits and `-`, so it is safe inside LIKE.
-    pub async fn latest_card_with_order_prefix(
+    /// The newest card made through a session.
+    pub async fn latest_widget_card(
         &self,
         merchant_id: &str,
-        prefix: &str,
+        session_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        if !prefix
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(StoreError::Invalid(format!("order prefix {prefix:?}")));
-        }
-        let sql = "SELECT id FROM cards WHERE merchant_id = $1 AND order_no LIKE $2 \
-                   ORDER BY created_at_ms DESC, id DESC LIMIT 1";
-        let pattern = format!("{prefix}%");
+        let sql = "SELECT c.id FROM widget_session_cards r \
+                   JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
+                   WHERE r.merchant_id = $1 AND r.session_id = $2 \
+                   ORDER BY c.created_at_ms DESC, c.id DESC LIMIT 1";
         Ok(
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(&pattern).fetch_optional(pool).await)?,
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(session_id).fetch_optional(pool).await)?,
         )
+    }
+
+    /// Whether the orderNo was reserved by this session (its card was made through it).
+    pub async fn widget_session_reserved(
+        &self,
+        merchant_id: &str,
+        session_id: &str,
+        order_no: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM widget_session_cards \
+                   WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
+        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(order_no).bind(session_id).fetch_one(pool).await)?;
+        Ok(count > 0)
+    }
+
+    /// Reserves a place for one more card of `session_id` under the session's caps. The session
+    /// row is locked first, so reservations of one session happen one after the other and the
+    /// last place cannot be taken twice; a card that ended in CARD FAILED REFUND was refunded and
+    /// no longer counts.
+    pub async fn reserve_widget_card(
+        &self,
+        merchant_id: &str,
+        session_id: &str,
+        order_no: &str,
+        deposit: Cents,
+        now_ms: i64,
+    ) -> Result<WidgetReservation, StoreError> {
+        let lock = "UPDATE widget_sessions SET max_cards = max_cards \
+                    WHERE id = $1 AND merchant_id = $2 RETURNING max_cards, max_deposit_cents";
+        let earlier = "SELECT COUNT(*) FROM widget_session_cards \
+                       WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
+        let usage = "SELECT COUNT(*), CAST(COALESCE(SUM(r.deposit_cents), 0) AS BIGINT) \
+                     FROM widget_session_cards r \
+                     LEFT JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
+                     WHERE r.session_id = $1 AND (c.status IS NULL OR c.status <> $2)";
+        let reserve = "INSERT INTO widget_session_cards \
+                       (merchant_id, order_no, session_id, deposit_cents, reserved_at_ms) \
+                       VALUES ($1, $2, $3, $4, $5)";
+        let refunded = CardStatus::CardFailedRefund.code();
+        let outcome = in_transaction!(self, tx => {
+            let limits: Option<(i64, i64)> = sqlx::query_as(lock)
+                .bind(session_id).bind(merchant_id).fetch_optional(&mut *tx).await?;
+            let Some((max_cards, max_deposit)) = limits else {
+                return Err(StoreError::Invalid(format!("widget session {session_id}")));
+            };
+            let reserved_before: i64 = sqlx::query_scalar(earlier)
+                .bind(merchant_id).bind(order_no).bind(session_id).fetch_one(&mut *tx).await?;
+            if reserved_before > 0 {
+                WidgetReservation::AlreadyReserved
+            } else {
+                let (cards, deposited): (i64, i64) = sqlx::query_as(usage)
+                    .bind(session_id).bind(refunded).fetch_one(&mut *tx).await?;
+                let left = max_deposit.saturating_sub(deposited).max(0);
+                if cards >= max_cards {
+                    WidgetReservation::CardsUsedUp { max_cards }
+                } else if deposit.0 > left {
+                    WidgetReservation::DepositUsedUp { left: Cents(left) }
+                } else {
+                    sqlx::query(reserve)
+                        .bind(merchant_id).bind(order_no).bind(session_id).bind(deposit.0).bind(now_ms)
+                        .execute(&mut *tx).await?;
+                    WidgetReservation::Reserved
+                }
+            }
+        });
+        Ok(outcome)
+    }
+
+    /// Gives back a reservation whose card was not made.
+    pub async fn release_widget_card(
+        &self,
+        merchant_id: &str,
+        session_id: &str,
+        order_no: &str,
+    ) -> Result<(), StoreError> {
+        let sql = "DELETE FROM widget_session_cards \
+                   WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
+        on_pool!(self, pool => sqlx::query(sql).bind(merchant_id).bind(order_no).bind(session_id).execute(pool).await.map(drop))?;
+        Ok(())
     }
 }

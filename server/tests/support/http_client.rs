@@ -26,12 +26,24 @@ pub async fn get(addr: SocketAddr, path: &str) -> Response {
 }
 
 pub async fn post_form(addr: SocketAddr, path: &str, body: &str) -> Response {
-    let request = format!(
+    post_form_with_headers(addr, path, body, &[]).await
+}
+
+/// [`post_form`] with more headers, e.g. the `Origin` a browser sends.
+pub async fn post_form_with_headers(
+    addr: SocketAddr,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
+         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
     );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     send(addr, &request).await
 }
 

@@ -4,7 +4,7 @@
 pub(crate) mod auth;
 mod authorizations;
 pub(crate) mod body;
-mod card_object;
+pub(crate) mod card_object;
 mod card_operations;
 mod cards;
 pub(crate) mod errors;

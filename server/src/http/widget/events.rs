@@ -12,7 +12,7 @@ use app::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
@@ -52,10 +52,20 @@ pub async fn card_events(
         }
         Err(denied) => return refused(StatusCode::UNAUTHORIZED, denied.to_string()),
     };
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if !grant.accepts_caller(header(header::ORIGIN), header(header::HOST)) {
+        let denied = WidgetDenied::OriginNotAllowed;
+        return refused(StatusCode::FORBIDDEN, denied.to_string());
+    }
     let not_found = || refused(StatusCode::NOT_FOUND, "This card was not found.".into());
-    match state.issuing.card(&grant.merchant_id, &card_id).await {
-        Ok(card) if grant.owns_order_no(&card.order_no) => {}
-        _ => return not_found(),
+    let order_no = match state.issuing.card(&grant.merchant_id, &card_id).await {
+        Ok(card) => card.order_no,
+        Err(_) => return not_found(),
+    };
+    match state.widget_sessions.owns_card(&grant, &order_no).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
+        Err(denied) => return refused(StatusCode::SERVICE_UNAVAILABLE, denied.to_string()),
     }
     let last_seen = headers
         .get("last-event-id")

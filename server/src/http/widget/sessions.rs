@@ -1,7 +1,7 @@
 //! `POST /api/widget/v1/sessions`: the merchant's backend, with its secret API key, mints a
 //! short-lived session for one partner page. Errors use the FastAPI shape of dialect B.
 
-use app::domain::{calendar::format_datetime, email::Email};
+use app::domain::{calendar::format_datetime, email::Email, recharge::MIN_RECHARGE};
 use axum::{body::Bytes, extract::State, http::StatusCode, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -11,7 +11,8 @@ use crate::{
     http::{
         dialect_b::{
             auth::Merchant,
-            body::Body,
+            body::{AmountBounds, Body},
+            card_object::Units,
             errors::{loc, ApiError, ErrorBody},
         },
         AppState,
@@ -19,7 +20,8 @@ use crate::{
     issuing::{
         internal_error,
         widget_sessions::{
-            SessionRequest, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MIN_LIFETIME_SECS,
+            default_max_deposit, SessionRequest, DEFAULT_LIFETIME_SECS, DEFAULT_MAX_CARDS,
+            MAX_LIFETIME_SECS, MAX_MAX_CARDS, MIN_LIFETIME_SECS,
         },
     },
 };
@@ -39,6 +41,12 @@ pub struct WidgetSessionRequest {
     /// Prefills the form, and is the KYC customer of the cards made in this session.
     #[schema(format = "email")]
     customer_email: Option<String>,
+    /// Cards the session may make, 1 to 100. A card that fails and is refunded does not count.
+    #[schema(default = 1, minimum = 1, maximum = 100)]
+    max_cards: Option<i64>,
+    /// What the session's cards may deposit in all, in currency units, 5 to `max_cards` × 5000;
+    /// by default `max_cards` × 5000, so only `max_cards` limits it.
+    max_deposit: Option<Units>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,6 +58,8 @@ pub struct WidgetSessionCreated {
     pub expires_at: String,
     pub allowed_origins: Vec<String>,
     pub customer_email: Option<String>,
+    pub max_cards: i64,
+    pub max_deposit: Units,
     /// The script tag's `src`.
     pub script_url: String,
 }
@@ -106,12 +116,25 @@ pub async fn create_session(
                     None
                 }
             });
+    let max_cards = body
+        .integer("max_cards", 1, MAX_MAX_CARDS)
+        .unwrap_or(DEFAULT_MAX_CARDS);
+    let bounds = AmountBounds {
+        min: MIN_RECHARGE,
+        exclusive_min: false,
+        max: default_max_deposit(max_cards),
+    };
+    let max_deposit = body
+        .amount("max_deposit", false, bounds)
+        .unwrap_or(default_max_deposit(max_cards));
     body.finish()?;
 
     let request = SessionRequest {
         allowed_origins: origins,
         lifetime_secs: lifetime,
         customer_email,
+        max_cards,
+        max_deposit,
     };
     let minted = state
         .widget_sessions
@@ -128,6 +151,8 @@ pub async fn create_session(
         ),
         allowed_origins: minted.session.allowed_origins,
         customer_email: minted.session.customer_email,
+        max_cards: minted.session.max_cards,
+        max_deposit: Units(minted.session.max_deposit),
         script_url: "/widget.js".to_owned(),
     };
     Ok((StatusCode::CREATED, Json(created)))
