@@ -2,6 +2,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::rate_limits::RateLimitSettings;
+
 /// The `cardkit` command line: a subcommand (serving by default) and the shared configuration.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -72,6 +74,33 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_MAX_CONNECTIONS", default_value_t = crate::http::connection_limit::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// Requests per second per API key (bursts of twice as many); 0 turns the limit off.
+    #[arg(long, env = "CARDKIT_RATE_LIMIT_PER_KEY", default_value_t = RateLimitSettings::default().per_key_per_second)]
+    pub rate_limit_per_key: u32,
+
+    /// Requests per second per client address without a valid API key or widget session, failed
+    /// authentication included (bursts of twice as many); 0 turns the limit off.
+    #[arg(long, env = "CARDKIT_RATE_LIMIT_PER_ADDRESS", default_value_t = RateLimitSettings::default().per_address_per_second)]
+    pub rate_limit_per_address: u32,
+
+    /// Card creations per minute per widget session; 0 turns the limit off.
+    #[arg(long, env = "CARDKIT_WIDGET_CREATIONS_PER_MINUTE", default_value_t = RateLimitSettings::default().widget_creations_per_minute)]
+    pub widget_creations_per_minute: u32,
+
+    /// Card reveals per minute per widget session; 0 turns the limit off.
+    #[arg(long, env = "CARDKIT_WIDGET_REVEALS_PER_MINUTE", default_value_t = RateLimitSettings::default().widget_reveals_per_minute)]
+    pub widget_reveals_per_minute: u32,
+
+    /// Status streams open at once per widget session; 0 turns the limit off.
+    #[arg(long, env = "CARDKIT_WIDGET_STREAMS_PER_SESSION", default_value_t = RateLimitSettings::default().widget_streams_per_session)]
+    pub widget_streams_per_session: u32,
+
+    /// Behind a proxy: the header it writes the client's address into (e.g. `X-Forwarded-For`;
+    /// its last entry is used). Unset, the connection's peer is the client. Only set it when
+    /// every request comes through that proxy, or clients can pick their own address.
+    #[arg(long, env = "CARDKIT_CLIENT_ADDRESS_HEADER")]
+    pub client_address_header: Option<axum::http::HeaderName>,
+
     /// Card encryption key, 32 bytes in base64. Without it, `<data-dir>/card.key` is used and
     /// generated (mode 0600) on first start.
     #[arg(long, env = "CARDKIT_SECRET_KEY", hide_env_values = true)]
@@ -105,6 +134,16 @@ pub enum LogFormat {
 }
 
 impl Config {
+    pub fn rate_limits(&self) -> RateLimitSettings {
+        RateLimitSettings {
+            per_key_per_second: self.rate_limit_per_key,
+            per_address_per_second: self.rate_limit_per_address,
+            widget_creations_per_minute: self.widget_creations_per_minute,
+            widget_reveals_per_minute: self.widget_reveals_per_minute,
+            widget_streams_per_session: self.widget_streams_per_session,
+        }
+    }
+
     /// The database URL in effect: the explicit one, or the embedded SQLite file.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {

@@ -6,6 +6,7 @@ pub mod http;
 pub mod issuing;
 pub mod key_check;
 pub mod onboarding;
+pub mod rate_limits;
 mod run;
 pub mod secrets;
 pub mod shutdown;
@@ -15,4 +16,7 @@ pub mod telemetry;
 pub mod ttl_cache;
 pub mod webhooks;
 
-pub use run::{app_state, create_merchant, run, serve, serve_with_limit, StartupError};
+pub use run::{
+    app_state, app_state_with, create_merchant, run, serve, serve_with_limit, EdgeSettings,
+    StartupError,
+};

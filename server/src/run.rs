@@ -7,7 +7,7 @@ use tokio::{net::TcpListener, sync::watch};
 use crate::{
     config::Config,
     http::{
-        connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
+        connection_limit::{LimitedListener, PeerAddr, DEFAULT_MAX_CONNECTIONS},
         router, AppState,
     },
     issuing::{
@@ -18,6 +18,7 @@ use crate::{
     },
     key_check::{verify_card_key, KeyCheckError},
     onboarding,
+    rate_limits::{RateLimitSettings, RateLimits},
     secrets::{load_or_create_key, CardCipher, KeyError},
     store::{Database, StoreError},
     webhooks::{
@@ -122,12 +123,17 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let policy = CallbackPolicy {
         allow_private: config.allow_private_callbacks,
     };
-    let state = app_state(
+    let edge = EdgeSettings {
+        rate_limits: config.rate_limits(),
+        client_address_header: config.client_address_header.clone(),
+    };
+    let state = app_state_with(
         database.clone(),
         issuing,
         policy,
         &config.site_root,
         listener.local_addr()?,
+        edge,
     );
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     serve_with_limit(
@@ -169,7 +175,15 @@ pub async fn create_merchant(
     Ok(())
 }
 
-/// The shared request state; the server's own pages are rendered against `site_root`.
+/// How the HTTP edge treats callers: rate limits, and where a proxy puts the client's address.
+#[derive(Clone, Debug, Default)]
+pub struct EdgeSettings {
+    pub rate_limits: RateLimitSettings,
+    pub client_address_header: Option<axum::http::HeaderName>,
+}
+
+/// The shared request state; the server's own pages are rendered against `site_root`. Default
+/// rate limits, clients seen as the peer.
 pub fn app_state(
     database: Database,
     issuing: Arc<IssuingService>,
@@ -177,16 +191,35 @@ pub fn app_state(
     site_root: &Path,
     addr: std::net::SocketAddr,
 ) -> AppState {
+    let edge = EdgeSettings::default();
+    app_state_with(database, issuing, callback_policy, site_root, addr, edge)
+}
+
+/// [`app_state`] with the edge configured.
+pub fn app_state_with(
+    database: Database,
+    issuing: Arc<IssuingService>,
+    callback_policy: CallbackPolicy,
+    site_root: &Path,
+    addr: std::net::SocketAddr,
+    edge: EdgeSettings,
+) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name(app::BUNDLE_NAME)
         .site_root(site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    let rate_limits = Arc::new(RateLimits::new(edge.rate_limits));
     AppState {
         leptos_options,
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
-        widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(database.clone()),
+        widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
+            database.clone(),
+            rate_limits.clone(),
+        ),
+        rate_limits,
+        client_address_header: edge.client_address_header,
         database,
         spending: issuing.clone(),
         issuing,
@@ -218,6 +251,8 @@ pub async fn serve_with_limit(
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     let listener = LimitedListener::new(listener, max_connections);
+    // With the peer's address, for the limits on callers without a valid credential.
+    let app = app.into_make_service_with_connect_info::<PeerAddr>();
     let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stopping_tx.send(true);

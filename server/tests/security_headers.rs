@@ -6,13 +6,6 @@ mod support;
 
 use support::{http_client, TestDatabase, TestServer};
 
-fn header<'a>(response: &'a http_client::Response, name: &str) -> Option<&'a str> {
-    response.head.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
-    })
-}
-
 #[tokio::test]
 async fn pages_and_api_answers_carry_the_security_headers() {
     let db = TestDatabase::sqlite().await;
@@ -21,14 +14,16 @@ async fn pages_and_api_answers_carry_the_security_headers() {
 
     let home = http_client::get(server.addr, "/").await;
     assert_eq!(home.status, 200);
-    assert_eq!(header(&home, "x-content-type-options"), Some("nosniff"));
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(
-        header(&home, "referrer-policy"),
+        home.header("referrer-policy"),
         Some("strict-origin-when-cross-origin")
     );
-    let policy = header(&home, "content-security-policy").expect("a CSP on the console page");
+    let policy = home
+        .header("content-security-policy")
+        .expect("a CSP on the console page");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-    assert_eq!(header(&home, "x-frame-options"), Some("DENY"));
+    assert_eq!(home.header("x-frame-options"), Some("DENY"));
 
     for path in [
         "/api/vcc/v1/card-ranges",
@@ -37,11 +32,11 @@ async fn pages_and_api_answers_carry_the_security_headers() {
     ] {
         let answer = http_client::request(server.addr, "GET", path, Some(&key), None).await;
         assert_eq!(
-            header(&answer, "x-content-type-options"),
+            answer.header("x-content-type-options"),
             Some("nosniff"),
             "{path}"
         );
-        assert_eq!(header(&answer, "cache-control"), Some("no-store"), "{path}");
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{path}");
     }
 
     // The widget's reveal is a server function: refused here (no session), but the route's
@@ -49,21 +44,22 @@ async fn pages_and_api_answers_carry_the_security_headers() {
     let reveal =
         http_client::post_form(server.addr, "/api/widget/reveal", "session=x&card_id=c_1").await;
     assert_eq!(
-        header(&reveal, "cache-control"),
+        reveal.header("cache-control"),
         Some("no-store"),
         "{}",
         reveal.head
     );
-    assert_eq!(header(&reveal, "x-content-type-options"), Some("nosniff"));
+    assert_eq!(reveal.header("x-content-type-options"), Some("nosniff"));
 
     // The widget's frame keeps the framing policy of its session.
     let frame = http_client::get(server.addr, "/widget/frame?session=unknown").await;
-    let policy = header(&frame, "content-security-policy")
+    let policy = frame
+        .header("content-security-policy")
         .unwrap_or_default()
         .to_owned();
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     assert!(
-        header(&frame, "x-frame-options").is_none(),
+        frame.header("x-frame-options").is_none(),
         "the frame's CSP decides: {}",
         frame.head
     );

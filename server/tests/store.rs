@@ -108,6 +108,8 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
         customer_email: Some("buyer@example.com".into()),
         created_at_ms: 1_000,
         expires_at_ms: 2_000,
+        max_cards: 3,
+        max_deposit: app::domain::Cents(12_345),
     };
     db.create_widget_session(&session, "secret-token")
         .await

@@ -178,13 +178,6 @@ async fn sessions_are_minted_with_the_api_key_and_validated(db: &Database) {
     assert_eq!(response.status, 422);
 }
 
-fn header<'a>(response: &'a http_client::Response, name: &str) -> Option<&'a str> {
-    response.head.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then_some(value.trim())
-    })
-}
-
 async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (_, key) = server.merchant(100_000).await;
@@ -201,12 +194,12 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     .await;
     assert_eq!(page.status, 200);
     assert_eq!(
-        header(&page, "content-security-policy"),
+        page.header("content-security-policy"),
         Some(&*format!(
             "frame-ancestors {PARTNER}; base-uri 'none'; object-src 'none'"
         ))
     );
-    assert_eq!(header(&page, "cache-control"), Some("no-store"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
     // The form is rendered on the server, with the merchant's ranges and the prefilled email,
     // and the page loads the widget's own bundle, not the dashboard's.
     assert!(page.body.contains("id=\"ck-first-name\""), "{}", page.body);
@@ -232,14 +225,15 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
 
     let unknown = frame("session=wst_unknown".into()).await;
     assert_eq!(
-        header(&unknown, "content-security-policy"),
+        unknown.header("content-security-policy"),
         Some("frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
     );
     assert!(unknown.body.contains("This card form link is not valid."));
 
     let loader = http_client::get(server.addr, "/widget.js").await;
     assert_eq!(loader.status, 200);
-    assert!(header(&loader, "content-type")
+    assert!(loader
+        .header("content-type")
         .unwrap()
         .starts_with("text/javascript"));
     assert!(loader.body.contains("/widget/frame?"));
@@ -395,7 +389,8 @@ async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_i
         panic!("the stream did not end with the card settled: {card:?}");
     };
     assert_eq!(stream.status, 200);
-    assert!(header(&stream, "content-type")
+    assert!(stream
+        .header("content-type")
         .unwrap()
         .starts_with("text/event-stream"));
     let events = parse_events(&stream.body);

@@ -100,7 +100,7 @@ pub async fn widget_reveal(
 /// The server side of the functions above, against the ports.
 #[cfg(feature = "ssr")]
 mod backend {
-    use leptos::prelude::{expect_context, ServerFnError};
+    use leptos::prelude::{expect_context, use_context, ServerFnError};
 
     use super::{CreateAnswer, RangeOption, WidgetContext};
     use crate::{
@@ -112,7 +112,10 @@ mod backend {
             recharge::KYC_THRESHOLD,
             widget_card::WidgetCard,
         },
-        ports::{CardPlace, SharedCardIssuing, SharedWidgetAccess, WidgetDenied, WidgetGrant},
+        ports::{
+            Caller, CardPlace, ClientAddress, SharedCardIssuing, SharedWidgetAccess, WidgetAction,
+            WidgetDenied, WidgetGrant,
+        },
     };
 
     fn denied(error: WidgetDenied) -> ServerFnError {
@@ -124,18 +127,42 @@ mod backend {
         session: &str,
     ) -> Result<(WidgetGrant, SharedWidgetAccess, SharedCardIssuing), ServerFnError> {
         let access = expect_context::<SharedWidgetAccess>();
-        let grant = access.grant(session).await.map_err(denied)?;
-        let request = leptos::prelude::use_context::<http::request::Parts>();
+        let grant = access.open(session, &caller()).await.map_err(refusal)?;
+        Ok((grant, access, expect_context::<SharedCardIssuing>()))
+    }
+
+    /// The request's caller, from the headers and extensions leptos_axum hands server functions.
+    fn caller() -> Caller {
+        let Some(request) = use_context::<http::request::Parts>() else {
+            return Caller::default();
+        };
         let header = |name: http::HeaderName| {
             request
-                .as_ref()
-                .and_then(|request| request.headers.get(name))
+                .headers
+                .get(name)
                 .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
         };
-        if !grant.accepts_caller(header(http::header::ORIGIN), header(http::header::HOST)) {
-            return Err(denied(WidgetDenied::OriginNotAllowed));
+        Caller {
+            address: request
+                .extensions
+                .get::<ClientAddress>()
+                .map(|address| address.0),
+            origin: header(http::header::ORIGIN),
+            host: header(http::header::HOST),
         }
-        Ok((grant, access, expect_context::<SharedCardIssuing>()))
+    }
+
+    /// A refusal as the browser gets it; one for going too fast also says when to come back, in
+    /// the status and `Retry-After` a client library understands.
+    fn refusal(error: WidgetDenied) -> ServerFnError {
+        if let WidgetDenied::TooManyRequests { retry_after_secs } = error {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
+                response.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
+            }
+        }
+        denied(error)
     }
 
     /// A sentence for the person at the form; internals stay in the server log.
@@ -233,6 +260,9 @@ mod backend {
         idempotency_key: &str,
     ) -> Result<CreateAnswer, ServerFnError> {
         let (grant, access, issuing) = open(session).await?;
+        access
+            .admit(&grant, WidgetAction::CreateCard)
+            .map_err(refusal)?;
         // The key comes from the form (one per filled-in form), so a double submit is one card.
         let key_ok = (8..=32).contains(&idempotency_key.len())
             && idempotency_key.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -340,6 +370,9 @@ mod backend {
     pub async fn reveal(session: &str, card_id: &str) -> Result<RevealedCard, ServerFnError> {
         let (grant, access, issuing) = open(session).await?;
         own_card(&grant, &access, &issuing, card_id).await?;
+        access
+            .admit(&grant, WidgetAction::Reveal)
+            .map_err(refusal)?;
         issuing
             .reveal(&grant.merchant_id, card_id)
             .await

@@ -14,7 +14,10 @@ pub use card_spending::{
     AuthorizationView, CardSettings, CardSpending, PurchaseRequest, SharedCardSpending,
 };
 pub use system_probe::{SharedSystemProbe, SystemProbe};
-pub use widget_access::{CardPlace, SharedWidgetAccess, WidgetAccess, WidgetDenied, WidgetGrant};
+pub use widget_access::{
+    Caller, CardPlace, ClientAddress, SharedWidgetAccess, WidgetAccess, WidgetAction, WidgetDenied,
+    WidgetGrant,
+};
 
 /// Where it always lived for the server; now a domain type, since the widget shows it too.
 pub use crate::domain::issuing::RevealedCard;

@@ -1,6 +1,27 @@
-use std::sync::Arc;
+use std::{net::IpAddr, sync::Arc};
 
 use crate::domain::Cents;
+
+/// Who is calling, as the HTTP layer saw it: the client's address (for limits on failed
+/// attempts), the page that sent the request (`Origin`) and the host it was sent to (`Host`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caller {
+    pub address: Option<IpAddr>,
+    pub origin: Option<String>,
+    pub host: Option<String>,
+}
+
+/// The client address the HTTP layer found for a request (the peer, or the configured proxy
+/// header), carried in the request's extensions to whoever needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// What a widget session does that is limited in rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WidgetAction {
+    CreateCard,
+    Reveal,
+}
 
 /// What a valid widget session allows: acting for one merchant, on the cards made through this
 /// session only, from the listed partner origins.
@@ -73,13 +94,19 @@ pub enum WidgetDenied {
     CardsUsedUp { max_cards: i64 },
     #[error("This card form may deposit {left} more at most. Lower the deposit and try again.")]
     DepositUsedUp { left: Cents },
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    TooManyRequests { retry_after_secs: u64 },
 }
 
 /// Widget sessions as the widget's server functions and endpoints see them.
 #[async_trait::async_trait]
 pub trait WidgetAccess: Send + Sync {
-    /// The session a token opens, if it exists and has not expired.
-    async fn grant(&self, token: &str) -> Result<WidgetGrant, WidgetDenied>;
+    /// The session a token opens, if it exists, has not expired, and the calling page may use it
+    /// ([`WidgetGrant::accepts_caller`]). Unknown tokens count against the caller's address, and
+    /// past its limit it is refused before any lookup.
+    async fn open(&self, token: &str, caller: &Caller) -> Result<WidgetGrant, WidgetDenied>;
+    /// Whether the session may do `action` now, within its rate.
+    fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied>;
     /// The newest card made through this session, so a reload resumes it.
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied>;
     /// Whether the card with this orderNo was made through this session.

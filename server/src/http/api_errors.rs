@@ -41,14 +41,14 @@ pub fn layer(router: Router) -> Router {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Dialect {
+pub(super) enum Dialect {
     A,
     B,
 }
 
 impl Dialect {
     /// The dialect of a REST API path; `None` elsewhere (pages, server functions, assets).
-    fn of(path: &str) -> Option<Self> {
+    pub(super) fn of(path: &str) -> Option<Self> {
         if path.starts_with("/api/vcc/") {
             Some(Dialect::A)
         } else if path.starts_with("/api/v1/")
@@ -63,7 +63,7 @@ impl Dialect {
 
     /// An error in this dialect's shape. `field` names the input at fault (dialect A puts it in
     /// the message, dialect B in `loc`).
-    fn error(self, status: StatusCode, field: &[&str], message: &str) -> Response {
+    pub(super) fn error(self, status: StatusCode, field: &[&str], message: &str) -> Response {
         match self {
             Dialect::A => {
                 use dialect_a::envelope::{ApiError, ErrorCode};
@@ -72,6 +72,7 @@ impl Dialect {
                     StatusCode::NOT_FOUND => ErrorCode::UnknownRoute,
                     StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
                     StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+                    StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
                     status if status.is_server_error() => ErrorCode::Internal,
                     _ => ErrorCode::InvalidRequest,
                 };
@@ -88,6 +89,7 @@ impl Dialect {
                     StatusCode::NOT_FOUND => "not_found",
                     StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
                     status if status.is_server_error() => "internal_error",
                     _ => "value_error",
                 };

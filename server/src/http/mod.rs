@@ -12,6 +12,7 @@ pub(crate) mod plain_json;
 mod request_span;
 mod router;
 mod security_headers;
+mod throttle;
 pub mod widget;
 
 pub use api_key_cache::ApiKeyCache;

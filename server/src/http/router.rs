@@ -4,17 +4,18 @@ use app::{
     ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe, SharedWidgetAccess},
     shell, App,
 };
-use axum::{extract::FromRef, routing::get, Router};
+use axum::{extract::FromRef, http::HeaderName, routing::get, Router};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
 use super::{
-    api_errors, favicon, health, openapi, request_span, security_headers, widget, ApiKeyCache,
+    api_errors, favicon, health, openapi, request_span, security_headers, throttle, widget,
+    ApiKeyCache,
 };
 use crate::{
-    issuing::widget_sessions::WidgetSessions, store::Database, system_probe::DatabaseProbe,
-    webhooks::CallbackPolicy,
+    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, store::Database,
+    system_probe::DatabaseProbe, webhooks::CallbackPolicy,
 };
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
@@ -28,6 +29,10 @@ pub struct AppState {
     /// API key → merchant, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
     pub widget_sessions: WidgetSessions,
+    /// Shared with `widget_sessions`, which limits what a session does.
+    pub rate_limits: Arc<RateLimits>,
+    /// Where the client's address is, behind a proxy (`None`: the peer is the client).
+    pub client_address_header: Option<HeaderName>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -40,6 +45,7 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let throttle = axum::middleware::from_fn_with_state(state.clone(), throttle::throttle);
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -51,7 +57,8 @@ pub fn router(state: AppState) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state);
+        .with_state(state)
+        .layer(throttle);
     api_errors::layer(app)
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,

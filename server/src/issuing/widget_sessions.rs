@@ -3,10 +3,11 @@
 
 use app::{
     domain::{recharge::MAX_RECHARGE, Cents},
-    ports::{CardPlace, WidgetAccess, WidgetDenied, WidgetGrant},
+    ports::{Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant},
 };
 
 use crate::{
+    rate_limits::{RateLimits, Throttled},
     secrets::random,
     store::{dispatch::now_ms, Database, StoreError, WidgetReservation, WidgetSession},
 };
@@ -45,11 +46,12 @@ pub struct MintedSession {
 #[derive(Clone)]
 pub struct WidgetSessions {
     database: Database,
+    limits: std::sync::Arc<RateLimits>,
 }
 
 impl WidgetSessions {
-    pub fn new(database: Database) -> Self {
-        Self { database }
+    pub fn new(database: Database, limits: std::sync::Arc<RateLimits>) -> Self {
+        Self { database, limits }
     }
 
     pub async fn mint(
@@ -101,10 +103,35 @@ pub fn grant_of(session: Option<WidgetSession>) -> Result<WidgetGrant, WidgetDen
     })
 }
 
+fn too_many(throttled: Throttled) -> WidgetDenied {
+    WidgetDenied::TooManyRequests {
+        retry_after_secs: throttled.retry_after_secs(),
+    }
+}
+
 #[async_trait::async_trait]
 impl WidgetAccess for WidgetSessions {
-    async fn grant(&self, token: &str) -> Result<WidgetGrant, WidgetDenied> {
-        grant_of(self.session(token).await?)
+    async fn open(&self, token: &str, caller: &Caller) -> Result<WidgetGrant, WidgetDenied> {
+        if let Some(address) = caller.address {
+            self.limits.check_not_blocked(address).map_err(too_many)?;
+        }
+        let session = self.session(token).await?;
+        if session.is_none() {
+            if let Some(address) = caller.address {
+                self.limits.note_failed_credential(address);
+            }
+        }
+        let grant = grant_of(session)?;
+        if !grant.accepts_caller(caller.origin.as_deref(), caller.host.as_deref()) {
+            return Err(WidgetDenied::OriginNotAllowed);
+        }
+        Ok(grant)
+    }
+
+    fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied> {
+        self.limits
+            .check_session(&grant.session_id, action)
+            .map_err(too_many)
     }
 
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied> {

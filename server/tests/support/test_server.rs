@@ -15,6 +15,7 @@ use server::{
     secrets::CardCipher,
     store::Database,
     webhooks::CallbackPolicy,
+    EdgeSettings,
 };
 use tokio::{
     net::TcpListener,
@@ -67,6 +68,31 @@ impl TestServer {
         with_worker: bool,
         max_connections: usize,
     ) -> Self {
+        Self::start_configured(
+            database,
+            with_worker,
+            max_connections,
+            EdgeSettings::default(),
+        )
+        .await
+    }
+
+    /// With the HTTP edge (rate limits, client address) configured.
+    pub async fn start_with_edge(
+        database: &Database,
+        with_worker: bool,
+        edge: EdgeSettings,
+    ) -> Self {
+        let max_connections = server::http::connection_limit::DEFAULT_MAX_CONNECTIONS;
+        Self::start_configured(database, with_worker, max_connections, edge).await
+    }
+
+    async fn start_configured(
+        database: &Database,
+        with_worker: bool,
+        max_connections: usize,
+        edge: EdgeSettings,
+    ) -> Self {
         for range in server::issuing::catalog::card_ranges() {
             database.upsert_card_range(&range).await.unwrap();
         }
@@ -89,7 +115,8 @@ impl TestServer {
         let policy = CallbackPolicy {
             allow_private: true,
         };
-        let state = server::app_state(database.clone(), issuing, policy, site.path(), addr);
+        let state =
+            server::app_state_with(database.clone(), issuing, policy, site.path(), addr, edge);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server::serve_with_limit(

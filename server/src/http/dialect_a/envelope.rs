@@ -29,6 +29,9 @@ pub enum ErrorCode {
     MethodNotAllowed = 4050,
     /// The request body is over the size limit.
     PayloadTooLarge = 4130,
+    /// Over the rate limit of the API key (or of the client address, without a valid key);
+    /// `Retry-After` says when to try again.
+    TooManyRequests = 4290,
     Internal = 5000,
 }
 
@@ -46,6 +49,7 @@ impl ErrorCode {
             }
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -8,11 +8,11 @@ use std::{convert::Infallible, time::Duration};
 
 use app::{
     domain::widget_card::WidgetCard,
-    ports::{WidgetAccess, WidgetDenied, WidgetGrant},
+    ports::{Caller, ClientAddress, WidgetAccess, WidgetDenied, WidgetGrant},
 };
 use axum::{
-    extract::{Path, Query, State},
-    http::{header, HeaderMap, StatusCode},
+    extract::{Extension, Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
@@ -22,7 +22,7 @@ use axum::{
 use futures::{stream, Stream};
 use serde::Deserialize;
 
-use crate::{http::AppState, store::dispatch::now_ms};
+use crate::{http::AppState, rate_limits::StreamSlot, store::dispatch::now_ms};
 
 /// How often a stream looks for a new event: one primary-key read per look. Every instance sees
 /// every change this way, whichever instance's worker made it.
@@ -39,24 +39,59 @@ fn refused(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "detail": message }))).into_response()
 }
 
+/// A session that does not open, in the status a client library understands.
+fn refusal(denied: WidgetDenied) -> Response {
+    let status = match denied {
+        WidgetDenied::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        WidgetDenied::OriginNotAllowed => StatusCode::FORBIDDEN,
+        WidgetDenied::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    let retry_after = match denied {
+        WidgetDenied::TooManyRequests { retry_after_secs } => Some(retry_after_secs),
+        _ => None,
+    };
+    let mut response = refused(status, denied.to_string());
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
 pub async fn card_events(
     State(state): State<AppState>,
     Path(card_id): Path<String>,
     Query(query): Query<SessionQuery>,
+    address: Option<Extension<ClientAddress>>,
     headers: HeaderMap,
 ) -> Response {
-    let grant = match state.widget_sessions.grant(&query.session).await {
-        Ok(grant) => grant,
-        Err(denied @ WidgetDenied::Unavailable) => {
-            return refused(StatusCode::SERVICE_UNAVAILABLE, denied.to_string())
-        }
-        Err(denied) => return refused(StatusCode::UNAUTHORIZED, denied.to_string()),
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
     };
-    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-    if !grant.accepts_caller(header(header::ORIGIN), header(header::HOST)) {
-        let denied = WidgetDenied::OriginNotAllowed;
-        return refused(StatusCode::FORBIDDEN, denied.to_string());
-    }
+    let caller = Caller {
+        address: address.map(|Extension(address)| address.0),
+        origin: header(header::ORIGIN),
+        host: header(header::HOST),
+    };
+    let grant = match state.widget_sessions.open(&query.session, &caller).await {
+        Ok(grant) => grant,
+        Err(denied) => return refusal(denied),
+    };
+    // Held by the stream until it ends or its client goes away.
+    let Some(slot) = state.rate_limits.open_stream(&grant.session_id) else {
+        let settings_note = "This card form has too many live status connections open. Close \
+                             another tab showing it, or wait a moment.";
+        let mut response = refused(StatusCode::TOO_MANY_REQUESTS, settings_note.to_owned());
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return response;
+    };
     let not_found = || refused(StatusCode::NOT_FOUND, "This card was not found.".into());
     let order_no = match state.issuing.card(&grant.merchant_id, &card_id).await {
         Ok(card) => card.order_no,
@@ -72,7 +107,7 @@ pub async fn card_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok())
         .unwrap_or(0);
-    Sse::new(card_states(state, grant, card_id, last_seen))
+    Sse::new(card_states(state, grant, card_id, last_seen, slot))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
@@ -85,6 +120,8 @@ struct Follow {
     deadline: tokio::time::Instant,
     done: bool,
     torn_reads: u32,
+    /// The session's place for this stream, given back when the stream is dropped.
+    _slot: StreamSlot,
 }
 
 /// Reads of a card caught between two of its writes, tolerated before it is sent as it is.
@@ -95,6 +132,7 @@ fn card_states(
     grant: WidgetGrant,
     card_id: String,
     last_seen: i64,
+    slot: StreamSlot,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let follow = Follow {
         state,
@@ -104,6 +142,7 @@ fn card_states(
         deadline: tokio::time::Instant::now() + MAX_STREAM,
         done: false,
         torn_reads: 0,
+        _slot: slot,
     };
     stream::unfold(follow, |mut follow| async move {
         while !follow.done {
