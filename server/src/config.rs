@@ -74,6 +74,16 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_MAX_CONNECTIONS", default_value_t = crate::http::connection_limit::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// Seconds a request's headers may take to arrive (also how long an idle keep-alive
+    /// connection stays open).
+    #[arg(long, env = "CARDKIT_HEADER_TIMEOUT_SECS", default_value_t = crate::http::connection_server::DEFAULT_HEADER_TIMEOUT.as_secs())]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request may take until its response starts (reading a slow body included);
+    /// over it the answer is 408. Status streams go on after their response has started.
+    #[arg(long, env = "CARDKIT_REQUEST_TIMEOUT_SECS", default_value_t = crate::run::DEFAULT_REQUEST_TIMEOUT.as_secs())]
+    pub request_timeout_secs: u64,
+
     /// Requests per second per API key (bursts of twice as many); 0 turns the limit off.
     #[arg(long, env = "CARDKIT_RATE_LIMIT_PER_KEY", default_value_t = RateLimitSettings::default().per_key_per_second)]
     pub rate_limit_per_key: u32,

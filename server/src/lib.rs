@@ -17,6 +17,6 @@ pub mod ttl_cache;
 pub mod webhooks;
 
 pub use run::{
-    app_state, app_state_with, create_merchant, run, serve, serve_with_limit, EdgeSettings,
-    StartupError,
+    app_state, app_state_with, create_merchant, run, serve, serve_configured, serve_with_limit,
+    EdgeSettings, StartupError,
 };

@@ -7,7 +7,8 @@ use tokio::{net::TcpListener, sync::watch};
 use crate::{
     config::Config,
     http::{
-        connection_limit::{LimitedListener, PeerAddr, DEFAULT_MAX_CONNECTIONS},
+        connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
+        connection_server::{serve_connections, ConnectionSettings},
         router, AppState,
     },
     issuing::{
@@ -126,6 +127,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let edge = EdgeSettings {
         rate_limits: config.rate_limits(),
         client_address_header: config.client_address_header.clone(),
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
     };
     let state = app_state_with(
         database.clone(),
@@ -136,11 +138,15 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         edge,
     );
     let grace = Duration::from_secs(config.shutdown_grace_secs);
-    serve_with_limit(
+    let connections = ConnectionSettings {
+        max_connections: config.max_connections,
+        header_timeout: Duration::from_secs(config.header_timeout_secs),
+    };
+    serve_configured(
         listener,
         state,
         grace,
-        config.max_connections,
+        connections,
         crate::shutdown::signal(),
     )
     .await?;
@@ -175,11 +181,27 @@ pub async fn create_merchant(
     Ok(())
 }
 
-/// How the HTTP edge treats callers: rate limits, and where a proxy puts the client's address.
-#[derive(Clone, Debug, Default)]
+/// How the HTTP edge treats callers: rate limits, where a proxy puts the client's address, and
+/// how long a request may take until its response starts.
+#[derive(Clone, Debug)]
 pub struct EdgeSettings {
     pub rate_limits: RateLimitSettings,
     pub client_address_header: Option<axum::http::HeaderName>,
+    pub request_timeout: Duration,
+}
+
+/// Far above any request Cardkit serves (they take milliseconds), so only a client that sends
+/// its body slowly, or a stuck dependency, meets it.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Default for EdgeSettings {
+    fn default() -> Self {
+        Self {
+            rate_limits: RateLimitSettings::default(),
+            client_address_header: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
 }
 
 /// The shared request state; the server's own pages are rendered against `site_root`. Default
@@ -220,6 +242,7 @@ pub fn app_state_with(
         ),
         rate_limits,
         client_address_header: edge.client_address_header,
+        request_timeout: edge.request_timeout,
         database,
         spending: issuing.clone(),
         issuing,
@@ -246,14 +269,27 @@ pub async fn serve_with_limit(
     max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let settings = ConnectionSettings {
+        max_connections,
+        ..ConnectionSettings::default()
+    };
+    serve_configured(listener, state, grace, settings, shutdown).await
+}
+
+/// [`serve`] with the connections' limits and timeouts as given.
+pub async fn serve_configured(
+    listener: TcpListener,
+    state: AppState,
+    grace: Duration,
+    settings: ConnectionSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let app = router(state);
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
-    let listener = LimitedListener::new(listener, max_connections);
-    // With the peer's address, for the limits on callers without a valid credential.
-    let app = app.into_make_service_with_connect_info::<PeerAddr>();
-    let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let listener = LimitedListener::new(listener, settings.max_connections);
+    let graceful = serve_connections(listener, app, settings, async move {
         shutdown.await;
         let _ = stopping_tx.send(true);
     });
@@ -265,7 +301,7 @@ pub async fn serve_with_limit(
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        result = graceful => result,
+        () = graceful => Ok(()),
         () = grace_expired => {
             tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
             Ok(())

@@ -20,7 +20,7 @@ on_every_backend!(
 fn edge(limits: RateLimitSettings) -> EdgeSettings {
     EdgeSettings {
         rate_limits: limits,
-        client_address_header: None,
+        ..EdgeSettings::default()
     }
 }
 

@@ -73,6 +73,7 @@ impl Dialect {
                     StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
                     StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
                     StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
+                    StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
                     status if status.is_server_error() => ErrorCode::Internal,
                     _ => ErrorCode::InvalidRequest,
                 };
@@ -90,6 +91,7 @@ impl Dialect {
                     StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
                     StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+                    StatusCode::REQUEST_TIMEOUT => "request_timeout",
                     status if status.is_server_error() => "internal_error",
                     _ => "value_error",
                 };
@@ -192,6 +194,10 @@ async fn framework_error_in_shape(
         StatusCode::PAYLOAD_TOO_LARGE => (
             &["body"],
             "the request body is larger than the server accepts (2 MiB)".to_owned(),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            &["body"],
+            "the request took too long to arrive; send it again".to_owned(),
         ),
         status if status.is_server_error() => (
             &[],

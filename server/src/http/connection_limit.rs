@@ -10,10 +10,7 @@ use std::{
     task::{Context, Poll},
 };
 
-use axum::{
-    extract::connect_info::Connected,
-    serve::{IncomingStream, Listener},
-};
+use axum::serve::Listener;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -62,15 +59,9 @@ impl Listener for LimitedListener {
     }
 }
 
-/// The peer's address of a connection from a [`LimitedListener`], as the router's `ConnectInfo`.
+/// The peer's address of a connection, as the router's `ConnectInfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, LimitedListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, LimitedListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
 
 /// A connection holding its slot; the slot is freed when the connection is dropped.
 pub struct LimitedStream {

@@ -3,6 +3,7 @@ mod api_errors;
 mod api_key_cache;
 mod bearer;
 pub mod connection_limit;
+pub mod connection_server;
 pub mod dialect_a;
 pub mod dialect_b;
 mod favicon;

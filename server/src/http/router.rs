@@ -4,10 +4,15 @@ use app::{
     ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe, SharedWidgetAccess},
     shell, App,
 };
-use axum::{extract::FromRef, http::HeaderName, routing::get, Router};
+use axum::{
+    extract::FromRef,
+    http::{HeaderName, StatusCode},
+    routing::get,
+    Router,
+};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
     api_errors, favicon, health, openapi, request_span, security_headers, throttle, widget,
@@ -33,6 +38,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Where the client's address is, behind a proxy (`None`: the peer is the client).
     pub client_address_header: Option<HeaderName>,
+    /// How long a request may take until its response starts (a stream's body may go on).
+    pub request_timeout: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -46,6 +53,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let throttle = axum::middleware::from_fn_with_state(state.clone(), throttle::throttle);
+    let timeout =
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.request_timeout);
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -58,7 +67,8 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
-        .layer(throttle);
+        .layer(throttle)
+        .layer(timeout);
     api_errors::layer(app)
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,

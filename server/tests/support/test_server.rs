@@ -6,6 +6,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use super::http_client;
 use app::domain::Cents;
 use server::{
+    http::connection_server::ConnectionSettings,
     issuing::{
         provisioning_worker::{ProvisioningWorker, WorkerSettings},
         simulated_processor::SimulatedProcessor,
@@ -87,10 +88,32 @@ impl TestServer {
         Self::start_configured(database, with_worker, max_connections, edge).await
     }
 
+    /// Without a worker, with the connections' limits and timeouts and the edge as given.
+    pub async fn start_serving(
+        database: &Database,
+        connections: ConnectionSettings,
+        edge: EdgeSettings,
+    ) -> Self {
+        Self::start_full(database, false, connections, edge).await
+    }
+
     async fn start_configured(
         database: &Database,
         with_worker: bool,
         max_connections: usize,
+        edge: EdgeSettings,
+    ) -> Self {
+        let connections = ConnectionSettings {
+            max_connections,
+            ..ConnectionSettings::default()
+        };
+        Self::start_full(database, with_worker, connections, edge).await
+    }
+
+    async fn start_full(
+        database: &Database,
+        with_worker: bool,
+        connections: ConnectionSettings,
         edge: EdgeSettings,
     ) -> Self {
         for range in server::issuing::catalog::card_ranges() {
@@ -119,11 +142,11 @@ impl TestServer {
             server::app_state_with(database.clone(), issuing, policy, site.path(), addr, edge);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            server::serve_with_limit(
+            server::serve_configured(
                 listener,
                 state,
                 Duration::from_secs(10),
-                max_connections,
+                connections,
                 async {
                     let _ = stopped.await;
                 },

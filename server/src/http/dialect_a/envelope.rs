@@ -27,6 +27,8 @@ pub enum ErrorCode {
     UnknownRoute = 4040,
     /// The route exists, not with this method (the `Allow` header lists those it has).
     MethodNotAllowed = 4050,
+    /// The request (its body, usually) took longer than the request timeout to arrive.
+    RequestTimeout = 4080,
     /// The request body is over the size limit.
     PayloadTooLarge = 4130,
     /// Over the rate limit of the API key (or of the client address, without a valid key);
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
