@@ -145,6 +145,8 @@ async fn create_card(server: &TestServer, key: &str, order_no: &str, callback_ur
 on_every_backend!(
     every_status_change_is_called_back_signed_and_retried,
     a_failing_receiver_is_retried_then_abandoned,
+    a_cards_callbacks_arrive_in_order_and_a_receiver_can_catch_up,
+    a_card_whose_receiver_fails_does_not_hold_up_other_cards,
 );
 
 async fn every_status_change_is_called_back_signed_and_retried(db: &Database) {
@@ -270,4 +272,170 @@ async fn a_failing_receiver_is_retried_then_abandoned(db: &Database) {
         "abandoned after the schedule ran out"
     );
     assert_eq!(receiver.received.lock().unwrap().len(), 3);
+}
+
+/// Runs `worker` in the background until the returned sender is dropped.
+fn keep_delivering(worker: DeliveryWorker) -> tokio::sync::watch::Sender<bool> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move { worker.run(stopped).await });
+    stop
+}
+
+/// Each message once, in the order it first arrived, as JSON.
+fn distinct_in_arrival_order(received: &[Received]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    received
+        .iter()
+        .filter(|message| seen.insert(message.id.clone()))
+        .map(|message| serde_json::from_str(&message.body).unwrap())
+        .collect()
+}
+
+async fn delivered_count(db: &Database, card_id: &str) -> usize {
+    db.callback_log(card_id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|(_, _, attempts)| attempts.last().and_then(|a| a.status_code) == Some(200))
+        .count()
+}
+
+async fn wait_for_delivered(db: &Database, card_id: &str, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delivered_count(db, card_id).await < count {
+        let log = db.callback_log(card_id).await.unwrap();
+        assert!(Instant::now() < deadline, "not delivered: {log:?}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+/// A receiver sees one card's messages in the order the card changed, even when an early one
+/// had to be retried; each carries a per-card `sequence` and a millisecond timestamp; and what it
+/// missed it can fetch in either dialect, as the same payloads.
+async fn a_cards_callbacks_arrive_in_order_and_a_receiver_can_catch_up(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(10_000).await;
+    // The first two attempts fail: the INIT message is retried while the card moves on.
+    let (url, receiver) = start_receiver(2).await;
+    let _delivering = keep_delivering(delivery_worker(db, "delivery", &[150, 150, 150]));
+    let card_id = create_card(&server, &key, "cb-order", &url).await;
+    wait_for_delivered(db, &card_id, 4).await;
+    for (method, path) in [
+        ("POST", format!("/api/vcc/v1/cards/{card_id}/freeze")),
+        ("POST", format!("/api/vcc/v1/cards/{card_id}/unfreeze")),
+        ("DELETE", format!("/api/vcc/v1/cards/{card_id}")),
+    ] {
+        let (status, body) = server.call(&key, method, &path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    wait_for_delivered(db, &card_id, 8).await;
+
+    let received = receiver.received.lock().unwrap().clone();
+    let messages = distinct_in_arrival_order(&received);
+    let statuses: Vec<&str> = messages
+        .iter()
+        .map(|message| message["data"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "INIT",
+            "INIT CREATE CARD",
+            "ACTIVE CARD",
+            "ACTIVE",
+            "FREEZE",
+            "ACTIVE",
+            "CANCELLING",
+            "DELETED"
+        ]
+    );
+    let sequences: Vec<i64> = messages
+        .iter()
+        .map(|message| message["sequence"].as_i64().expect("a sequence"))
+        .collect();
+    assert!(
+        sequences.windows(2).all(|pair| pair[0] < pair[1]),
+        "{sequences:?}"
+    );
+    // Retries included, nothing ever arrived before a message with a lower sequence.
+    let arrival: Vec<i64> = received
+        .iter()
+        .map(|message| {
+            serde_json::from_str::<Value>(&message.body).unwrap()["sequence"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        arrival.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{arrival:?}"
+    );
+    for message in &messages {
+        let timestamp = message["timestamp"].as_str().unwrap();
+        let millis = timestamp.strip_suffix('Z').and_then(|t| t.rsplit_once('.'));
+        assert!(
+            millis.is_some_and(|(_, ms)| ms.len() == 3 && ms.bytes().all(|b| b.is_ascii_digit())),
+            "{timestamp}"
+        );
+    }
+
+    // Catching up after the second message: the same payloads, in order.
+    let after = sequences[1];
+    let (status, caught_up) = server
+        .call(
+            &key,
+            "GET",
+            &format!("/api/vcc/v1/cards/{card_id}/events?after={after}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{caught_up}");
+    assert_eq!(caught_up["model"]["cardId"], card_id.as_str());
+    assert_eq!(
+        caught_up["model"]["events"],
+        json!(messages[2..]),
+        "{caught_up}"
+    );
+    let (status, caught_up) = server
+        .call(
+            &key,
+            "GET",
+            &format!("/api/v1/cards/card/{card_id}/events?after=0"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{caught_up}");
+    assert_eq!(caught_up["card_id"], card_id.as_str());
+    assert_eq!(caught_up["events"], json!(messages), "{caught_up}");
+    let (status, refused) = server
+        .call(
+            &key,
+            "GET",
+            &format!("/api/v1/cards/card/{card_id}/events?after=-1"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["detail"][0]["loc"], json!(["query", "after"]));
+}
+
+/// Ordering is per card: one receiver that keeps failing delays only its own card.
+async fn a_card_whose_receiver_fails_does_not_hold_up_other_cards(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(10_000).await;
+    let (dead_url, _) = start_receiver(usize::MAX).await;
+    let (url, _) = start_receiver(0).await;
+    let _delivering = keep_delivering(delivery_worker(db, "delivery", &[100; 50]));
+    let stuck = create_card(&server, &key, "cb-stuck", &dead_url).await;
+    let card_id = create_card(&server, &key, "cb-flowing", &url).await;
+    wait_for_delivered(db, &card_id, 4).await;
+    let log = db.callback_log(&stuck).await.unwrap();
+    assert!(
+        !log[0].2.is_empty(),
+        "the stuck card's first message was tried: {log:?}"
+    );
+    assert!(
+        log[1..].iter().all(|(_, _, attempts)| attempts.is_empty()),
+        "its later messages wait for the first: {log:?}"
+    );
 }

@@ -100,7 +100,7 @@ async fn the_document_describes_exactly_the_api(db: &Database) {
         }
     }
     assert_eq!(
-        operations, 29,
-        "14 operations per dialect, and the widget's session API"
+        operations, 31,
+        "15 operations per dialect, and the widget's session API"
     );
 }

@@ -51,6 +51,15 @@ pub fn format_datetime(epoch_ms: i64) -> String {
     )
 }
 
+/// `2026-11-25T06:19:03.042Z`: ISO 8601 in UTC, to the millisecond.
+pub fn format_timestamp_ms(epoch_ms: i64) -> String {
+    format!(
+        "{}.{:03}Z",
+        format_datetime(epoch_ms).replace(' ', "T"),
+        epoch_ms.rem_euclid(1000)
+    )
+}
+
 /// The (year, month) `months` after the month containing `epoch_ms`.
 pub fn month_after(epoch_ms: i64, months: i64) -> (i64, u32) {
     let (year, month, _) = civil_from_days(epoch_ms.div_euclid(86_400_000));

@@ -18,6 +18,7 @@ pub mod plain_text;
 pub mod provisioning;
 pub mod recharge;
 pub mod spend_controls;
+pub mod status_callback;
 pub mod unit_amount;
 pub mod widget_boot;
 pub mod widget_card;

@@ -392,16 +392,15 @@ pub(super) fn first_callback_payload(
 ) -> Option<String> {
     let request = &creation.request;
     let callback_url = request.callback_url.as_deref().unwrap_or("");
-    (!callback_url.is_empty()).then(|| {
-        status_callback_payload(
-            &card.id,
-            request.order_no.as_str(),
-            None,
-            CardStatus::Init,
-            ProvisioningStage::OpeningCard,
-            card.created_at_ms,
-        )
-    })
+    // The card's first event, number 1.
+    let event = app::domain::issuing::CardEvent {
+        seq: 1,
+        status: CardStatus::Init,
+        stage: ProvisioningStage::OpeningCard,
+        at_ms: card.created_at_ms,
+    };
+    (!callback_url.is_empty())
+        .then(|| status_callback_payload(&card.id, request.order_no.as_str(), None, &event))
 }
 
 async fn insert_card_postgres(

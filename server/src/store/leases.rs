@@ -20,10 +20,26 @@ impl Queue {
         }
     }
 
+    /// What else makes a due row claimable. A card's callbacks go out one at a time, in the order
+    /// they were written (ids grow in commit order per card: every change locks the card first):
+    /// a message waits until the card's earlier ones are delivered or abandoned, claimed or not.
+    /// Other cards' messages do not wait for it.
+    fn claimable(self) -> &'static str {
+        match self {
+            Queue::Provisioning => "",
+            Queue::Callbacks => {
+                " AND NOT EXISTS (SELECT 1 FROM webhook_outbox earlier \
+                 WHERE earlier.card_id = webhook_outbox.card_id AND earlier.id < webhook_outbox.id \
+                 AND earlier.delivered_at_ms IS NULL AND earlier.abandoned_at_ms IS NULL)"
+            }
+        }
+    }
+
     /// The claiming UPDATE. PostgreSQL skips rows other instances are claiming right now; SQLite has
     /// one writer at a time, so its UPDATE with a subquery is already atomic.
     fn claim_sql(self, postgres: bool) -> String {
         let (table, due) = self.table_and_due_column();
+        let claimable = self.claimable();
         let lock = if postgres {
             " FOR UPDATE SKIP LOCKED"
         } else {
@@ -31,8 +47,8 @@ impl Queue {
         };
         format!(
             "UPDATE {table} SET lease_owner = $1, lease_expires_at_ms = $2 WHERE id IN (\
-             SELECT id FROM {table} WHERE {due} <= $3 AND (lease_owner IS NULL OR lease_expires_at_ms < $3) \
-             ORDER BY {due} LIMIT $4{lock}) RETURNING id"
+             SELECT id FROM {table} WHERE {due} <= $3 AND (lease_owner IS NULL OR lease_expires_at_ms < $3)\
+             {claimable} ORDER BY {due} LIMIT $4{lock}) RETURNING id"
         )
     }
 }

@@ -7,17 +7,28 @@ use super::{
 };
 
 /// `insert_status_callback!(conn, card_id, merchant_id, order_no, url, failure_reason, status, stage, now)`:
-/// queues the callback for a status change when there is a callback URL. Only what a merchant may
-/// see goes in: never PAN or CVC.
+/// queues the callback for a status change when there is a callback URL, right after the change's
+/// card event was appended in the same transaction: the event's number is the message's `sequence`.
+/// Only what a merchant may see goes in: never PAN or CVC.
 macro_rules! insert_status_callback {
     ($conn:expr, $card:expr, $merchant:expr, $order_no:expr, $url:expr, $failure:expr, $status:expr, $stage:expr, $now:expr) => {
         async {
             let url: &str = $url;
             if !url.is_empty() {
-                let status: app::domain::CardStatus = $status;
-                let stage: app::domain::provisioning::ProvisioningStage = $stage;
+                let sequence: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(seq), 0) FROM card_events WHERE card_id = $1",
+                )
+                .bind($card)
+                .fetch_one(&mut *$conn)
+                .await?;
+                let event = app::domain::issuing::CardEvent {
+                    seq: sequence,
+                    status: $status,
+                    stage: $stage,
+                    at_ms: $now,
+                };
                 let payload =
-                    $crate::store::webhook_outbox::status_callback_payload($card, $order_no, $failure, status, stage, $now);
+                    $crate::store::webhook_outbox::status_callback_payload($card, $order_no, $failure, &event);
                 sqlx::query(
                     "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
                      next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -38,27 +49,20 @@ macro_rules! insert_status_callback {
 }
 pub(crate) use insert_status_callback;
 
-/// The callback body for a status change: only what a merchant may see, never PAN or CVC.
+/// The callback body for a status change, as text.
 pub fn status_callback_payload(
     card_id: &str,
     order_no: &str,
     failure_reason: Option<&str>,
-    status: app::domain::CardStatus,
-    stage: app::domain::provisioning::ProvisioningStage,
-    at_ms: i64,
+    event: &app::domain::issuing::CardEvent,
 ) -> String {
-    serde_json::json!({
-        "type": "card.status_changed",
-        "timestamp": app::domain::calendar::format_datetime(at_ms).replace(' ', "T") + "Z",
-        "data": {
-            "cardId": card_id,
-            "orderNo": order_no,
-            "status": status.code(),
-            "statusText": status.text(),
-            "stage": stage.label(),
-            "failReason": failure_reason,
-        },
-    })
+    app::domain::status_callback::StatusCallback {
+        card_id,
+        order_no,
+        event,
+        failure_reason,
+    }
+    .payload()
     .to_string()
 }
 

@@ -106,3 +106,31 @@ pub async fn transactions(
         .collect();
     Ok(success(json!({ "cardId": card_id, "list": list })))
 }
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// The `sequence` of the last callback the receiver has; the answer holds the later ones.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+}
+
+/// The card's callbacks after a `sequence`, exactly as they were sent, in order: how a receiver
+/// that missed some (it was down, or a message was abandoned) catches up.
+#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}/events", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)"), EventsQuery), responses((status = 200, description = "success: true; `model.events` are callback payloads", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+pub async fn events(
+    State(state): State<AppState>,
+    AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    Path(card_id): Path<String>,
+    query: Result<axum::extract::Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);
+    let axum::extract::Query(query) = query.map_err(|error| invalid(error.body_text()))?;
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(invalid("after: must be 0 or more".to_owned()));
+    }
+    let card = state.issuing.card(&merchant_id, &card_id).await?;
+    let events = app::domain::status_callback::callbacks_after(&card, after);
+    Ok(success(json!({ "cardId": card.card_id, "events": events })))
+}

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(card_operations::freeze))
         .routes(routes!(card_operations::unfreeze))
         .routes(routes!(card_operations::transactions))
+        .routes(routes!(card_operations::events))
         .routes(routes!(kyc::status))
         .routes(routes!(kyc::submit_ach))
         .routes(routes!(kyc::sync_shared))

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 mod authorizations;
 pub(crate) mod body;
+mod card_events;
 pub(crate) mod card_object;
 mod card_operations;
 mod cards;
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::add_card))
         .routes(routes!(cards::list_cards))
         .routes(routes!(cards::get_card))
+        .routes(routes!(card_events::card_events))
         .routes(routes!(card_operations::update_settings))
         .routes(routes!(card_operations::topup))
         .routes(routes!(card_operations::withdraw))
