@@ -277,7 +277,7 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
         &[("session", &other), ("card_id", &card_id)],
     )
     .await;
-    assert_ne!(read.status, 200);
+    assert_eq!(read.status, 404, "{}", read.body);
     assert!(
         read.body.contains("This card was not found."),
         "{}",
@@ -302,7 +302,7 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
         &[("session", "wst_forged"), ("card_id", &card_id)],
     )
     .await;
-    assert_ne!(read.status, 200);
+    assert_eq!(read.status, 401, "{}", read.body);
     assert!(read.body.contains("not valid"), "{}", read.body);
     let reveal = call(
         &server,
@@ -446,7 +446,7 @@ async fn only_the_frame_and_the_sessions_origins_may_call_the_widget(db: &Databa
     let own = format!("http://{}", server.addr);
 
     let refused = create_from(&server, evil, &token, "k6k6k6k6k6", "Schmitt", "25", "").await;
-    assert_ne!(refused.status, 200, "{}", refused.body);
+    assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
         refused.body.contains("This site is not allowed"),
         "{}",

@@ -153,14 +153,26 @@ mod backend {
         }
     }
 
-    /// A refusal as the browser gets it; one for going too fast also says when to come back, in
-    /// the status and `Retry-After` a client library understands.
+    /// A refusal as the browser gets it, with the HTTP status a client (and an operator reading
+    /// the access log) understands instead of the framework's 500; one for going too fast also
+    /// says when to come back (`Retry-After`).
     fn refusal(error: WidgetDenied) -> ServerFnError {
-        if let WidgetDenied::TooManyRequests { retry_after_secs } = error {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
-                response.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
-            }
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let status = match error {
+                WidgetDenied::UnknownSession | WidgetDenied::Expired => {
+                    http::StatusCode::UNAUTHORIZED
+                }
+                WidgetDenied::OriginNotAllowed => http::StatusCode::FORBIDDEN,
+                WidgetDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+                WidgetDenied::CardsUsedUp { .. } | WidgetDenied::DepositUsedUp { .. } => {
+                    http::StatusCode::CONFLICT
+                }
+                WidgetDenied::TooManyRequests { retry_after_secs } => {
+                    response.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
+                    http::StatusCode::TOO_MANY_REQUESTS
+                }
+            };
+            response.set_status(status);
         }
         denied(error)
     }
@@ -168,7 +180,15 @@ mod backend {
     /// A sentence for the person at the form; internals stay in the server log.
     fn unavailable(error: IssueError) -> ServerFnError {
         tracing::warn!(%error, "widget request failed");
-        denied(WidgetDenied::Unavailable)
+        refusal(WidgetDenied::Unavailable)
+    }
+
+    /// A sentence for the browser, answered with `status`.
+    fn refused_with(status: http::StatusCode, message: &str) -> ServerFnError {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+        ServerFnError::new(message)
     }
 
     /// One of this session's cards; any other card is "not found", whoever's it is.
@@ -178,13 +198,13 @@ mod backend {
         issuing: &SharedCardIssuing,
         card_id: &str,
     ) -> Result<WidgetCard, ServerFnError> {
-        let not_found = || ServerFnError::new("This card was not found.");
+        let not_found = || refused_with(http::StatusCode::NOT_FOUND, "This card was not found.");
         match issuing.card(&grant.merchant_id, card_id).await {
             Ok(card)
                 if access
                     .owns_card(grant, &card.order_no)
                     .await
-                    .map_err(denied)? =>
+                    .map_err(refusal)? =>
             {
                 Ok(WidgetCard::from_view(&card))
             }
@@ -302,7 +322,7 @@ mod backend {
             Err(refusal @ WidgetDenied::CardsUsedUp { .. }) => {
                 return Ok(refused(None, refusal.to_string()))
             }
-            Err(other) => return Err(denied(other)),
+            Err(other) => return Err(refusal(other)),
         };
         let order_no_text = order_no.as_str().to_owned();
         let request = NewCard {
@@ -377,9 +397,10 @@ mod backend {
             .reveal(&grant.merchant_id, card_id)
             .await
             .map_err(|error| match error {
-                IssueError::IllegalTransition(_) | IssueError::CardNotFound => {
-                    ServerFnError::new("The card details are not available for this card.")
-                }
+                IssueError::IllegalTransition(_) | IssueError::CardNotFound => refused_with(
+                    http::StatusCode::CONFLICT,
+                    "The card details are not available for this card.",
+                ),
                 other => unavailable(other),
             })
     }
