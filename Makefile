@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; see README.md. Both install whatever is missing first.
-.PHONY: run test setup site bundle-size bench
+.PHONY: run test setup site bundle-size bench fuzz
 
 run: setup site
 	cargo run --package server --bin cardkit
@@ -18,3 +18,7 @@ bundle-size: site
 
 bench: setup
 	cargo run --release --package server --bin cardkit-bench
+
+# Property-based API fuzzing (schemathesis, every check) in a loopback-only network namespace.
+fuzz: setup
+	scripts/fuzz-api.sh

@@ -254,7 +254,7 @@ async fn recharges_are_bounded_idempotent_and_only_for_active_cards(db: &Databas
     .await;
     assert_eq!(
         (too_big.status, code(&too_big)),
-        (422, 3003),
+        (403, 3003),
         "above 1000 USD needs KYC"
     );
     let broke = call(
@@ -265,7 +265,7 @@ async fn recharges_are_bounded_idempotent_and_only_for_active_cards(db: &Databas
         Some(json!({ "amount": 20_000, "orderNo": "t-4" })),
     )
     .await;
-    assert_eq!((broke.status, code(&broke)), (422, 3002));
+    assert_eq!((broke.status, code(&broke)), (409, 3002));
 
     call(
         &server,
@@ -345,7 +345,7 @@ async fn ach_kyc_unlocks_large_deposits_and_rejections_do_not(db: &Database) {
         Some(big_card("big-2", "bob@example.com")),
     )
     .await;
-    assert_eq!((refused.status, code(&refused)), (422, 3003));
+    assert_eq!((refused.status, code(&refused)), (403, 3003));
 
     let bad = call(
         &server,

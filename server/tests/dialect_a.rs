@@ -291,7 +291,7 @@ async fn kyc_is_required_above_1000_usd(db: &Database) {
     );
 
     let anonymous = create(&server, &key, &seed_request("kyc-anon", "100001")).await;
-    let message = assert_envelope_error(&anonymous, 422, 3003);
+    let message = assert_envelope_error(&anonymous, 403, 3003);
     assert!(
         message.contains("ACH KYC interface") && message.contains("shared KYC interface"),
         "{message}"
@@ -299,7 +299,7 @@ async fn kyc_is_required_above_1000_usd(db: &Database) {
 
     let mut unverified = seed_request("kyc-unverified", "100001");
     unverified["email"] = json!("Ann@Example.com");
-    let message = assert_envelope_error(&create(&server, &key, &unverified).await, 422, 3003);
+    let message = assert_envelope_error(&create(&server, &key, &unverified).await, 403, 3003);
     assert!(message.contains("ann@example.com"), "{message}");
 
     db.set_kyc_status(&merchant, "ann@example.com", KycStatus::Approved, "test")
@@ -317,7 +317,7 @@ async fn insufficient_funds_create_nothing(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, key) = server.merchant(1_000).await;
     let response = create(&server, &key, &seed_request("broke", "1500")).await;
-    let message = assert_envelope_error(&response, 422, 3002);
+    let message = assert_envelope_error(&response, 409, 3002);
     assert!(
         message.contains("$10.00") && message.contains("$15.00"),
         "{message}"
@@ -332,7 +332,7 @@ async fn insufficient_funds_create_nothing(db: &Database) {
     // A wallet that was never funded has no balance row at all.
     let (unfunded, unfunded_key) = server.merchant(0).await;
     let response = create(&server, &unfunded_key, &seed_request("never-funded", "500")).await;
-    assert!(assert_envelope_error(&response, 422, 3002).contains("holds $0.00"));
+    assert!(assert_envelope_error(&response, 409, 3002).contains("holds $0.00"));
     assert_eq!(
         db.cards(&unfunded, &Default::default(), 1, 10)
             .await

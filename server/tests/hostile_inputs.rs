@@ -20,6 +20,7 @@ on_every_backend!(
     a_broken_date_time_is_a_422_not_a_dropped_connection,
     framework_errors_answer_in_each_dialects_shape,
     the_bearer_scheme_is_case_insensitive,
+    what_the_fuzzer_found_is_refused_or_accepted_as_documented,
 );
 
 const CARDS_A: &str = "/api/vcc/v1/cards";
@@ -385,4 +386,90 @@ async fn the_bearer_scheme_is_case_insensitive(db: &Database) {
             );
         }
     }
+}
+
+/// Findings of the API fuzzer (scripts/fuzz-api.sh), each against what the OpenAPI document says.
+async fn what_the_fuzzer_found_is_refused_or_accepted_as_documented(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(1_000_000).await;
+
+    // A property name is text too: a control character in one is refused, in both dialects.
+    let body = json!({
+        "cardHolder": {"firstName": "Milton", "lastName": "Schmitt"}, "deposit": "1000",
+        "vid": "vab_069af8a792ad", "orderNo": "fz-1", "callbackUrl": "http://127.0.0.1:9/hook",
+        "note\u{84}": "",
+    });
+    let (status, answer) = server
+        .call(&key, "POST", CARDS_A, Some(&body.to_string()))
+        .await;
+    assert_eq!(
+        (status, answer["code"].clone()),
+        (400, json!(1001)),
+        "{answer}"
+    );
+    let body = json!({"email": "fz@example.com", "x\u{84}": ""});
+    let (status, answer) = server
+        .call(&key, "POST", ADD_B, Some(&body.to_string()))
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["detail"][0]["loc"], json!(["body", "x\u{84}"]));
+
+    // A whole number written with a fraction of zero is a whole number (JSON Schema's integer).
+    let body = json!({
+        "cardHolder": {"firstName": "Milton", "lastName": "Schmitt"}, "deposit": 1000.0,
+        "vid": "vab_069af8a792ad", "orderNo": "fz-2", "callbackUrl": "http://127.0.0.1:9/hook",
+    });
+    let (status, answer) = server
+        .call(&key, "POST", CARDS_A, Some(&body.to_string()))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["model"]["card"]["deposit"], 1000);
+    let session = json!({"allowed_origins": ["https://shop.example"], "max_cards": 2.0});
+    let (status, answer) = server
+        .call(
+            &key,
+            "POST",
+            "/api/widget/v1/sessions",
+            Some(&session.to_string()),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["max_cards"].clone()),
+        (201, json!(2)),
+        "{answer}"
+    );
+
+    // A required list given as null is refused, not read as "no origins at all".
+    let session = json!({"allowed_origins": null});
+    let (status, answer) = server
+        .call(
+            &key,
+            "POST",
+            "/api/widget/v1/sessions",
+            Some(&session.to_string()),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        answer["detail"][0]["loc"],
+        json!(["body", "allowed_origins"])
+    );
+
+    // A list filter that is not an email is refused, not answered with an empty page.
+    let (status, answer) = server
+        .call(&key, "GET", "/api/v1/cards/card/list?email=null", None)
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["detail"][0]["loc"], json!(["query", "email"]));
+
+    // `currency` has a default; an explicit null is refused as pydantic refuses it.
+    let (_, card) = server
+        .call(&key, "POST", ADD_B, Some(r#"{"email": "fz3@example.com"}"#))
+        .await;
+    let card_id = card["card_id"].as_str().unwrap();
+    let purchase = r#"{"amount": 1, "merchant_name": "Shop", "currency": null}"#;
+    let path = format!("/api/v1/cards/card/{card_id}/authorizations");
+    let (status, answer) = server.call(&key, "POST", &path, Some(purchase)).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["detail"][0]["loc"], json!(["body", "currency"]));
 }

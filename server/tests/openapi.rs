@@ -103,4 +103,54 @@ async fn the_document_describes_exactly_the_api(db: &Database) {
         operations, 31,
         "15 operations per dialect, and the widget's session API"
     );
+    the_document_describes_every_answer(&document);
+}
+
+/// What generated clients rely on: the error shapes as they are, and every status documented.
+fn the_document_describes_every_answer(document: &Value) {
+    let schemas = &document["components"]["schemas"];
+    let loc_item = &schemas["LocItem"];
+    let kinds: Vec<&Value> = loc_item["oneOf"]
+        .as_array()
+        .unwrap_or_else(|| panic!("LocItem: {loc_item}"))
+        .iter()
+        .map(|kind| &kind["type"])
+        .collect();
+    assert_eq!(kinds, [&json!("string"), &json!("integer")], "{loc_item}");
+    assert_eq!(
+        schemas["ErrorItem"]["properties"]["loc"]["items"]["$ref"],
+        "#/components/schemas/LocItem"
+    );
+    let model = &schemas["DialectAEnvelope"]["properties"]["model"]["oneOf"];
+    let kinds: Vec<&Value> = model
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["type"])
+        .collect();
+    assert_eq!(
+        kinds,
+        [&json!("object"), &json!("array"), &json!("null")],
+        "{model}"
+    );
+
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for status in ["401", "408", "413", "429", "500"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} does not document {status}"
+                );
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path" {
+                    assert!(
+                        parameter["schema"]["pattern"].is_string(),
+                        "{method} {path}: {parameter}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -88,6 +88,18 @@ pub fn cents_from_json_number(text: &str) -> Result<Cents, UnitAmountError> {
         .map_err(|_| UnitAmountError::TooLarge)
 }
 
+/// A whole number from JSON number text, as pydantic's lax mode and JSON Schema's `integer` take
+/// it: `5` and also `5.0` or `5e2` (no fractional part); `None` for `5.5` or anything else.
+pub fn whole_number_from_json(text: &str) -> Option<i64> {
+    if let Ok(number) = text.parse::<i64>() {
+        return Some(number);
+    }
+    let number: f64 = text.parse().ok()?;
+    // Beyond 2^53 a float no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (number.is_finite() && number.fract() == 0.0 && number.abs() <= EXACT).then_some(number as i64)
+}
+
 /// The JSON number text of an amount in units: `25`, `25.5`, `0.05`, `-3.1`.
 pub fn json_number_from_cents(amount: Cents) -> String {
     let sign = if amount.0 < 0 { "-" } else { "" };
@@ -103,6 +115,17 @@ pub fn json_number_from_cents(amount: Cents) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_without_a_fraction() {
+        assert_eq!(whole_number_from_json("500"), Some(500));
+        assert_eq!(whole_number_from_json("500.0"), Some(500));
+        assert_eq!(whole_number_from_json("5e2"), Some(500));
+        assert_eq!(whole_number_from_json("-3.0"), Some(-3));
+        assert_eq!(whole_number_from_json("500.5"), None);
+        assert_eq!(whole_number_from_json("1e300"), None);
+        assert_eq!(whole_number_from_json("\"500\""), None);
+    }
 
     #[test]
     fn exact_amounts_convert_both_ways() {

@@ -18,7 +18,11 @@ pub fn first_unplain(value: &Value) -> Option<(Vec<Value>, PlainTextError)> {
                 (loc, error)
             })
         }),
+        // A property's name is text too: checked before its value, located at the name.
         Value::Object(fields) => fields.iter().find_map(|(name, field)| {
+            if let Err(error) = plain_text::check(name) {
+                return Some((vec![Value::from(name.as_str())], error));
+            }
             first_unplain(field).map(|(mut loc, error)| {
                 loc.insert(0, Value::from(name.as_str()));
                 (loc, error)
@@ -33,6 +37,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_property_name_is_checked_like_a_value() {
+        let body = json!({"cardHolder": {"first\u{84}Name": "Milton"}});
+        let (loc, _) = first_unplain(&body).expect("the name is not plain");
+        assert_eq!(loc, [json!("cardHolder"), json!("first\u{84}Name")]);
+    }
 
     #[test]
     fn finds_the_nested_string_and_says_where() {

@@ -1,6 +1,7 @@
 //! Dialect A's operations on an existing card: recharge, freeze, unfreeze, delete, transactions.
 
 use super::schemas::{Envelope, RechargeRequest};
+use app::domain::unit_amount::whole_number_from_json;
 use app::domain::{order_no::OrderNo, recharge::Recharge, Cents};
 use axum::{
     body::Bytes,
@@ -28,8 +29,7 @@ pub async fn recharge(
     let mut errors = Vec::new();
     let amount = match body.get("amount") {
         Some(Value::String(text)) => Recharge::parse_cents(text).map_err(|error| error.to_string()),
-        Some(Value::Number(number)) => number
-            .as_i64()
+        Some(Value::Number(number)) => whole_number_from_json(&number.to_string())
             .ok_or_else(|| "must be a whole number of cents".to_owned())
             .and_then(|cents| Recharge::new(Cents(cents)).map_err(|error| error.to_string())),
         _ => Err("is required (cents, e.g. \"1000\" for $10.00)".to_owned()),

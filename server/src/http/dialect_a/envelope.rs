@@ -42,9 +42,11 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidRequest | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::UnknownCardRange | ErrorCode::InsufficientFunds | ErrorCode::KycRequired => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::UnknownCardRange => StatusCode::UNPROCESSABLE_ENTITY,
+            // As dialect B answers them: the request is well formed, the wallet's state or the
+            // customer's standing refuses it.
+            ErrorCode::InsufficientFunds => StatusCode::CONFLICT,
+            ErrorCode::KycRequired => StatusCode::FORBIDDEN,
             ErrorCode::OrderNoConflict | ErrorCode::IllegalState => StatusCode::CONFLICT,
             ErrorCode::CardNotFound | ErrorCode::CustomerNotFound | ErrorCode::UnknownRoute => {
                 StatusCode::NOT_FOUND

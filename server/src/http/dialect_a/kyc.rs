@@ -168,6 +168,11 @@ pub async fn sync_shared(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KycQuery {
+    #[param(
+        required = true,
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     email: Option<String>,
 }
 

@@ -1,5 +1,6 @@
 //! Reads dialect A's create-card body into the core's [`NewCard`], naming every bad field at once.
 
+use app::domain::unit_amount::whole_number_from_json;
 use app::domain::{
     cardholder_name::CardholderName, email::Email, fee_type::FeeType, issuing::NewCard,
     order_no::OrderNo, recharge::Recharge, Cents,
@@ -45,7 +46,7 @@ pub fn parse(body: &Value, callbacks: CallbackPolicy) -> Result<NewCard, FieldEr
 
     let deposit = match object.get("deposit") {
         Some(Value::String(text)) => Recharge::parse_cents(text).map_err(|error| error.to_string()),
-        Some(Value::Number(number)) => match number.as_i64() {
+        Some(Value::Number(number)) => match whole_number_from_json(&number.to_string()) {
             Some(cents) => Recharge::new(Cents(cents)).map_err(|error| error.to_string()),
             None => Err("must be a whole number of cents, e.g. \"1000\" for $10.00".to_owned()),
         },

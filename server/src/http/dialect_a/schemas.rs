@@ -13,20 +13,53 @@ pub struct Envelope {
     msg: String,
     code: i64,
     /// The answer: a card `{cardHolder, card, tags}`, a page `{list, total, page, pageSize}`,
-    /// card ranges, transactions or a KYC record; `null` on errors.
-    #[schema(value_type = Option<Object>)]
+    /// the card ranges (an array), transactions or a KYC record; `null` on errors.
+    #[schema(schema_with = model_schema)]
     model: Option<String>,
     #[schema(rename = "traceId")]
     trace_id: i64,
 }
 
+/// `model`: an object, an array (the card ranges) or null.
+fn model_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Object))
+            .item(ArrayBuilder::new())
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build(),
+    )
+}
+
 #[derive(ToSchema)]
 pub struct CardHolder {
-    /// Letters only, at least 3.
-    #[schema(rename = "firstName")]
+    /// Letters only, 3 to 32.
+    #[schema(rename = "firstName", pattern = r"^[A-Za-z]{3,32}$")]
     first_name: String,
-    #[schema(rename = "lastName")]
+    #[schema(rename = "lastName", pattern = r"^[A-Za-z]{3,32}$")]
     last_name: String,
+}
+
+/// Whole cents, 500..=500000 ("1000" = 10.00 USD): a string of digits, or a JSON integer.
+fn cents_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+        "^(?:[5-9][0-9]{2}|[1-9][0-9]{3,4}|[1-4][0-9]{5}|500000)$",
+    ));
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(500))
+        .maximum(Some(500_000));
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .description(Some(
+                "Whole cents, 500..=500000 (\"1000\" = 10.00 USD), as a string or an integer",
+            ))
+            .item(text)
+            .item(number)
+            .build(),
+    )
 }
 
 /// `POST /api/vcc/v1/cards`: the seed's request example is accepted as is.
@@ -34,58 +67,90 @@ pub struct CardHolder {
 pub struct CreateCardRequest {
     #[schema(rename = "cardHolder")]
     card_holder: CardHolder,
-    /// Cents as a string, 500..=500000 ("1000" = 10.00 USD).
+    #[schema(schema_with = cents_schema)]
     deposit: String,
     /// The card range (GET /api/vcc/v1/card-ranges).
-    vid: String,
+    vid: RangeId,
     /// Unique per merchant: the same orderNo and body return the same card.
-    #[schema(rename = "orderNo")]
+    #[schema(rename = "orderNo", pattern = r"^[A-Za-z0-9_.:-]{1,64}$")]
     order_no: String,
-    /// Receives a signed POST (Standard Webhooks) on every status change.
-    #[schema(rename = "callbackUrl")]
+    /// Receives a signed POST (Standard Webhooks) on every status change: http or https, a
+    /// public host (not an address of a private, loopback or special-purpose range, nor
+    /// `localhost`, `.local`, `.internal`), no credentials, at most 2048 characters.
+    #[schema(rename = "callbackUrl", format = "uri", max_length = 2048)]
     callback_url: String,
-    /// ONE (default), TWO or THREE: which of the range's monthly fees applies.
-    #[schema(rename = "feeType")]
-    fee_type: Option<String>,
+    /// Which of the range's monthly fees applies.
+    #[schema(rename = "feeType", default = "ONE")]
+    fee_type: Option<FeeType>,
     /// The merchant's customer; needed above 1000 USD (KYC).
+    #[schema(
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     email: Option<String>,
-    #[schema(rename = "customerId")]
+    #[schema(rename = "customerId", max_length = 64)]
     customer_id: Option<String>,
+}
+
+/// The card ranges every merchant has (`GET /api/vcc/v1/card-ranges`).
+#[derive(ToSchema)]
+#[allow(dead_code, non_camel_case_types)] // only read by the OpenAPI generator
+pub enum RangeId {
+    vab_069af8a792ad,
+    vmc_5a1c2e7b90d4,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)] // only read by the OpenAPI generator
+pub enum FeeType {
+    ONE,
+    TWO,
+    THREE,
 }
 
 /// `POST /api/vcc/v1/cards/{card_id}/recharge`.
 #[derive(ToSchema)]
 pub struct RechargeRequest {
-    /// Cents, 500..=500000.
+    #[schema(schema_with = cents_schema)]
     amount: String,
     /// Makes the recharge happen once.
-    #[schema(rename = "orderNo")]
+    #[schema(rename = "orderNo", pattern = r"^[A-Za-z0-9_.:-]{1,64}$")]
     order_no: String,
 }
 
 /// `POST /api/vcc/v1/kyc/ach`: submitted to the (simulated) ACH verifier.
 #[derive(ToSchema)]
 pub struct AchKycRequest {
+    #[schema(
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     email: String,
-    #[schema(rename = "customerId")]
+    #[schema(rename = "customerId", min_length = 1, max_length = 64)]
     customer_id: Option<String>,
-    #[schema(rename = "firstName")]
+    #[schema(rename = "firstName", pattern = r"^[A-Za-z]{3,32}$")]
     first_name: String,
-    #[schema(rename = "lastName")]
+    #[schema(rename = "lastName", pattern = r"^[A-Za-z]{3,32}$")]
     last_name: String,
-    /// YYYY-MM-DD.
-    #[schema(rename = "dateOfBirth")]
+    #[schema(rename = "dateOfBirth", format = "date")]
     date_of_birth: String,
     /// ISO 3166 alpha-2.
+    #[schema(pattern = "^[A-Z]{2}$")]
     country: String,
 }
 
 /// `POST /api/vcc/v1/kyc/shared`: a customer already verified elsewhere.
 #[derive(ToSchema)]
 pub struct SharedKycRequest {
+    #[schema(
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     email: String,
-    #[schema(rename = "customerId")]
+    #[schema(rename = "customerId", min_length = 1, max_length = 64)]
     customer_id: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
     provider: String,
+    #[schema(min_length = 1, max_length = 128)]
     reference: String,
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::{
     auth::Merchant,
-    body::{AmountBounds, Body},
+    body::{AmountBounds, Body, Expected},
     card_object::{iso_time, Units},
     errors::{loc, ApiError},
 };
@@ -68,6 +68,8 @@ pub async fn authorize(
     body: Bytes,
 ) -> Result<Json<AuthorizationObject>, ApiError> {
     let mut body = Body::parse(&body)?;
+    // `currency: str = "USD"`: absent takes the default, an explicit null is refused.
+    body.refuse_null("currency", Expected::String);
     let amount = body.amount("amount", true, AmountBounds::POSITIVE);
     let currency = body
         .string("currency", false)

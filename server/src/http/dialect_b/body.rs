@@ -19,6 +19,7 @@ pub enum Expected {
     String,
     Boolean,
     Decimal,
+    List,
 }
 
 /// The longest text a string field takes unless it says otherwise (pydantic's `max_length`).
@@ -70,6 +71,10 @@ impl Body {
     fn refuse_unplain_text(&mut self) {
         let mut refusals = Vec::new();
         for (name, raw) in &self.fields {
+            if let Err(error) = app::domain::plain_text::check(name) {
+                refusals.push((name.clone(), loc!["body", name.as_str()], error));
+                continue;
+            }
             let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
                 continue;
             };
@@ -117,6 +122,7 @@ impl Body {
                     "Decimal input should be an integer, float, string or Decimal object",
                     "decimal_type",
                 ),
+                Expected::List => ("Input should be a valid list", "list_type"),
             };
             self.error(loc!["body", field], msg, kind);
             self.refused.insert(field.to_owned());
@@ -274,7 +280,7 @@ impl Body {
     /// A whole number within `min..=max`.
     pub fn integer(&mut self, field: &str, min: i64, max: i64) -> Option<i64> {
         let raw = self.require(field, false)?;
-        let Ok(number) = serde_json::from_str::<i64>(&raw) else {
+        let Some(number) = app::domain::unit_amount::whole_number_from_json(&raw) else {
             self.error(
                 loc!["body", field],
                 "Input should be a valid integer",

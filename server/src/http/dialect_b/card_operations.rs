@@ -1,7 +1,7 @@
 //! Settings, top-up, withdrawal, freeze/unfreeze, close and the BIN list.
 
 use super::errors::ErrorBody;
-use super::schemas::{AmountRequest, SettingsRequest};
+use super::schemas::{AmountRequest, SettingsRequest, TopUpRequest};
 use app::domain::{
     order_no::OrderNo,
     recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
@@ -213,7 +213,7 @@ fn reference(headers: &HeaderMap, prefix: &str) -> Result<OrderNo, ApiError> {
 /// `POST .../topup {"amount": 10.5}`: from the wallet onto the card (5..=5000 USD per top-up).
 #[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/topup", tag = "dialect B", security(("bearer" = [])),
     params(("card_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry top up once")),
-    request_body = AmountRequest, responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+    request_body = TopUpRequest, responses((status = 200, body = CardObject), (status = 403, description = "Above 1000 the card's user needs KYC (`kyc_required`)", body = ErrorBody), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
 pub async fn topup(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

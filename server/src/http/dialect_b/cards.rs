@@ -261,8 +261,13 @@ pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
     /// A card status code (ACTIVE, FREEZE, ...).
+    #[param(value_type = Option<super::schemas::CardStatusCode>)]
     status: Option<String>,
     /// The user's email.
+    #[param(
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     email: Option<String>,
 }
 
@@ -304,9 +309,25 @@ pub async fn list_cards(
             )
         })?),
     };
+    let customer_email = match query.email.as_deref() {
+        None => None,
+        Some(text) => Some(
+            Email::parse(text)
+                .map_err(|_| {
+                    ApiError::one(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        loc!["query", "email"],
+                        "value is not a valid email address",
+                        "value_error",
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+    };
     let filter = CardFilter {
         status,
-        customer_email: query.email.map(|email| email.trim().to_lowercase()),
+        customer_email,
     };
     let page = state
         .issuing

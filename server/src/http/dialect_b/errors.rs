@@ -16,11 +16,20 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ErrorItem {
     /// Where: `["body", "field"]`, `["body", "limits", 0, "amount"]`, `["path", "card_id"]`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<LocItem>)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
     pub kind: String,
+}
+
+/// A step of `loc`: a name (`"body"`, a field) or an index into a list.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only read by the OpenAPI generator
+#[serde(untagged)]
+pub enum LocItem {
+    Name(String),
+    Index(i64),
 }
 
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use crate::{
     http::{
         dialect_b::{
             auth::Merchant,
-            body::{AmountBounds, Body},
+            body::{AmountBounds, Body, Expected},
             card_object::Units,
             errors::{loc, ApiError, ErrorBody},
         },
@@ -34,20 +34,31 @@ const MAX_ORIGINS: usize = 10;
 #[allow(dead_code)] // only read by the OpenAPI generator
 pub struct WidgetSessionRequest {
     /// Origins of the partner pages that may embed the widget (`https://shop.example`), 1 to 10.
+    #[schema(min_items = 1, max_items = 10, value_type = Vec<Origin>)]
     allowed_origins: Vec<String>,
     /// Lifetime in seconds, 10 to 86400.
-    #[schema(default = 900)]
+    #[schema(default = 900, minimum = 10, maximum = 86400)]
     expires_in: Option<i64>,
     /// Prefills the form, and is the KYC customer of the cards made in this session.
-    #[schema(format = "email")]
+    #[schema(
+        pattern = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     customer_email: Option<String>,
     /// Cards the session may make, 1 to 100. A card that fails and is refunded does not count.
     #[schema(default = 1, minimum = 1, maximum = 100)]
     max_cards: Option<i64>,
-    /// What the session's cards may deposit in all, in currency units, 5 to `max_cards` × 5000;
-    /// by default `max_cards` × 5000, so only `max_cards` limits it.
+    /// What the session's cards may deposit in all, in currency units, 5 to 500000; by default
+    /// `max_cards` × 5000, so only `max_cards` limits it.
+    #[schema(value_type = Option<f64>, minimum = 5, maximum = 500000, multiple_of = 0.01)]
     max_deposit: Option<Units>,
 }
+
+/// `scheme://host[:port]`, http or https, nothing after it.
+#[derive(ToSchema)]
+#[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[1-9][0-9]{0,3})?/?$")]
+#[allow(dead_code)] // only read by the OpenAPI generator
+pub struct Origin(String);
 
 #[derive(Serialize, ToSchema)]
 pub struct WidgetSessionCreated {
@@ -73,6 +84,7 @@ pub async fn create_session(
     body: Bytes,
 ) -> Result<(StatusCode, Json<WidgetSessionCreated>), ApiError> {
     let mut body = Body::parse(&body)?;
+    body.refuse_null("allowed_origins", Expected::List);
     let mut origins = Vec::new();
     match body.list("allowed_origins") {
         None if !body.contains("allowed_origins") => {
@@ -119,10 +131,12 @@ pub async fn create_session(
     let max_cards = body
         .integer("max_cards", 1, MAX_MAX_CARDS)
         .unwrap_or(DEFAULT_MAX_CARDS);
+    // At most what the largest session could deposit: a cap above what `max_cards` cards can
+    // take is harmless, and keeps the two fields independent.
     let bounds = AmountBounds {
         min: MIN_RECHARGE,
         exclusive_min: false,
-        max: default_max_deposit(max_cards),
+        max: default_max_deposit(MAX_MAX_CARDS),
     };
     let max_deposit = body
         .amount("max_deposit", false, bounds)
