@@ -38,6 +38,7 @@ on_every_backend!(
     monthly_fees_are_charged_once_per_month_and_never_overdraw,
     concurrent_reservations_never_overdraw_the_wallet,
     a_crashed_workers_card_is_resumed_once,
+    a_new_card_does_not_wait_for_cards_already_in_provisioning,
 );
 
 async fn concurrent_reservations_never_overdraw_the_wallet(db: &Database) {
@@ -293,4 +294,106 @@ async fn many_concurrent_creations_beside_the_worker_all_finish(db: &Database) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
+}
+
+/// A processor whose stages for last name `Waiting` block until the test opens the gate, and
+/// whose other stages are instant.
+struct GatedProcessor {
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+#[async_trait::async_trait]
+impl app::ports::CardProcessor for GatedProcessor {
+    async fn perform(
+        &self,
+        _card_id: &str,
+        holder: (&str, &str),
+        _stage: ProvisioningStage,
+    ) -> Result<(), app::ports::StageError> {
+        if holder.1 == "Waiting" {
+            let permit = self.gate.acquire().await.expect("the gate stays open");
+            drop(permit);
+        }
+        Ok(())
+    }
+}
+
+/// Cards are provisioned independently: a card created while another is stuck at a slow stage is
+/// claimed and activated at once, not after the other card's whole provisioning (the worker used
+/// to claim a batch and wait for all of it before claiming more).
+async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, _) = server.merchant(100_000).await;
+    let wakeup = Arc::new(tokio::sync::Notify::new());
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let settings = server::issuing::provisioning_worker::WorkerSettings {
+        owner: "gated".into(),
+        lease: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(50),
+        batch_size: 32,
+    };
+    let worker = server::issuing::provisioning_worker::ProvisioningWorker::new(
+        db.clone(),
+        server::secrets::CardCipher::new(&support::test_server::TEST_KEY),
+        Arc::new(GatedProcessor { gate: gate.clone() }),
+        settings,
+        wakeup.clone(),
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(async move { worker.run(stopped).await });
+
+    let mut slow = new_card("slow-1", 500);
+    slow.last_name = CardholderName::parse("Waiting").unwrap();
+    let CreateOutcome::Created(slow) = db
+        .create_card(&merchant, &slow, "h-slow", None)
+        .await
+        .unwrap()
+    else {
+        panic!("not created")
+    };
+    wakeup.notify_one();
+    // The slow card is claimed and stuck at its first stage.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let CreateOutcome::Created(quick) = db
+        .create_card(&merchant, &new_card("quick-1", 500), "h-quick", None)
+        .await
+        .unwrap()
+    else {
+        panic!("not created")
+    };
+    wakeup.notify_one();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let card = db.card(&merchant, &quick.id).await.unwrap().unwrap();
+        if card.status == CardStatus::Active {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new card waited for the stuck one: {:?}",
+            card.status
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stuck = db.card(&merchant, &slow.id).await.unwrap().unwrap();
+    assert_eq!(
+        stuck.status,
+        CardStatus::Init,
+        "the slow card is still at its gate"
+    );
+
+    gate.add_permits(100);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while db.card(&merchant, &slow.id).await.unwrap().unwrap().status != CardStatus::Active {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow card did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the worker stops")
+        .unwrap();
 }

@@ -3,13 +3,16 @@
 //! taken over, and several instances can share one PostgreSQL), and a restart resumes every
 //! unfinished card.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use app::{
     domain::{calendar, card_number, provisioning::ProvisioningStage},
     ports::{CardProcessor, StageError},
 };
-use tokio::sync::{watch, Notify};
+use tokio::{
+    sync::{watch, Notify},
+    task::JoinSet,
+};
 
 use crate::{
     secrets::{random, CardCipher},
@@ -35,7 +38,13 @@ impl WorkerSettings {
     }
 }
 
+/// The worker: cheap to share, its card tasks run on their own.
 pub struct ProvisioningWorker {
+    stages: Arc<Stages>,
+}
+
+/// What provisioning a card needs; shared by the worker's concurrent card tasks.
+struct Stages {
     database: Database,
     cipher: CardCipher,
     processor: Arc<dyn CardProcessor>,
@@ -54,44 +63,128 @@ impl ProvisioningWorker {
         settings: WorkerSettings,
         wakeup: Arc<Notify>,
     ) -> Self {
-        Self {
+        let stages = Stages {
             database,
             cipher,
             processor,
             settings,
             wakeup,
+        };
+        Self {
+            stages: Arc::new(stages),
         }
     }
 
+    /// Runs until `stop` turns true (see [`Stages::run`]).
+    pub async fn run(&self, stop: watch::Receiver<bool>) {
+        self.stages.run(stop).await;
+    }
+
+    /// One round, for tests and the benchmark (see [`Stages::run_once`]).
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        self.stages.run_once().await
+    }
+}
+
+impl Stages {
     /// Runs until `stop` turns true, then hands back its leases so another instance (or the next
     /// start) continues at once rather than after the lease expires.
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+    ///
+    /// Cards are provisioned independently, up to `batch_size` at once: whenever one finishes (or
+    /// a wake-up says new cards are due) free places are filled with newly claimed cards, so a new
+    /// card never waits for unrelated cards' stages. Fees and expiry are looked at once per poll.
+    async fn run(self: &Arc<Self>, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.settings.owner, "provisioning worker started");
+        // Each card is its own task: it progresses (and gives back its database connection)
+        // whatever this loop is awaiting.
+        let mut in_flight = JoinSet::new();
+        let mut provisioning: HashSet<String> = HashSet::new();
+        let mut next_housekeeping = tokio::time::Instant::now();
         while !*stop.borrow() {
-            if let Err(error) = self.run_once().await {
-                tracing::warn!(%error, "provisioning round failed");
+            let free = usize::try_from(self.settings.batch_size)
+                .unwrap_or(1)
+                .saturating_sub(in_flight.len());
+            if free > 0 {
+                match self.claim(free).await {
+                    Ok(claimed) => {
+                        // A card still being provisioned here whose lease ran out comes back:
+                        // it is not started twice.
+                        for card_id in claimed {
+                            if provisioning.insert(card_id.clone()) {
+                                let stages = Arc::clone(self);
+                                in_flight
+                                    .spawn(async move { stages.provision_owned(card_id).await });
+                            }
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "claiming cards failed"),
+                }
+            }
+            if tokio::time::Instant::now() >= next_housekeeping {
+                if let Err(error) = self.housekeeping().await {
+                    tracing::warn!(%error, "fee and expiry round failed");
+                }
+                next_housekeeping = tokio::time::Instant::now() + self.settings.poll_interval;
             }
             tokio::select! {
+                Some(finished) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    match finished {
+                        Ok(card_id) => {
+                            provisioning.remove(&card_id);
+                        }
+                        // Only when the runtime shuts down (panics are caught in the task).
+                        Err(error) => tracing::warn!(%error, "provisioning task ended"),
+                    }
+                }
                 () = self.wakeup.notified() => {}
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
                 _ = stop.changed() => {}
             }
         }
+        // What was started finishes its current run of stages, as before a shutdown.
+        while in_flight.join_next().await.is_some() {}
         if let Err(error) = self.database.release_leases(&self.settings.owner).await {
             tracing::warn!(%error, "could not release provisioning leases");
         }
         tracing::info!("provisioning worker stopped");
     }
 
-    /// Claims the due cards and provisions them concurrently, then charges the monthly fees that
-    /// have come due. Returns how many cards were claimed for provisioning.
-    pub async fn run_once(&self) -> Result<usize, StoreError> {
+    async fn claim(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.database
+            .claim_due_cards(&self.settings.owner, self.lease_ms(), limit)
+            .await
+    }
+
+    /// Provisions one card; answers its id when done, so the place can be given to another. A
+    /// panic is caught here, where the card is known: its lease runs out and it is tried again.
+    async fn provision_owned(&self, card_id: String) -> String {
+        use futures::FutureExt;
+        let provisioned = std::panic::AssertUnwindSafe(self.provision(&card_id))
+            .catch_unwind()
+            .await;
+        if provisioned.is_err() {
+            tracing::error!(card_id, "provisioning panicked; the card is retried");
+        }
+        card_id
+    }
+
+    /// One round, for tests and the benchmark: claims the due cards, provisions them all
+    /// concurrently, then charges the monthly fees that have come due and expires cards. Returns
+    /// how many cards were claimed for provisioning.
+    async fn run_once(&self) -> Result<usize, StoreError> {
         let lease_ms = self.lease_ms();
         let claimed = self
             .database
             .claim_due_cards(&self.settings.owner, lease_ms, self.settings.batch_size)
             .await?;
         futures::future::join_all(claimed.iter().map(|card_id| self.provision(card_id))).await;
+        self.housekeeping().await?;
+        Ok(claimed.len())
+    }
+
+    /// Charges the monthly fees that have come due and expires the cards past their date.
+    async fn housekeeping(&self) -> Result<(), StoreError> {
         let charged = self
             .database
             .charge_due_fees(now_ms(), self.settings.batch_size)
@@ -106,7 +199,7 @@ impl ProvisioningWorker {
         if expired > 0 {
             tracing::info!(cards = expired, "cards expired");
         }
-        Ok(claimed.len())
+        Ok(())
     }
 
     fn lease_ms(&self) -> i64 {
