@@ -119,6 +119,8 @@ test('happy path: the form creates a card and the tracker follows it live to ACT
   // The deposit less plan ONE's first monthly fee ($1.00), charged when the card activates.
   await expect(page.getByTestId('card-balance')).toHaveText('$24.50');
   await keep(page, testInfo, 'widget-active');
+  // A session makes one card unless minted for more: the widget does not offer another.
+  await expect(page.getByRole('button', { name: 'Create another card' })).toHaveCount(0);
 
   // Reveal shows the number and CVC inside the widget only.
   await page.getByTestId('reveal').click();

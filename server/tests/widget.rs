@@ -542,6 +542,9 @@ async fn a_session_makes_at_most_its_cards_and_deposits(db: &Database) {
     // A retry of the first form is that card again, not a new one.
     let again = create(&server, token, "d1d1d1d1d1", "Schmitt", "25", "").await;
     assert_eq!(created_id(&again).as_deref(), Some(card_id.as_str()));
+    // The widget offers "Create another card" only while the session may make one.
+    let page = http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+    assert!(page.body.contains("\"cards_left\":0"), "{}", page.body);
 
     // Two cards and $60.00 in all; many forms at once make no more than that.
     let minted = mint_limited(
@@ -554,6 +557,8 @@ async fn a_session_makes_at_most_its_cards_and_deposits(db: &Database) {
     let token = minted["session_token"].as_str().unwrap().to_owned();
     let first = create(&server, &token, "e1e1e1e1e1", "Schmitt", "25", "").await;
     assert!(created_id(&first).is_some(), "{}", first.body);
+    let page = http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+    assert!(page.body.contains("\"cards_left\":1"), "{}", page.body);
     let over = create(&server, &token, "e2e2e2e2e2", "Schmitt", "40", "").await;
     let field = &over.json()["Refused"]["fields"][0];
     assert_eq!(field["field"], "deposit", "{}", over.body);

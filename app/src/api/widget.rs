@@ -42,6 +42,8 @@ pub struct WidgetContext {
     pub customer_email: Option<String>,
     /// The newest card made through this session: after a reload the tracker picks it up again.
     pub current_card: Option<WidgetCard>,
+    /// How many more cards the session may make: "Create another card" is offered only then.
+    pub cards_left: i64,
 }
 
 /// The server's verdict on a submitted form.
@@ -251,10 +253,12 @@ mod backend {
             },
             None => None,
         };
+        let cards_left = access.cards_left(&grant).await?;
         Ok(WidgetContext {
             ranges,
             customer_email: grant.customer_email,
             current_card,
+            cards_left,
         })
     }
 

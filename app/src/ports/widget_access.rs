@@ -33,6 +33,8 @@ pub struct WidgetGrant {
     /// Prefilled into the form, and the KYC customer of the cards made here.
     pub customer_email: Option<String>,
     pub expires_at_ms: i64,
+    /// Cards the session may make in all.
+    pub max_cards: i64,
 }
 
 impl WidgetGrant {
@@ -122,6 +124,8 @@ pub trait WidgetAccess: Send + Sync {
     ) -> Result<CardPlace, WidgetDenied>;
     /// Gives back a place [taken](CardPlace::Taken) for a card that was not made.
     async fn release_card_place(&self, grant: &WidgetGrant, order_no: &str);
+    /// How many more cards the session may make (failed and refunded cards do not count).
+    async fn cards_left(&self, grant: &WidgetGrant) -> Result<i64, WidgetDenied>;
 }
 
 pub type SharedWidgetAccess = Arc<dyn WidgetAccess>;
@@ -137,6 +141,7 @@ mod tests {
             allowed_origins: vec!["https://shop.example".into()],
             customer_email: None,
             expires_at_ms: 0,
+            max_cards: 1,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use leptos::{either::EitherOf3, prelude::*};
 
-use super::WidgetEnv;
+use super::{CardsLeft, WidgetEnv};
 use crate::{
     api::widget::{error_text, widget_reveal},
     domain::{issuing::RevealedCard, widget_card::WidgetCard},
@@ -12,6 +12,7 @@ use crate::{
 #[component]
 pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
+    let cards_left = expect_context::<CardsLeft>().0;
     // The secrets live in this component's memory only, while it is shown.
     let revealed = RwSignal::new(None::<Result<RevealedCard, ServerFnError>>);
     let shown = RwSignal::new(false);
@@ -76,9 +77,11 @@ pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl 
                     })
                 }}
             </div>
-            <button type="button" class="ck-link" on:click=move |_| on_start_over.run(())>
-                "Create another card"
-            </button>
+            {move || (cards_left.get() > 0).then(|| view! {
+                <button type="button" class="ck-link" on:click=move |_| on_start_over.run(())>
+                    "Create another card"
+                </button>
+            })}
         </div>
     }
 }

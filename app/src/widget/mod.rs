@@ -68,14 +68,24 @@ pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
     }
 }
 
+/// How many more cards this session may make, as the screens keep count: one fewer for each card
+/// made here, one back when a card fails and is refunded.
+#[derive(Clone, Copy)]
+struct CardsLeft(RwSignal<i64>);
+
 #[component]
 fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
+    provide_context(CardsLeft(RwSignal::new(context.cards_left)));
+    let cards_left = expect_context::<CardsLeft>().0;
     let context = StoredValue::new(context);
     move || match screen.get() {
         Screen::Form => Either::Left(view! {
             <CardFormView
                 context=context.get_value()
-                on_created=move |card| screen.set(Screen::Tracking { card, announce: true })
+                on_created=move |card| {
+                    cards_left.update(|left| *left -= 1);
+                    screen.set(Screen::Tracking { card, announce: true })
+                }
             />
         }),
         Screen::Tracking { card, announce } => Either::Right(view! {

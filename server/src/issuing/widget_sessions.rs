@@ -100,6 +100,7 @@ pub fn grant_of(session: Option<WidgetSession>) -> Result<WidgetGrant, WidgetDen
         allowed_origins: session.allowed_origins,
         customer_email: session.customer_email,
         expires_at_ms: session.expires_at_ms,
+        max_cards: session.max_cards,
     })
 }
 
@@ -176,6 +177,15 @@ impl WidgetAccess for WidgetSessions {
             }
             WidgetReservation::DepositUsedUp { left } => Err(WidgetDenied::DepositUsedUp { left }),
         }
+    }
+
+    async fn cards_left(&self, grant: &WidgetGrant) -> Result<i64, WidgetDenied> {
+        let counted = self
+            .database
+            .widget_cards_counted(&grant.merchant_id, &grant.session_id)
+            .await
+            .map_err(unavailable)?;
+        Ok(grant.max_cards.saturating_sub(counted).max(0))
     }
 
     async fn release_card_place(&self, grant: &WidgetGrant, order_no: &str) {

@@ -42,7 +42,27 @@ impl WidgetSession {
 
 type SessionRow = (String, String, String, Option<String>, i64, i64, i64, i64);
 
+/// What a session has used: its cards (made or being made) and their deposits, except cards that
+/// failed and were refunded. `$1` the session, `$2` the CARD FAILED REFUND status code.
+const USAGE: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(r.deposit_cents), 0) AS BIGINT) \
+                     FROM widget_session_cards r \
+                     LEFT JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
+                     WHERE r.session_id = $1 AND (c.status IS NULL OR c.status <> $2)";
+
 impl Database {
+    /// How many of a session's cards count against its cap (see [`USAGE`]).
+    pub async fn widget_cards_counted(
+        &self,
+        merchant_id: &str,
+        session_id: &str,
+    ) -> Result<i64, StoreError> {
+        let refunded = CardStatus::CardFailedRefund.code();
+        let sql = format!("{USAGE} AND r.merchant_id = $3");
+        let (cards, _deposited): (i64, i64) = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(session_id).bind(refunded).bind(merchant_id).fetch_one(pool).await)?;
+        Ok(cards)
+    }
+
     /// Stores a session under the hash of its token (the token itself is only ever given out).
     pub async fn create_widget_session(
         &self,
@@ -139,10 +159,7 @@ impl Database {
                     WHERE id = $1 AND merchant_id = $2 RETURNING max_cards, max_deposit_cents";
         let earlier = "SELECT COUNT(*) FROM widget_session_cards \
                        WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
-        let usage = "SELECT COUNT(*), CAST(COALESCE(SUM(r.deposit_cents), 0) AS BIGINT) \
-                     FROM widget_session_cards r \
-                     LEFT JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
-                     WHERE r.session_id = $1 AND (c.status IS NULL OR c.status <> $2)";
+        let usage = USAGE;
         let reserve = "INSERT INTO widget_session_cards \
                        (merchant_id, order_no, session_id, deposit_cents, reserved_at_ms) \
                        VALUES ($1, $2, $3, $4, $5)";
