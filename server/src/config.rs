@@ -81,7 +81,7 @@ pub struct Config {
 
     /// Seconds a request may take until its response starts (reading a slow body included);
     /// over it the answer is 408. Status streams go on after their response has started.
-    #[arg(long, env = "CARDKIT_REQUEST_TIMEOUT_SECS", default_value_t = crate::run::DEFAULT_REQUEST_TIMEOUT.as_secs())]
+    #[arg(long, env = "CARDKIT_REQUEST_TIMEOUT_SECS", default_value_t = crate::http::connection_server::DEFAULT_REQUEST_TIMEOUT.as_secs())]
     pub request_timeout_secs: u64,
 
     /// Requests per second per API key (bursts of twice as many); 0 turns the limit off.

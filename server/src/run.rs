@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     http::{
         connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
-        connection_server::{serve_connections, ConnectionSettings},
+        connection_server::{serve_connections, ConnectionSettings, DEFAULT_REQUEST_TIMEOUT},
         router, AppState,
     },
     issuing::{
@@ -189,10 +189,6 @@ pub struct EdgeSettings {
     pub client_address_header: Option<axum::http::HeaderName>,
     pub request_timeout: Duration,
 }
-
-/// Far above any request Cardkit serves (they take milliseconds), so only a client that sends
-/// its body slowly, or a stuck dependency, meets it.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for EdgeSettings {
     fn default() -> Self {

@@ -32,6 +32,11 @@ pub struct ConnectionSettings {
 /// capped connection slots held by clients that send nothing.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a request may take until its response starts (applied by the router, so the 408 has
+/// the dialect's shape). Far above any request Cardkit serves (they take milliseconds), so only a
+/// client that sends its body slowly, or a stuck dependency, meets it.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Default for ConnectionSettings {
     fn default() -> Self {
         Self {
