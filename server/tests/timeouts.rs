@@ -102,3 +102,41 @@ async fn a_body_that_dawdles_answers_408_in_the_dialects_shape() {
     let healthy = http_client::get(server.addr, "/healthz").await;
     assert_eq!(healthy.status, 200);
 }
+
+/// A status stream is a response still being written, not a connection waiting for headers: it
+/// stays open past the header timeout for as long as its card is not settled.
+#[tokio::test]
+async fn a_status_stream_outlives_the_header_timeout() {
+    let db = TestDatabase::sqlite().await;
+    let server = server(&db, Duration::from_secs(30)).await;
+    let (_, key) = server.merchant(100_000).await;
+    let session = r#"{"allowed_origins": ["https://shop.example"]}"#;
+    let (_, minted) = server
+        .call(&key, "POST", "/api/widget/v1/sessions", Some(session))
+        .await;
+    let token = minted["session_token"].as_str().unwrap();
+    let form = format!(
+        "session={token}&form[range_id]=vab_069af8a792ad&form[first_name]=Milton&\
+         form[last_name]=Schmitt&form[deposit]=25&form[fee_type]=ONE&form[email]=&\
+         idempotency_key=s1s1s1s1s1"
+    );
+    let created = http_client::post_form(server.addr, "/api/widget/create_card", &form).await;
+    let card_id = created.json()["Created"]["card_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // No worker runs: the card stays INIT and its stream stays open.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let request = format!(
+        "GET /api/widget/v1/cards/{card_id}/events?session={token} HTTP/1.1\r\nHost: x\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let (received, closed_after) = read_until_closed(&mut stream, HEADER_TIMEOUT * 3).await;
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert!(
+        received.contains("event") || received.contains("data:"),
+        "{received}"
+    );
+    assert_eq!(closed_after, None, "the stream was cut: {received}");
+}
