@@ -129,6 +129,9 @@ macro_rules! bind_card_columns {
     }};
 }
 
+/// How often a creation the database failed to break a deadlock is tried again.
+const MAX_TRANSIENT_RETRIES: usize = 3;
+
 fn is_division_by_zero(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("22012"))
 }
@@ -346,8 +349,24 @@ impl Database {
     pub async fn settle_creation(
         &self,
         creation: &CardCreation,
-        attempt: Result<CreationAttempt, StoreError>,
+        mut attempt: Result<CreationAttempt, StoreError>,
     ) -> Result<CreateOutcome, CreateCardError> {
+        // Identical creations racing on PostgreSQL can wait on each other's orderNo and wallet
+        // in opposite orders; the database then fails one of them to break the deadlock. Nothing
+        // of it was kept, so it is simply tried again (and then finds the winner's card).
+        for _ in 0..MAX_TRANSIENT_RETRIES {
+            match &attempt {
+                Err(error) if error.is_transient() => {
+                    tracing::debug!(%error, "card creation retried after a transient failure");
+                    attempt = self
+                        .insert_cards(std::slice::from_ref(creation))
+                        .await
+                        .pop()
+                        .expect("one attempt per creation");
+                }
+                _ => break,
+            }
+        }
         match attempt? {
             CreationAttempt::Created(card) => Ok(CreateOutcome::Created(card)),
             CreationAttempt::OrderNoTaken => {

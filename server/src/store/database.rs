@@ -55,6 +55,18 @@ pub enum StoreError {
     Overdrawn(String),
 }
 
+impl StoreError {
+    /// Whether trying the same thing again may succeed: PostgreSQL broke a deadlock or a
+    /// serialization conflict by failing this transaction (nothing of it was kept).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Sql(error) => super::dispatch::is_transient(error),
+            StoreError::Shared(error) => super::dispatch::is_transient(error),
+            _ => false,
+        }
+    }
+}
+
 /// A connection pool to whichever backend the configuration names. Cloning shares the pool.
 #[derive(Clone, Debug)]
 pub enum Database {
