@@ -116,6 +116,12 @@ impl TestServer {
         connections: ConnectionSettings,
         edge: EdgeSettings,
     ) -> Self {
+        // The server's warnings and errors go to the test's captured output, so a failing test
+        // shows what the server saw (the internal error behind a 500, say).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
         for range in server::issuing::catalog::card_ranges() {
             database.upsert_card_range(&range).await.unwrap();
         }
