@@ -12,7 +12,7 @@ use crate::{
 #[component]
 pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
-    let cards_left = expect_context::<CardsLeft>().0;
+    let another = expect_context::<CardsLeft>().any();
     // The secrets live in this component's memory only, while it is shown.
     let revealed = RwSignal::new(None::<Result<RevealedCard, ServerFnError>>);
     let shown = RwSignal::new(false);
@@ -77,11 +77,10 @@ pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl 
                     })
                 }}
             </div>
-            {move || (cards_left.get() > 0).then(|| view! {
-                <button type="button" class="ck-link" on:click=move |_| on_start_over.run(())>
-                    "Create another card"
-                </button>
-            })}
+            <button type="button" class="ck-link" hidden=!another
+                on:click=move |_| on_start_over.run(())>
+                "Create another card"
+            </button>
         </div>
     }
 }

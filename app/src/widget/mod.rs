@@ -12,6 +12,11 @@ mod partner;
 mod shell;
 mod tracker;
 
+use std::sync::{
+    atomic::{AtomicI64, Ordering},
+    Arc,
+};
+
 use leptos::{either::Either, prelude::*};
 
 use crate::{
@@ -69,22 +74,36 @@ pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
 }
 
 /// How many more cards this session may make, as the screens keep count: one fewer for each card
-/// made here, one back when a card fails and is refunded.
-#[derive(Clone, Copy)]
-struct CardsLeft(RwSignal<i64>);
+/// made here, one back when a card fails and is refunded. Read when a card's result is shown, so it
+/// needs no reactivity (a plain atomic keeps the bundle small).
+#[derive(Clone)]
+struct CardsLeft(Arc<AtomicI64>);
+
+impl CardsLeft {
+    fn any(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > 0
+    }
+
+    fn add(&self, change: i64) {
+        self.0.fetch_add(change, Ordering::Relaxed);
+    }
+}
 
 #[component]
 fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
-    provide_context(CardsLeft(RwSignal::new(context.cards_left)));
-    let cards_left = expect_context::<CardsLeft>().0;
+    let cards_left = CardsLeft(Arc::new(AtomicI64::new(context.cards_left)));
+    provide_context(cards_left.clone());
     let context = StoredValue::new(context);
     move || match screen.get() {
         Screen::Form => Either::Left(view! {
             <CardFormView
                 context=context.get_value()
-                on_created=move |card| {
-                    cards_left.update(|left| *left -= 1);
-                    screen.set(Screen::Tracking { card, announce: true })
+                on_created={
+                    let cards_left = cards_left.clone();
+                    move |card| {
+                        cards_left.add(-1);
+                        screen.set(Screen::Tracking { card, announce: true })
+                    }
                 }
             />
         }),

@@ -24,7 +24,7 @@ pub(super) fn Tracker(
     let current = RwSignal::new(card);
 
     #[cfg(feature = "hydrate")]
-    let cards_left = expect_context::<super::CardsLeft>().0;
+    let cards_left = expect_context::<super::CardsLeft>();
     #[cfg(feature = "hydrate")]
     Effect::new({
         let env = env.clone();
@@ -33,13 +33,14 @@ pub(super) fn Tracker(
                 return;
             }
             let partner_env = env.clone();
+            let cards_left = cards_left.clone();
             super::live_status::follow(&env, current.get_untracked(), move |card| {
                 let previous = current.get_untracked();
                 partner::post_all(&partner_env, &events_between(Some(&previous), &card));
                 let refunded = CardStatus::CardFailedRefund;
                 if card.status == refunded && previous.status != refunded {
                     // Refunded in full: its place in the session's cap is free again.
-                    cards_left.update(|left| *left += 1);
+                    cards_left.add(1);
                 }
                 current.set(card);
             });
