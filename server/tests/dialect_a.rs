@@ -89,6 +89,7 @@ async fn assert_ledger_consistent(db: &Database) {
 }
 
 on_every_backend!(
+    the_card_holder_has_the_seeds_billing_address,
     the_seed_example_creates_a_card_that_becomes_active,
     a_declined_card_is_refunded_in_full,
     deposit_bounds_are_enforced_at_the_edges,
@@ -129,7 +130,10 @@ async fn the_seed_example_creates_a_card_that_becomes_active(db: &Database) {
     let card = &body["model"]["card"];
     assert_eq!(
         body["model"]["cardHolder"],
-        json!({ "firstName": "Milton", "lastName": "Schmitt" })
+        json!({
+            "firstName": "Milton", "lastName": "Schmitt", "street": "80 Robinson Road #02-00",
+            "city": "Singapore", "state": "", "country": "SG", "zipCode": "068898"
+        })
     );
     assert_eq!(card["deposit"], 1000);
     assert_eq!(card["balance"], 1000);
@@ -525,4 +529,30 @@ async fn cards_are_listed_by_page_and_found_by_order_no(db: &Database) {
     )
     .await;
     assert_envelope_error(&bad_page, 400, 1001);
+}
+
+/// The seed's answer gives the cardholder an address (`street`, `city`, `state`, `country`,
+/// `zipCode`): a card has its range's billing address, the same one dialect B's `bin.address` shows.
+async fn the_card_holder_has_the_seeds_billing_address(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let created = create(&server, &key, &seed_request("addr-1", "1000")).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let model = created.json()["model"].clone();
+    let holder = &model["cardHolder"];
+    assert_eq!(holder["firstName"], "Milton");
+    assert_eq!(holder["street"], "80 Robinson Road #02-00", "{holder}");
+    assert_eq!(holder["city"], "Singapore");
+    assert_eq!(holder["state"], "");
+    assert_eq!(holder["country"], "SG");
+    assert_eq!(holder["zipCode"], "068898");
+
+    let card_id = model["card"]["cardId"].as_str().unwrap();
+    let (_, b) = server
+        .call(&key, "GET", &format!("/api/v1/cards/card/{card_id}"), None)
+        .await;
+    let address = &b["bin"]["address"];
+    assert_eq!(holder["city"], address["city"], "{b}");
+    assert_eq!(holder["country"], address["country"]["iso_code"]);
+    assert_eq!(holder["zipCode"], address["postal_code"]);
 }

@@ -54,6 +54,8 @@ pub struct BinProfile {
     pub country_name: &'static str,
     pub country_iso: &'static str,
     pub city: &'static str,
+    /// State or province, where the country has them; empty otherwise.
+    pub state: &'static str,
     pub line_1: &'static str,
     pub line_2: &'static str,
     pub postal_code: &'static str,
@@ -77,6 +79,7 @@ pub const BIN_PROFILES: [BinProfile; 2] = [
         country_name: "Singapore",
         country_iso: "SG",
         city: "Singapore",
+        state: "",
         line_1: "80 Robinson Road",
         line_2: "#02-00",
         postal_code: "068898",
@@ -99,6 +102,7 @@ pub const BIN_PROFILES: [BinProfile; 2] = [
         country_name: "United States",
         country_iso: "US",
         city: "Wilmington",
+        state: "DE",
         line_1: "1209 Orange Street",
         line_2: "",
         postal_code: "19801",
@@ -111,6 +115,16 @@ pub fn bin_profile(range_id: &str) -> Option<&'static BinProfile> {
     BIN_PROFILES
         .iter()
         .find(|profile| profile.range_id == range_id)
+}
+
+impl BinProfile {
+    /// The street line of the billing address: both lines, as one.
+    pub fn street(&self) -> String {
+        match self.line_2 {
+            "" => self.line_1.to_owned(),
+            line_2 => format!("{} {line_2}", self.line_1),
+        }
+    }
 }
 
 pub fn bin_profile_by_code(code: &str) -> Option<&'static BinProfile> {

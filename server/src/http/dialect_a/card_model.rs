@@ -8,6 +8,10 @@ use app::domain::{
 };
 use serde_json::{json, Value};
 
+use crate::issuing::catalog::{bin_profile, BinProfile};
+
+/// The seed's card model. The cardholder's address is the card range's billing address, the one
+/// dialect B shows as `bin.address`.
 pub fn card(view: &CardView) -> Value {
     let details = view.status.has_card_details();
     let dash = || Value::String("-".to_owned());
@@ -20,8 +24,18 @@ pub fn card(view: &CardView) -> Value {
         .iter()
         .find(|event| event.status == CardStatus::Active)
         .map(|event| event.at_ms);
+    let billing = bin_profile(&view.range_id);
+    let address = |field: fn(&BinProfile) -> String| billing.map(field).unwrap_or_default();
     json!({
-        "cardHolder": { "firstName": view.first_name, "lastName": view.last_name },
+        "cardHolder": {
+            "firstName": view.first_name,
+            "lastName": view.last_name,
+            "street": address(BinProfile::street),
+            "city": address(|profile| profile.city.to_owned()),
+            "state": address(|profile| profile.state.to_owned()),
+            "country": address(|profile| profile.country_iso.to_owned()),
+            "zipCode": address(|profile| profile.postal_code.to_owned()),
+        },
         "card": {
             "userId": view.customer_id.clone().unwrap_or_default(),
             "customerId": view.customer_external_id.clone().unwrap_or_default(),
