@@ -6,7 +6,7 @@ mod support;
 
 use app::domain::{ledger::LedgerState, CardStatus, Cents};
 use server::store::Database;
-use support::TestDatabase;
+use support::{test_database::execute, TestDatabase};
 
 /// The last migration before the holds column, per backend.
 const SQLITE_BEFORE_HOLDS: i64 = 7;
@@ -22,13 +22,6 @@ async fn sqlite_pending_authorizations_become_the_held_amount() {
 async fn postgres_pending_authorizations_become_the_held_amount() {
     let db = TestDatabase::postgres_at(Some(POSTGRES_BEFORE_HOLDS)).await;
     pending_authorizations_become_the_held_amount(&db.database).await;
-}
-
-async fn execute(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-    }
 }
 
 async fn held(db: &Database, account: &str) -> i64 {

@@ -155,12 +155,7 @@ async fn sessions_are_minted_with_the_api_key_and_validated(db: &Database) {
     )
     .await;
     assert_eq!(response.status, 422);
-    let locations: Vec<Value> = response.json()["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["loc"].clone())
-        .collect();
+    let locations = response.detail_locations();
     assert_eq!(
         locations,
         [
@@ -623,12 +618,7 @@ async fn a_session_makes_at_most_its_cards_and_deposits(db: &Database) {
     )
     .await;
     assert_eq!(response.status, 422, "{}", response.body);
-    let locations: Vec<Value> = response.json()["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["loc"].clone())
-        .collect();
+    let locations = response.detail_locations();
     assert_eq!(
         locations,
         [json!(["body", "max_cards"]), json!(["body", "max_deposit"])]

@@ -7,7 +7,7 @@ mod support;
 
 use app::domain::Cents;
 use server::store::{Database, WidgetReservation};
-use support::TestDatabase;
+use support::{test_database::execute, TestDatabase};
 
 /// The last migration before the caps, per backend.
 const SQLITE_BEFORE_CAPS: i64 = 9;
@@ -23,13 +23,6 @@ async fn sqlite_sessions_keep_their_cards_and_their_promise() {
 async fn postgres_sessions_keep_their_cards_and_their_promise() {
     let db = TestDatabase::postgres_at(Some(POSTGRES_BEFORE_CAPS)).await;
     sessions_keep_their_cards_and_their_promise(&db.database).await;
-}
-
-async fn execute(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-    }
 }
 
 async fn sessions_keep_their_cards_and_their_promise(db: &Database) {

@@ -13,6 +13,11 @@ use crate::{
 const KEY_TTL: Duration = Duration::from_secs(10);
 const KEY_CAPACITY: usize = 10_000;
 
+/// The merchant the edge already found for this request's API key (the rate limiter looks keys up
+/// first), so the handler's authentication does not look it up again.
+#[derive(Clone, Debug)]
+pub struct KeyOwner(pub String);
+
 pub struct ApiKeyCache {
     database: Database,
     merchants: TtlCache<String, String>,
@@ -24,6 +29,18 @@ impl ApiKeyCache {
             database,
             merchants: TtlCache::new(KEY_TTL, KEY_CAPACITY),
         }
+    }
+
+    /// The merchant of this request's key: the one the edge found, or looked up now.
+    pub async fn owner(
+        &self,
+        extensions: &axum::http::Extensions,
+        token: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if let Some(KeyOwner(merchant_id)) = extensions.get::<KeyOwner>() {
+            return Ok(Some(merchant_id.clone()));
+        }
+        self.merchant_for_token(token).await
     }
 
     /// The merchant of a live key, `None` for an unknown or revoked one.

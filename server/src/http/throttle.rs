@@ -14,7 +14,10 @@ use axum::{
     response::Response,
 };
 
-use super::{api_errors::Dialect, bearer::bearer_token, connection_limit::PeerAddr, AppState};
+use super::{
+    api_errors::Dialect, api_key_cache::KeyOwner, bearer::bearer_token, connection_limit::PeerAddr,
+    AppState,
+};
 use crate::{rate_limits::Throttled, store::hash_token};
 
 pub async fn throttle(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -40,7 +43,11 @@ pub async fn throttle(State(state): State<AppState>, mut request: Request, next:
     };
     let verdict = match bearer_token(request.headers()) {
         Some(token) => match state.api_keys.merchant_for_token(token).await {
-            Ok(Some(_)) => state.rate_limits.check_key(&hash_token(token)),
+            Ok(Some(merchant_id)) => {
+                let verdict = state.rate_limits.check_key(&hash_token(token));
+                request.extensions_mut().insert(KeyOwner(merchant_id));
+                verdict
+            }
             Ok(None) => by_address(),
             // The handler meets the same store failure and answers it in the dialect's shape.
             Err(_) => Ok(()),

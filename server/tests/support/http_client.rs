@@ -23,6 +23,16 @@ impl Response {
         })
     }
 
+    /// The `loc` of every entry of a dialect B refusal's `detail`, in order.
+    pub fn detail_locations(&self) -> Vec<serde_json::Value> {
+        self.json()["detail"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no detail list: {}", self.body))
+            .iter()
+            .map(|item| item["loc"].clone())
+            .collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))

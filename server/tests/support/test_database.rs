@@ -9,6 +9,14 @@ use sqlx::{migrate::Migrator, Connection, Executor, PgConnection};
 
 use super::postgres_cluster::admin_url;
 
+/// Runs one statement on either backend: how migration tests write data in an older schema.
+pub async fn execute(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
+    match db {
+        Database::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
+        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+}
+
 /// A migrated, empty database that belongs to one test and is removed when dropped.
 pub struct TestDatabase {
     pub database: Database,

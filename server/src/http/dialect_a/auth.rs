@@ -22,7 +22,7 @@ impl FromRequestParts<AppState> for AuthenticatedMerchant {
             };
             ApiError::new(ErrorCode::Unauthorized, message)
         })?;
-        match state.api_keys.merchant_for_token(token).await {
+        match state.api_keys.owner(&parts.extensions, token).await {
             Ok(Some(merchant_id)) => Ok(AuthenticatedMerchant(merchant_id)),
             Ok(None) => Err(ApiError::new(
                 ErrorCode::Unauthorized,

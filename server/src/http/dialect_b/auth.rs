@@ -23,7 +23,7 @@ impl FromRequestParts<AppState> for Merchant {
         let token = bearer_token(&parts.headers).ok_or_else(|| {
             unauthorized("Not authenticated: send Authorization: Bearer <API key>")
         })?;
-        match state.api_keys.merchant_for_token(token).await {
+        match state.api_keys.owner(&parts.extensions, token).await {
             Ok(Some(merchant_id)) => Ok(Merchant(merchant_id)),
             Ok(None) => Err(unauthorized("Invalid or revoked API key")),
             Err(error) => Err(crate::issuing::internal_error(error).into()),
