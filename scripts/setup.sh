@@ -57,6 +57,10 @@ command -v node >/dev/null && command -v npm >/dev/null || want_apt nodejs npm
 have_initdb || want_apt postgresql
 chromium_bin >/dev/null || { command -v apt-get >/dev/null && want_apt chromium; }
 command -v curl >/dev/null || want_apt curl
+# The API fuzzer (scripts/fuzz-api.sh): a Python venv for schemathesis, and unshare to give it a
+# network namespace of its own.
+python3 -c 'import ensurepip, venv' 2>/dev/null || want_apt python3-venv
+command -v unshare >/dev/null || want_apt util-linux
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     can_apt || die "missing system packages: ${apt_packages[*]}" \

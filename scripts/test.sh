@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check Cardkit has, in order of cost: formatting, lints, unit and integration tests (the
 # store tests on SQLite and PostgreSQL), the browser bundle, and the Playwright suite in headless
-# Chromium against the real server. Stops at the first failure.
+# Chromium against the real server, and the API fuzzer. Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -34,6 +34,9 @@ node scripts/bundle-size.mjs "$pkg" "$(leptos_meta output-name)-widget" 120
 step "End-to-end tests (Playwright, headless Chromium)"
 cargo build --package server --bin cardkit
 (cd end2end && npx playwright test)
+
+step "API fuzzing (schemathesis, every check, in a loopback-only network namespace)"
+scripts/fuzz-api.sh
 
 step "Widget: time from navigation to an interactive form (printed, not asserted)"
 (cd end2end && node widget-budget.mjs)

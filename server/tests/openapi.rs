@@ -134,6 +134,16 @@ fn the_document_describes_every_answer(document: &Value) {
         "{model}"
     );
 
+    let mut references = Vec::new();
+    collect_references(document, &mut references);
+    for reference in references {
+        let target = reference.strip_prefix('#').expect("only local references");
+        assert!(
+            document.pointer(target).is_some(),
+            "{reference} does not resolve: a client generator (and the fuzzer) skips what uses it"
+        );
+    }
+
     for (path, methods) in document["paths"].as_object().unwrap() {
         for (method, operation) in methods.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
@@ -152,5 +162,18 @@ fn the_document_describes_every_answer(document: &Value) {
                 }
             }
         }
+    }
+}
+
+fn collect_references<'a>(value: &'a Value, into: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                into.push(reference);
+            }
+            map.values().for_each(|v| collect_references(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, into)),
+        _ => {}
     }
 }

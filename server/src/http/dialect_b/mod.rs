@@ -9,7 +9,7 @@ pub(crate) mod card_object;
 mod card_operations;
 mod cards;
 pub(crate) mod errors;
-mod schemas;
+pub(super) mod schemas;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
