@@ -33,6 +33,8 @@ fn creation(merchant_id: &str, order_no: &str, cents: i64, hash: &str) -> CardCr
             fee_type: FeeType::One,
             customer_email: None,
             customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
         },
         request_hash: hash.to_owned(),
         customer_id: None,

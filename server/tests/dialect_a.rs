@@ -90,6 +90,9 @@ async fn assert_ledger_consistent(db: &Database) {
 
 on_every_backend!(
     the_card_holder_has_the_seeds_billing_address,
+    the_card_holder_may_bring_their_own_address,
+    a_card_without_an_email_still_belongs_to_a_user,
+    tags_are_stored_returned_and_filterable,
     the_seed_example_creates_a_card_that_becomes_active,
     a_declined_card_is_refunded_in_full,
     deposit_bounds_are_enforced_at_the_edges,
@@ -555,4 +558,141 @@ async fn the_card_holder_has_the_seeds_billing_address(db: &Database) {
     assert_eq!(holder["city"], address["city"], "{b}");
     assert_eq!(holder["country"], address["country"]["iso_code"]);
     assert_eq!(holder["zipCode"], address["postal_code"]);
+}
+
+/// An address given with the holder is the card's, in both dialects' answers; an incomplete or
+/// malformed one is refused with every problem named.
+async fn the_card_holder_may_bring_their_own_address(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let mut request = seed_request("own-addr", "1000");
+    request["cardHolder"] = json!({
+        "firstName": "Milton", "lastName": "Schmitt", "street": "1010 Pine St LOT 12-E",
+        "city": "Vienna", "state": "GA", "country": "US", "zipCode": "31092"
+    });
+    let created = create(&server, &key, &request).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let model = created.json()["model"].clone();
+    assert_eq!(model["cardHolder"], request["cardHolder"]);
+    let card_id = model["card"]["cardId"].as_str().unwrap();
+    assert_eq!(
+        get_card(&server, &key, card_id).await.json()["model"],
+        model
+    );
+
+    let mut partial = seed_request("part-addr", "1000");
+    partial["cardHolder"] = json!({
+        "firstName": "Milton", "lastName": "Schmitt", "street": "1 Main St", "country": "usa",
+        "zipCode": "x*"
+    });
+    let message = assert_envelope_error(&create(&server, &key, &partial).await, 400, 1001);
+    for named in [
+        "cardHolder.city",
+        "cardHolder.country",
+        "cardHolder.zipCode",
+    ] {
+        assert!(message.contains(named), "{named} not named: {message}");
+    }
+}
+
+/// Seed 000's `userId` is never empty: a card made without an email still belongs to a user of the
+/// seed's form (`u_…`), the one dialect B shows as `user.id`; `customerId` is the merchant's own id
+/// or null, never "".
+async fn a_card_without_an_email_still_belongs_to_a_user(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let mut request = seed_request("no-email", "1000");
+    let created = create(&server, &key, &request).await.json();
+    let card = &created["model"]["card"];
+    let user_id = card["userId"].as_str().unwrap_or_default().to_owned();
+    assert!(user_id.starts_with("u_") && user_id.len() > 2, "{card}");
+    assert_eq!(card["customerId"], Value::Null, "{card}");
+    let card_id = card["cardId"].as_str().unwrap();
+    let (_, b) = server
+        .call(&key, "GET", &format!("/api/v1/cards/card/{card_id}"), None)
+        .await;
+    assert_eq!(b["user"]["id"], user_id, "{b}");
+    assert_eq!(b["user"]["email"], Value::Null, "{b}");
+    assert_eq!(b["user"]["account"]["user_id"], user_id, "{b}");
+
+    // The merchant's own customer id is kept on a card without an email, and two such cards are
+    // two users.
+    request["orderNo"] = json!("no-email-2");
+    request["customerId"] = json!("crm-42");
+    let second = create(&server, &key, &request).await.json();
+    let second = &second["model"]["card"];
+    assert_eq!(second["customerId"], "crm-42", "{second}");
+    assert!(second["userId"].as_str().unwrap().starts_with("u_"));
+    assert_ne!(second["userId"], user_id);
+    let read = get_card(&server, &key, second["cardId"].as_str().unwrap())
+        .await
+        .json();
+    assert_eq!(&read["model"]["card"], second);
+
+    // With an email, the user is the customer of that email, card after card.
+    let mut with_email = seed_request("email-1", "1000");
+    with_email["email"] = json!("una@example.com");
+    let first = create(&server, &key, &with_email).await.json();
+    with_email["orderNo"] = json!("email-2");
+    let again = create(&server, &key, &with_email).await.json();
+    assert_eq!(
+        first["model"]["card"]["userId"],
+        again["model"]["card"]["userId"]
+    );
+}
+
+/// Seed 000's `tags` (card labels): accepted on create, stored, returned by both dialects, and a
+/// filter of both lists. Bad labels are refused before anything is written.
+async fn tags_are_stored_returned_and_filterable(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let mut request = seed_request("tagged", "1000");
+    request["tags"] = json!(["vip", "Q4 campaign", "vip"]);
+    let created = create(&server, &key, &request).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let model = created.json()["model"].clone();
+    assert_eq!(model["tags"], json!(["vip", "Q4 campaign"]), "{model}");
+    let card_id = model["card"]["cardId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get_card(&server, &key, &card_id).await.json()["model"],
+        model
+    );
+    create(&server, &key, &seed_request("untagged", "1000")).await;
+
+    let listed = server
+        .call(&key, "GET", &format!("{CARDS}?tag=vip"), None)
+        .await
+        .1;
+    assert_eq!(listed["model"]["total"], 1, "{listed}");
+    assert_eq!(
+        listed["model"]["list"][0]["card"]["cardId"],
+        card_id.as_str()
+    );
+    let (_, b) = server
+        .call(
+            &key,
+            "GET",
+            "/api/v1/cards/card/list?tag=Q4%20campaign",
+            None,
+        )
+        .await;
+    assert_eq!(b["total"], 1, "{b}");
+    assert_eq!(b["items"][0]["card_id"], card_id.as_str());
+    assert_eq!(b["items"][0]["tags"], json!(["vip", "Q4 campaign"]));
+
+    let mut bad = seed_request("bad-tags", "1000");
+    bad["tags"] = json!(["ok", "", "x".repeat(41), 7]);
+    let message = assert_envelope_error(&create(&server, &key, &bad).await, 400, 1001);
+    assert!(
+        message.contains("tags[1]") && message.contains("tags[2]") && message.contains("tags[3]"),
+        "{message}"
+    );
+    let mut too_many = seed_request("many-tags", "1000");
+    too_many["tags"] = json!((0..11).map(|n| format!("t{n}")).collect::<Vec<_>>());
+    let message = assert_envelope_error(&create(&server, &key, &too_many).await, 400, 1001);
+    assert!(message.contains("tags"), "{message}");
+    let none = server
+        .call(&key, "GET", &format!("{CARDS}?orderNo=bad-tags"), None)
+        .await;
+    assert_eq!(none.0, 404);
 }

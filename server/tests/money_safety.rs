@@ -59,6 +59,8 @@ async fn merchant_with_cards(db: &Database, cards: usize, wallet: i64) -> (Strin
             fee_type: FeeType::One,
             customer_email: None,
             customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
         };
         let CreateOutcome::Created(card) = db
             .create_card(&merchant, &request, &order_no, None)

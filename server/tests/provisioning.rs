@@ -30,6 +30,8 @@ fn new_card(order_no: &str, cents: i64) -> NewCard {
         fee_type: FeeType::One,
         customer_email: None,
         customer_external_id: None,
+        holder_address: None,
+        tags: Vec::new(),
     }
 }
 

@@ -45,6 +45,8 @@ async fn active_card(db: &Database, deposit: i64) -> (String, String, Cents) {
         fee_type: FeeType::One,
         customer_email: None,
         customer_external_id: None,
+        holder_address: None,
+        tags: Vec::new(),
     };
     let CreateOutcome::Created(card) = db
         .create_card(&merchant, &request, "h", None)

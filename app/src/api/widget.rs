@@ -339,6 +339,8 @@ mod backend {
             fee_type: valid.fee_type,
             customer_email: valid.email,
             customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
         };
         let created = issuing.create_card(&grant.merchant_id, request).await;
         if created.is_err() && place == CardPlace::Taken {

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    cardholder_name::CardholderName, email::Email, fee_type::FeeType, money::Cents,
-    order_no::OrderNo, provisioning::ProvisioningStage, recharge::Recharge, CardStatus,
+    cardholder_name::CardholderName, email::Email, fee_type::FeeType,
+    holder_address::HolderAddress, money::Cents, order_no::OrderNo,
+    provisioning::ProvisioningStage, recharge::Recharge, CardStatus,
 };
 
 /// A validated request for a new card.
@@ -20,23 +21,44 @@ pub struct NewCard {
     /// The merchant's customer the card is for; needed for deposits that require KYC.
     pub customer_email: Option<Email>,
     pub customer_external_id: Option<String>,
+    /// The holder's own address; the card range's billing address when absent.
+    pub holder_address: Option<HolderAddress>,
+    /// Labels, checked by [`super::card_tags::parse`].
+    pub tags: Vec<String>,
 }
 
 impl NewCard {
     /// Every field that defines the request, in a fixed order: equal requests give equal text,
     /// so "same orderNo, same body" can be told from "same orderNo, different body".
     pub fn canonical_form(&self) -> String {
-        let fields = [
+        let deposit = self.deposit.amount().0.to_string();
+        let mut fields = vec![
             self.range_id.as_str(),
             self.first_name.as_str(),
             self.last_name.as_str(),
-            &self.deposit.amount().0.to_string(),
+            &deposit,
             self.order_no.as_str(),
             self.callback_url.as_deref().unwrap_or(""),
             self.fee_type.as_str(),
             self.customer_email.as_ref().map_or("", Email::as_str),
             self.customer_external_id.as_deref().unwrap_or(""),
         ];
+        // Added later: only when given, so that the form (and the stored hash) of every request
+        // made before they existed stays the same.
+        if let Some(address) = &self.holder_address {
+            fields.push("address");
+            fields.extend([
+                address.street.as_str(),
+                &address.city,
+                &address.state,
+                &address.country,
+                &address.zip_code,
+            ]);
+        }
+        if !self.tags.is_empty() {
+            fields.push("tags");
+            fields.extend(self.tags.iter().map(String::as_str));
+        }
         // Length-prefixed, so no choice of field contents can make two requests collide.
         fields
             .iter()
@@ -56,9 +78,17 @@ pub struct CardView {
     pub last_name: String,
     pub range_id: String,
     pub fee_type: FeeType,
+    /// The user the card belongs to (seed 000's `userId`, dialect B's `user.id`): the customer
+    /// of the email it was made for, or a user of its own when it was made without one.
+    pub user_id: String,
+    /// The customer row of that email, if any (KYC lives there).
     pub customer_id: Option<String>,
+    /// The merchant's own id for the customer (seed 000's `customerId`).
     pub customer_external_id: Option<String>,
     pub customer_email: Option<String>,
+    /// The holder's own address, when one was given; otherwise the range's billing address applies.
+    pub holder_address: Option<HolderAddress>,
+    pub tags: Vec<String>,
     pub status: CardStatus,
     pub stage: ProvisioningStage,
     pub failure_reason: Option<String>,
@@ -176,6 +206,8 @@ mod tests {
             fee_type: FeeType::One,
             customer_email: None,
             customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
         }
     }
 

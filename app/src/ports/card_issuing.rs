@@ -48,6 +48,8 @@ pub struct CardFilter {
     pub status: Option<crate::domain::CardStatus>,
     /// The email of the customer (dialect B: the user) the card was issued for.
     pub customer_email: Option<String>,
+    /// One of the card's labels.
+    pub tag: Option<String>,
 }
 
 /// One page of a merchant's cards.

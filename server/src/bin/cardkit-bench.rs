@@ -172,6 +172,8 @@ async fn money_movements(
             fee_type: FeeType::One,
             customer_email: None,
             customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
         };
         match database
             .create_card(&merchant, &request, &order_no, None)

@@ -197,6 +197,23 @@ fn declare_common_constraints(document: &mut Value) {
     );
 }
 
+/// Dialect A's cardholder address is all or nothing (state aside), written as "either every
+/// part that is required, or none of the parts" (`anyOf`/`not`/`required`, which generators and
+/// validators of every JSON Schema draft understand; utoipa's derive cannot write it).
+fn declare_holder_address_rule(document: &mut Value) {
+    const PARTS: [&str; 5] = ["street", "city", "state", "country", "zipCode"];
+    if let Some(holder) = document.pointer_mut("/components/schemas/CardHolder") {
+        let any_part: Vec<Value> = PARTS
+            .iter()
+            .map(|part| json!({ "required": [part] }))
+            .collect();
+        holder["anyOf"] = json!([
+            { "required": ["street", "city", "country", "zipCode"] },
+            { "not": { "anyOf": any_part } },
+        ]);
+    }
+}
+
 /// The names of the component schemas `value` refers to.
 fn collect_refs(value: &mut Value, names: &mut Vec<String>) {
     match value {
@@ -260,6 +277,7 @@ pub fn api_routes() -> (Router<AppState>, Arc<Document>) {
     EveryErrorStatus.modify(&mut document);
     let mut served = serde_json::to_value(&document).unwrap_or_default();
     declare_common_constraints(&mut served);
+    declare_holder_address_rule(&mut served);
     let served = Arc::new(served);
     let router = router.route(
         DOCUMENT_PATH,

@@ -200,6 +200,7 @@ fn new_card_view(
     request: &NewCard,
     range: &CardRange,
     customer: Option<Customer>,
+    user_id: String,
     created: CreatedCard,
 ) -> CardView {
     let stage = ProvisioningStage::OpeningCard;
@@ -213,11 +214,15 @@ fn new_card_view(
         last_name: request.last_name.as_str().to_owned(),
         range_id: range.id.clone(),
         fee_type: request.fee_type,
+        user_id,
         customer_external_id: customer
             .as_ref()
-            .and_then(|customer| customer.external_id.clone()),
+            .and_then(|customer| customer.external_id.clone())
+            .or_else(|| request.customer_external_id.clone()),
         customer_email: customer.as_ref().map(|customer| customer.email.clone()),
         customer_id: customer.map(|customer| customer.id),
+        holder_address: request.holder_address.clone(),
+        tags: request.tags.clone(),
         status: CardStatus::Init,
         stage,
         failure_reason: None,
@@ -261,30 +266,34 @@ impl CardIssuing for IssuingService {
     ) -> Result<CardView, IssueError> {
         let range = self.card_range(merchant_id, &request.range_id).await?;
         let customer = self.kyc_gate(merchant_id, &request).await?;
-        let outcome = self
-            .creations
-            .create(CardCreation {
-                merchant_id: merchant_id.to_owned(),
-                request_hash: request_hash(&request),
-                customer_id: customer.as_ref().map(|customer| customer.id.clone()),
-                request: request.clone(),
-            })
-            .await
-            .map_err(|error| match error {
-                CreateCardError::OrderNoConflict => {
-                    IssueError::OrderNoConflict(request.order_no.as_str().to_owned())
-                }
-                CreateCardError::InsufficientFunds { available } => IssueError::InsufficientFunds {
-                    available,
-                    needed: request.deposit.amount(),
-                },
-                CreateCardError::Store(error) => internal(error),
-            })?;
+        let creation = CardCreation {
+            merchant_id: merchant_id.to_owned(),
+            request_hash: request_hash(&request),
+            customer_id: customer.as_ref().map(|customer| customer.id.clone()),
+            request: request.clone(),
+        };
+        let outcome =
+            self.creations
+                .create(creation.clone())
+                .await
+                .map_err(|error| match error {
+                    CreateCardError::OrderNoConflict => {
+                        IssueError::OrderNoConflict(request.order_no.as_str().to_owned())
+                    }
+                    CreateCardError::InsufficientFunds { available } => {
+                        IssueError::InsufficientFunds {
+                            available,
+                            needed: request.deposit.amount(),
+                        }
+                    }
+                    CreateCardError::Store(error) => internal(error),
+                })?;
         match outcome {
             CreateOutcome::Created(created) => {
                 tracing::info!(card_id = %created.id, merchant_id, order_no = request.order_no.as_str(), "card created");
                 self.worker_wakeup.notify_one();
-                Ok(new_card_view(&request, &range, customer, created))
+                let user_id = creation.user_id(&created);
+                Ok(new_card_view(&request, &range, customer, user_id, created))
             }
             CreateOutcome::Existing(card_id) => self.card(merchant_id, &card_id).await,
         }

@@ -33,6 +33,26 @@ pub struct CardCreation {
     pub customer_id: Option<String>,
 }
 
+impl CardCreation {
+    /// The user the card belongs to: the customer of its email, or else the user of its own
+    /// that creation made up for it.
+    pub fn user_id(&self, card: &CreatedCard) -> String {
+        self.customer_id
+            .clone()
+            .unwrap_or_else(|| card.own_user_id.clone())
+    }
+
+    /// The holder's own address as stored (JSON), `None` for the range's billing address.
+    pub(super) fn holder_address_json(&self) -> Option<String> {
+        let address = self.request.holder_address.as_ref()?;
+        Some(serde_json::to_string(address).expect("an address serializes"))
+    }
+
+    pub(super) fn tags_json(&self) -> String {
+        serde_json::to_string(&self.request.tags).expect("labels serialize")
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateOutcome {
     Created(CreatedCard),
@@ -47,6 +67,8 @@ pub struct CreatedCard {
     pub holder_id: String,
     pub seq_no: String,
     pub created_at_ms: i64,
+    /// The user id a card made without an email belongs to (see [`CardCreation::user_id`]).
+    pub own_user_id: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,28 +105,30 @@ pub enum CreationAttempt {
 /// either way nothing of the card is kept.
 const CREATE_CARD_POSTGRES: &str = "WITH card AS ( \
        INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, seq_no, \
-         first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, updated_at_ms, next_run_at_ms) \
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15) RETURNING id), \
+         first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, updated_at_ms, next_run_at_ms, \
+         user_id, external_customer_id, holder_address, tags) \
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, $16, $17, $18, $19) \
+       RETURNING id), \
      event AS (INSERT INTO card_events (card_id, seq, status, stage, at_ms) SELECT id, 1, $13, $14, $15 FROM card), \
      callback AS (INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
-         next_attempt_at_ms) SELECT $16, $2, id, $12, $17, $15, $15 FROM card WHERE $17::text IS NOT NULL), \
+         next_attempt_at_ms) SELECT $20, $2, id, $12, $21, $15, $15 FROM card WHERE $21::text IS NOT NULL), \
      entry AS (INSERT INTO journal_entries (kind, merchant_id, card_id, reference, created_at_ms) \
-         SELECT $18, $2, id, $19, $15 FROM card RETURNING id), \
+         SELECT $22, $2, id, $23, $15 FROM card RETURNING id), \
      posting AS (INSERT INTO postings (entry_id, account, amount) \
-         SELECT id, $20, -$22::bigint FROM entry UNION ALL SELECT id, $21, $22 FROM entry), \
-     credit AS (INSERT INTO account_balances (account, balance) SELECT $21, $22 FROM entry \
+         SELECT id, $24, -$26::bigint FROM entry UNION ALL SELECT id, $25, $26 FROM entry), \
+     credit AS (INSERT INTO account_balances (account, balance) SELECT $25, $26 FROM entry \
          ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance), \
-     debit AS (UPDATE account_balances SET balance = balance - $22 WHERE account = $20 \
+     debit AS (UPDATE account_balances SET balance = balance - $26 WHERE account = $24 \
          AND EXISTS (SELECT 1 FROM entry) RETURNING balance) \
      SELECT 1 / (SELECT COUNT(*) FROM debit)";
 
 /// The card row alone (SQLite writes the rest statement by statement).
 const INSERT_CARD: &str = "INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, \
      holder_id, seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, \
-     updated_at_ms, next_run_at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)";
+     updated_at_ms, next_run_at_ms, user_id, external_customer_id, holder_address, tags) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, $16, $17, $18, $19)";
 
-/// `bind_card_columns!(query, creation, card)`: binds $1..=$15 of the card row, in the order both
+/// `bind_card_columns!(query, creation, card)`: binds $1..=$19 of the card row, in the order both
 /// [`CREATE_CARD_POSTGRES`] and [`INSERT_CARD`] use.
 macro_rules! bind_card_columns {
     ($query:expr, $creation:expr, $card:expr) => {{
@@ -126,6 +150,10 @@ macro_rules! bind_card_columns {
             .bind(CardStatus::Init.code())
             .bind(ProvisioningStage::OpeningCard.code())
             .bind(card.created_at_ms)
+            .bind(creation.user_id(card))
+            .bind(request.customer_external_id.clone())
+            .bind(creation.holder_address_json())
+            .bind(creation.tags_json())
     }};
 }
 
@@ -154,6 +182,7 @@ pub(super) fn new_identity() -> CreatedCard {
         holder_id: random::id("ch_"),
         seq_no: random::id("C").to_uppercase(),
         created_at_ms: now_ms(),
+        own_user_id: random::id("u_"),
     }
 }
 

@@ -24,14 +24,17 @@ use crate::secrets::random;
 const CREATE_CARDS: &str = "WITH input AS ( \
        SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], \
-         $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[]) \
+         $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[], $24::text[], $25::text[], \
+         $26::text[], $27::text[]) \
        AS t(id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, seq_no, first_name, \
-         last_name, fee_type, callback_url, created_at_ms, message_id, payload, deposit, wallet, card_account)), \
+         last_name, fee_type, callback_url, created_at_ms, message_id, payload, deposit, wallet, card_account, \
+         user_id, external_customer_id, holder_address, tags)), \
      card AS (INSERT INTO cards (id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, \
          seq_no, first_name, last_name, fee_type, callback_url, status, stage, created_at_ms, updated_at_ms, \
-         next_run_at_ms) \
+         next_run_at_ms, user_id, external_customer_id, holder_address, tags) \
        SELECT id, merchant_id, order_no, request_hash, range_id, customer_id, holder_id, seq_no, first_name, \
-         last_name, fee_type, callback_url, $19, $20, created_at_ms, created_at_ms, created_at_ms FROM input), \
+         last_name, fee_type, callback_url, $19, $20, created_at_ms, created_at_ms, created_at_ms, user_id, \
+         external_customer_id, holder_address, tags FROM input), \
      event AS (INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
        SELECT id, 1, $19, $20, created_at_ms FROM input), \
      callback AS (INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
@@ -122,6 +125,20 @@ pub async fn create_all_or_none(
         .bind(EntryKind::CardDeposit.code())
         .bind(wallets)
         .bind(totals)
+        .bind(column(|c, card| c.user_id(card)))
+        .bind(
+            creations
+                .iter()
+                .map(|c| c.request.customer_external_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            creations
+                .iter()
+                .map(CardCreation::holder_address_json)
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|c, _| c.tags_json()))
         .execute(pool)
         .await;
     match result {

@@ -60,9 +60,12 @@ struct CardRow {
     last_name: String,
     range_id: String,
     fee_type: String,
+    user_id: Option<String>,
     customer_id: Option<String>,
     customer_external_id: Option<String>,
     customer_email: Option<String>,
+    holder_address: Option<String>,
+    tags: String,
     status: String,
     stage: String,
     failure_reason: Option<String>,
@@ -77,7 +80,8 @@ struct CardRow {
 }
 
 const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_name, c.last_name, c.range_id, \
-     c.fee_type, c.customer_id, u.external_id AS customer_external_id, u.email AS customer_email, c.status, c.stage, c.failure_reason, \
+     c.fee_type, c.user_id, c.customer_id, COALESCE(u.external_id, c.external_customer_id) AS customer_external_id, \
+     u.email AS customer_email, c.holder_address, c.tags, c.status, c.stage, c.failure_reason, \
      c.card_bin, c.last4, c.exp_month, c.exp_year, c.created_at_ms, c.updated_at_ms, r.pan_length, r.brand";
 const CARD_FROM: &str =
     "FROM cards c JOIN card_ranges r ON r.id = c.range_id LEFT JOIN customers u ON u.id = c.customer_id";
@@ -137,21 +141,32 @@ impl Database {
         page: i64,
         page_size: i64,
     ) -> Result<(Vec<CardView>, i64), StoreError> {
-        const FILTER: &str = "c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) \
-                              AND ($3 IS NULL OR u.email = $3)";
-        let sql = format!(
-            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE {FILTER} \
-             ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $4 OFFSET $5"
+        // A label is an element of the card's JSON array of labels; PostgreSQL answers that from
+        // an index (`cards_by_tag`), SQLite by reading the merchant's cards' labels.
+        let has_tag = match self {
+            Database::Sqlite(..) => {
+                "EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = $4)"
+            }
+            Database::Postgres(_) => "c.tags::jsonb ? $4",
+        };
+        let filter_sql = format!(
+            "c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR u.email = $3) \
+             AND ($4 IS NULL OR {has_tag})"
         );
-        let count = format!("SELECT COUNT(*) {CARD_FROM} WHERE {FILTER}");
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE {filter_sql} \
+             ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $5 OFFSET $6"
+        );
+        let count = format!("SELECT COUNT(*) {CARD_FROM} WHERE {filter_sql}");
         let status = filter.status.map(CardStatus::code);
         let email = filter.customer_email.as_deref();
+        let tag = filter.tag.as_deref();
         // Saturating: a page far beyond the last is simply empty, never an overflow.
         let offset = (page.max(1) - 1).saturating_mul(page_size.max(0));
         let rows: Vec<CardRow> = on_pool!(self, pool =>
-            sqlx::query_as(&sql).bind(merchant_id).bind(status).bind(email).bind(page_size).bind(offset).fetch_all(pool).await)?;
+            sqlx::query_as(&sql).bind(merchant_id).bind(status).bind(email).bind(tag).bind(page_size).bind(offset).fetch_all(pool).await)?;
         let total: i64 = on_pool!(self, pool =>
-            sqlx::query_scalar(&count).bind(merchant_id).bind(status).bind(email).fetch_one(pool).await)?;
+            sqlx::query_scalar(&count).bind(merchant_id).bind(status).bind(email).bind(tag).fetch_one(pool).await)?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             views.push(self.card_view(row).await?);
@@ -200,6 +215,18 @@ impl Database {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let user_id = row
+            .user_id
+            .clone()
+            .or_else(|| row.customer_id.clone())
+            .ok_or_else(|| corrupt("user id"))?;
+        let holder_address = row
+            .holder_address
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("holder address"))?;
+        let tags = serde_json::from_str(&row.tags).map_err(|_| corrupt("tags"))?;
         Ok(CardView {
             status: CardStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
             stage: ProvisioningStage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
@@ -223,9 +250,12 @@ impl Database {
             first_name: row.first_name,
             last_name: row.last_name,
             range_id: row.range_id,
+            user_id,
             customer_id: row.customer_id,
             customer_external_id: row.customer_external_id,
             customer_email: row.customer_email,
+            holder_address,
+            tags,
             failure_reason: row.failure_reason,
             card_bin: row.card_bin,
             last4: row.last4,

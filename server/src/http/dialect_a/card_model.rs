@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use crate::issuing::catalog::{bin_profile, BinProfile};
 
-/// The seed's card model. The cardholder's address is the card range's billing address, the one
-/// dialect B shows as `bin.address`.
+/// The seed's card model. The cardholder's address is the one given on create, or else the card
+/// range's billing address (the one dialect B shows as `bin.address`).
 pub fn card(view: &CardView) -> Value {
     let details = view.status.has_card_details();
     let dash = || Value::String("-".to_owned());
@@ -24,21 +24,35 @@ pub fn card(view: &CardView) -> Value {
         .iter()
         .find(|event| event.status == CardStatus::Active)
         .map(|event| event.at_ms);
-    let billing = bin_profile(&view.range_id);
-    let address = |field: fn(&BinProfile) -> String| billing.map(field).unwrap_or_default();
-    json!({
-        "cardHolder": {
+    let holder = match &view.holder_address {
+        Some(address) => json!({
             "firstName": view.first_name,
             "lastName": view.last_name,
-            "street": address(BinProfile::street),
-            "city": address(|profile| profile.city.to_owned()),
-            "state": address(|profile| profile.state.to_owned()),
-            "country": address(|profile| profile.country_iso.to_owned()),
-            "zipCode": address(|profile| profile.postal_code.to_owned()),
-        },
+            "street": address.street,
+            "city": address.city,
+            "state": address.state,
+            "country": address.country,
+            "zipCode": address.zip_code,
+        }),
+        None => {
+            let billing = bin_profile(&view.range_id);
+            let address = |field: fn(&BinProfile) -> String| billing.map(field).unwrap_or_default();
+            json!({
+                "firstName": view.first_name,
+                "lastName": view.last_name,
+                "street": address(BinProfile::street),
+                "city": address(|profile| profile.city.to_owned()),
+                "state": address(|profile| profile.state.to_owned()),
+                "country": address(|profile| profile.country_iso.to_owned()),
+                "zipCode": address(|profile| profile.postal_code.to_owned()),
+            })
+        }
+    };
+    json!({
+        "cardHolder": holder,
         "card": {
-            "userId": view.customer_id.clone().unwrap_or_default(),
-            "customerId": view.customer_external_id.clone().unwrap_or_default(),
+            "userId": view.user_id,
+            "customerId": view.customer_external_id,
             "cardHolderId": view.holder_id,
             "holderName": format!("{} {}", view.first_name, view.last_name),
             "cardId": view.card_id,
@@ -68,7 +82,7 @@ pub fn card(view: &CardView) -> Value {
             "stage": view.stage.label(),
             "failReason": view.failure_reason,
         },
-        "tags": [],
+        "tags": view.tags,
     })
 }
 

@@ -46,6 +46,9 @@ pub struct ListQuery {
     order_no: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
+    /// Only the cards with this label (see the create request's `tags`).
+    #[param(min_length = 1, max_length = 40)]
+    tag: Option<String>,
 }
 
 /// `?orderNo=` finds the card of one order; otherwise a page of cards, newest first.
@@ -64,11 +67,21 @@ pub async fn list_cards(
             .await?;
         return Ok(success(card_model::card(&card)));
     }
+    let tag = query
+        .tag
+        .as_deref()
+        .map(app::domain::card_tags::parse_filter)
+        .transpose()
+        .map_err(|message| ApiError::new(ErrorCode::InvalidRequest, format!("tag: {message}")))?;
+    let filter = app::ports::CardFilter {
+        tag,
+        ..Default::default()
+    };
     let page = state
         .issuing
         .cards(
             &merchant_id,
-            app::ports::CardFilter::default(),
+            filter,
             query.page.unwrap_or(1),
             query.page_size.unwrap_or(20),
         )

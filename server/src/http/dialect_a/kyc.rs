@@ -70,7 +70,8 @@ fn field<T>(
 
 fn short(limit: usize) -> impl Fn(&str) -> Result<String, String> {
     move |text| {
-        if text.is_empty() || text.len() > limit {
+        // Characters, as JSON Schema's maxLength counts them (not bytes).
+        if text.is_empty() || text.chars().count() > limit {
             Err(format!("must be 1 to {limit} characters"))
         } else {
             Ok(text.to_owned())

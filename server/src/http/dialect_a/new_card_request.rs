@@ -2,8 +2,15 @@
 
 use app::domain::unit_amount::whole_number_from_json;
 use app::domain::{
-    cardholder_name::CardholderName, email::Email, fee_type::FeeType, issuing::NewCard,
-    order_no::OrderNo, recharge::Recharge, Cents,
+    card_tags,
+    cardholder_name::CardholderName,
+    email::Email,
+    fee_type::FeeType,
+    holder_address::{AddressInput, HolderAddress},
+    issuing::NewCard,
+    order_no::OrderNo,
+    recharge::Recharge,
+    Cents,
 };
 use serde_json::Value;
 
@@ -43,6 +50,7 @@ pub fn parse(body: &Value, callbacks: CallbackPolicy) -> Result<NewCard, FieldEr
     };
     let first_name = name("firstName", &mut errors);
     let last_name = name("lastName", &mut errors);
+    let holder_address = holder.map_or(Ok(None), |holder| address(holder, &mut errors));
 
     let deposit = match object.get("deposit") {
         Some(Value::String(text)) => Recharge::parse_cents(text).map_err(|error| error.to_string()),
@@ -57,7 +65,7 @@ pub fn parse(body: &Value, callbacks: CallbackPolicy) -> Result<NewCard, FieldEr
     .ok();
 
     let range_id = required_string(object, "vid", &mut errors).filter(|vid| {
-        let fits = vid.len() <= 64;
+        let fits = vid.chars().count() <= 64;
         if !fits {
             errors.push("vid: must be at most 64 characters".to_owned());
         }
@@ -93,12 +101,32 @@ pub fn parse(body: &Value, callbacks: CallbackPolicy) -> Result<NewCard, FieldEr
             .ok()
     });
     let customer_external_id = optional_string(object, "customerId", &mut errors).filter(|id| {
-        let fits = id.len() <= 64;
+        let fits = id.chars().count() <= 64;
         if !fits {
             errors.push("customerId: must be at most 64 characters".to_owned());
         }
         fits
     });
+
+    let tags = match object.get("tags") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let items: Vec<Option<&str>> = items.iter().map(Value::as_str).collect();
+            card_tags::parse(&items).unwrap_or_else(|problems| {
+                for (index, message) in problems {
+                    match index {
+                        Some(index) => errors.push(format!("tags[{index}]: {message}")),
+                        None => errors.push(format!("tags: {message}")),
+                    }
+                }
+                Vec::new()
+            })
+        }
+        Some(_) => {
+            errors.push("tags: must be an array of strings".to_owned());
+            Vec::new()
+        }
+    };
 
     match (
         first_name,
@@ -127,9 +155,39 @@ pub fn parse(body: &Value, callbacks: CallbackPolicy) -> Result<NewCard, FieldEr
             fee_type: fee,
             customer_email,
             customer_external_id,
+            holder_address: holder_address.ok().flatten(),
+            tags,
         }),
         _ => Err(errors),
     }
+}
+
+/// The holder's optional address: `street`, `city`, `state`, `country`, `zipCode` beside the names.
+fn address(holder: &Value, errors: &mut FieldErrors) -> Result<Option<HolderAddress>, ()> {
+    // Null is refused rather than read as "absent": the document states the all-or-nothing
+    // rule with JSON Schema's `dependentRequired`, for which a null field is present.
+    let mut field = |name: &str| match holder.get(name) {
+        None => None,
+        Some(Value::String(text)) => Some(text.as_str()),
+        Some(_) => {
+            errors.push(format!(
+                "cardHolder.{name}: must be a string (leave it out for the range's address)"
+            ));
+            None
+        }
+    };
+    let input = AddressInput {
+        street: field("street"),
+        city: field("city"),
+        state: field("state"),
+        country: field("country"),
+        zip_code: field("zipCode"),
+    };
+    HolderAddress::parse(input).map_err(|problems| {
+        for (name, message) in problems {
+            errors.push(format!("cardHolder.{name}: {message}"));
+        }
+    })
 }
 
 fn required_string(

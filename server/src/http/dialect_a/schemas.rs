@@ -39,6 +39,24 @@ pub struct CardHolder {
     first_name: String,
     #[schema(rename = "lastName", pattern = r"^[A-Za-z]{3,32}$")]
     last_name: String,
+    /// The holder's own address (optional; the card range's billing address otherwise). Once
+    /// any of its fields is given, street, city, country and zipCode are all required.
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
+    street: Option<String>,
+    #[schema(min_length = 1, max_length = 64, nullable = false)]
+    city: Option<String>,
+    /// Empty or absent where the country has none.
+    #[schema(max_length = 64, nullable = false)]
+    state: Option<String>,
+    /// ISO 3166-1 alpha-2 (answered in upper case).
+    #[schema(pattern = "^[A-Za-z]{2}$", nullable = false)]
+    country: Option<String>,
+    #[schema(
+        rename = "zipCode",
+        pattern = "^[A-Za-z0-9 -]{1,16}$",
+        nullable = false
+    )]
+    zip_code: Option<String>,
 }
 
 /// Whole cents, 500..=500000 ("1000" = 10.00 USD): a string of digits, or a JSON integer.
@@ -90,6 +108,34 @@ pub struct CreateCardRequest {
     email: Option<String>,
     #[schema(rename = "customerId", max_length = 64)]
     customer_id: Option<String>,
+    /// Card labels, returned with the card and usable as the list's `tag` filter: at most 10
+    /// (repeats are dropped), each 1 to 40 characters of plain text, not beginning or ending
+    /// with a space.
+    #[schema(schema_with = tags_schema)]
+    tags: Option<Vec<String>>,
+}
+
+fn tags_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    // Plain text (see `plain_text.rs`), and no white space at either end.
+    const NOT_PLAIN: &str = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069";
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(40))
+        .pattern(Some(format!(
+            "^[^\\s{NOT_PLAIN}](?:[^{NOT_PLAIN}]*[^\\s{NOT_PLAIN}])?$"
+        )));
+    Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                Type::Array,
+                Type::Null,
+            ]))
+            .items(tag)
+            .max_items(Some(10))
+            .build(),
+    )
 }
 
 /// The card ranges every merchant has (`GET /api/vcc/v1/card-ranges`).

@@ -52,6 +52,8 @@ pub struct CardObject {
     settings: Settings,
     bin: Bin,
     balance: Balance,
+    /// The card's labels (given through dialect A's `tags`; a filter of the card list).
+    tags: Vec<String>,
     is_autolimit: bool,
     is_withdrawable: bool,
     is_tokenizable: bool,
@@ -133,7 +135,9 @@ pub struct Balance {
 
 #[derive(Serialize, ToSchema)]
 pub struct User {
-    email: String,
+    /// Null for a card made without an email (through dialect A or the widget): its user is
+    /// then a user of its own, still with an `id`.
+    email: Option<String>,
     whitelabel: Option<String>,
     id: String,
     nickname: String,
@@ -175,7 +179,7 @@ pub fn card_object(
     // The card's lifetime spending limit as funded: what went on, less what came back off and
     // the fees; `available` is that less what was spent (the seed's `limit - used`).
     let limit = Cents(view.deposit.0 - view.returned.0 - view.fees.0);
-    let email = view.customer_email.clone().unwrap_or_default();
+    let email = view.customer_email.clone();
     CardObject {
         cardholder_id: view.holder_id.clone(),
         card_id: view.card_id.clone(),
@@ -212,14 +216,18 @@ pub fn card_object(
             incoming_balance: Units(Cents::ZERO),
             withdrawal_balance: Units(view.withdrawn),
         },
+        tags: view.tags.clone(),
         is_autolimit: controls.is_autolimit,
         is_withdrawable: profile.withdrawal,
         is_tokenizable: profile.tokenizable,
         user: User {
-            nickname: email.split('@').next().unwrap_or_default().to_owned(),
+            nickname: match &email {
+                Some(email) => email.split('@').next().unwrap_or_default().to_owned(),
+                None => view.first_name.to_lowercase(),
+            },
             email,
             whitelabel: None,
-            id: view.customer_id.clone().unwrap_or_default(),
+            id: view.user_id.clone(),
             // Users are created by the merchant's API on first use: invited buyers.
             role: "buyer",
             status: "active",
@@ -234,7 +242,9 @@ pub fn card_object(
                 "date_of_birth": null,
                 "phone": null,
                 "id": view.holder_id,
-                "user_id": view.customer_id,
+                // The seed shows an integer here; Cardkit's user ids are strings (`u_…`), and
+                // this is the same id as `user.id`, so a client can join the two.
+                "user_id": view.user_id,
                 "tg_account": null,
                 "company": null,
             })),

@@ -192,6 +192,8 @@ pub async fn add_card(
         fee_type: FeeType::One,
         customer_email: Some(request.email),
         customer_external_id: request.external_user_id,
+        holder_address: None,
+        tags: Vec::new(),
     };
     let view = state
         .issuing
@@ -269,6 +271,9 @@ pub struct ListQuery {
         max_length = 254
     )]
     email: Option<String>,
+    /// Only the cards with this label.
+    #[param(min_length = 1, max_length = 40)]
+    tag: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -325,9 +330,23 @@ pub async fn list_cards(
                 .to_owned(),
         ),
     };
+    let tag = query
+        .tag
+        .as_deref()
+        .map(app::domain::card_tags::parse_filter)
+        .transpose()
+        .map_err(|message| {
+            ApiError::one(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                loc!["query", "tag"],
+                message,
+                "value_error",
+            )
+        })?;
     let filter = CardFilter {
         status,
         customer_email,
+        tag,
     };
     let page = state
         .issuing
