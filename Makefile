@@ -4,7 +4,8 @@
 run: setup site
 	cargo run --package server --bin cardkit
 
-test: setup
+test:
+	CARDKIT_SETUP_FUZZER=1 scripts/setup.sh
 	scripts/test.sh
 
 setup:

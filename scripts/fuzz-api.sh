@@ -9,14 +9,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 max_examples=${1:-25}
-# Pinned, like every tool the checks depend on; installed on first use into target/.
-schemathesis_version=4.32.5
 venv=target/schemathesis
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
-    step "Installing schemathesis $schemathesis_version (PyPI) into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
-fi
+"$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
+    CARDKIT_SETUP_FUZZER=1 scripts/setup.sh
 # Always built: cargo is quick when nothing changed, and a stale binary would fuzz old code.
 [ "${CARDKIT_IN_FUZZ_NAMESPACE:-}" = 1 ] || cargo build --quiet --package server --bin cardkit
 

@@ -9,6 +9,9 @@ die() {
     exit 1
 }
 
+# The API fuzzer's version (scripts/setup.sh installs it, scripts/fuzz-api.sh runs it).
+SCHEMATHESIS_VERSION=4.32.5
+
 # A value from the workspace's [[workspace.metadata.leptos]] table, e.g. `leptos_meta output-name`.
 leptos_meta() {
     sed -n '/^\[\[workspace.metadata.leptos\]\]/,/^\[/p' Cargo.toml |

@@ -61,6 +61,7 @@ command -v curl >/dev/null || want_apt curl
 # network namespace of its own.
 python3 -c 'import ensurepip, venv' 2>/dev/null || want_apt python3-venv
 command -v unshare >/dev/null || want_apt util-linux
+command -v ip >/dev/null || want_apt iproute2
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     can_apt || die "missing system packages: ${apt_packages[*]}" \
@@ -101,6 +102,18 @@ if ! chromium_bin >/dev/null; then
         die "no Chromium for the end-to-end tests" "install Chromium and/or set CHROMIUM_PATH to its binary"
 else
     note "chromium: $("$(chromium_bin)" --version 2>/dev/null | head -n 1)"
+fi
+
+# The API fuzzer, pinned like every tool the checks depend on (PyPI; installed into target/ once).
+# Only for `make test` and `make fuzz`: `make run` needs no Python package.
+if [ "${CARDKIT_SETUP_FUZZER:-}" = 1 ]; then
+    step "Checking the API fuzzer (schemathesis $SCHEMATHESIS_VERSION)"
+    venv=target/schemathesis
+    if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+    fi
+    note "$("$venv/bin/schemathesis" --version)"
 fi
 
 step "Setup complete"
