@@ -64,5 +64,8 @@ async fn every_existing_card_gets_a_user(db: &Database) {
         assert_eq!(view.holder_address, None);
         assert!(view.tags.is_empty());
     }
-    assert_ne!(own.user_id, other.user_id, "one user per card without an email");
+    assert_ne!(
+        own.user_id, other.user_id,
+        "one user per card without an email"
+    );
 }
