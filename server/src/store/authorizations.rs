@@ -15,7 +15,6 @@ use app::{
 
 use super::{
     card_operations::lock_card,
-    dispatch::{in_transaction, on_pool},
     ledger::{change_hold, funds_of, post_entry},
     spend_controls::{controls_row, StoredControls},
     CardOperationError, Database, StoreError,
@@ -79,64 +78,70 @@ impl Database {
         bin_merchants: &[String],
     ) -> Result<AuthorizationView, CardOperationError> {
         let id = random::id("auth_");
-        let account = Account::Card(card_id.to_owned()).code();
-        let decision = in_transaction!(self, tx => {
-            // Lock the card first: every authorization of this card queues here, and so does
-            // every other operation on its money.
-            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
-            let funds = funds_of!(&mut *tx, &account)?;
-            let spent: Vec<(i64, i64)> = sqlx::query_as(
+        let account = Account::Card(card_id.to_owned());
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        // Lock the card first: every authorization of this card queues here, and so does every
+        // other operation on its money.
+        let status = lock_card(&mut conn, merchant_id, card_id)
+            .await?
+            .ok_or(CardOperationError::NotFound)?;
+        let funds = funds_of(&mut conn, &account).await?;
+        let spent: Vec<(i64, i64)> = conn
+            .fetch_all(
                 "SELECT amount, created_at_ms FROM authorizations \
                  WHERE card_id = $1 AND status IN ('PENDING', 'CAPTURED')",
+                &[card_id.into()],
             )
-            .bind(card_id)
-            .fetch_all(&mut *tx)
             .await?;
-            let past: Vec<PastSpend> = spent
-                .iter()
-                .map(|(amount, at_ms)| PastSpend { amount: Cents(*amount), at_ms: *at_ms })
-                .collect();
-            let stored = match controls_row!(&mut *tx, card_id)?
-            {
-                Some(row) => row.into_stored(card_id)?,
-                None => StoredControls::initial(funds.balance),
-            };
-            let decision = authorize(
-                &CardForAuthorization {
-                    status,
-                    spendable: funds.unheld(),
-                    controls: &stored.controls,
-                    bin_merchants,
-                    past_spend: &past,
-                },
-                purchase,
-            );
-            let (status, reason) = match decision {
-                Ok(()) => (AuthorizationStatus::Pending, None),
-                Err(reason) => (AuthorizationStatus::Declined, Some(reason.code())),
-            };
-            if status == AuthorizationStatus::Pending {
-                // The hold sits beside the balance, where the database refuses anything that
-                // would leave less money on the card than it holds.
-                change_hold!(&mut *tx, &account, purchase.amount.0)?;
-            }
-            sqlx::query(
-                "INSERT INTO authorizations (id, card_id, amount, currency, merchant_name, category, status, \
-                 decline_reason, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&id)
-            .bind(card_id)
-            .bind(purchase.amount.0)
-            .bind(&purchase.currency)
-            .bind(&purchase.merchant_name)
-            .bind(category)
-            .bind(status.code())
-            .bind(reason.as_deref())
-            .bind(purchase.at_ms)
-            .execute(&mut *tx)
-            .await?;
-            (status, reason)
-        });
+        let past: Vec<PastSpend> = spent
+            .iter()
+            .map(|(amount, at_ms)| PastSpend {
+                amount: Cents(*amount),
+                at_ms: *at_ms,
+            })
+            .collect();
+        let stored = match controls_row(&mut conn, card_id).await? {
+            Some(row) => row.into_stored(card_id)?,
+            None => StoredControls::initial(funds.balance),
+        };
+        let decision = authorize(
+            &CardForAuthorization {
+                status,
+                spendable: funds.unheld(),
+                controls: &stored.controls,
+                bin_merchants,
+                past_spend: &past,
+            },
+            purchase,
+        );
+        let (status, reason) = match decision {
+            Ok(()) => (AuthorizationStatus::Pending, None),
+            Err(reason) => (AuthorizationStatus::Declined, Some(reason.code())),
+        };
+        if status == AuthorizationStatus::Pending {
+            // The hold sits beside the balance, where the database refuses anything that would
+            // leave less money on the card than it holds.
+            change_hold(&mut conn, &account, purchase.amount).await?;
+        }
+        conn.execute(
+            "INSERT INTO authorizations (id, card_id, amount, currency, merchant_name, category, status, \
+             decline_reason, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                (&id).into(),
+                card_id.into(),
+                purchase.amount.0.into(),
+                (&purchase.currency).into(),
+                (&purchase.merchant_name).into(),
+                category.into(),
+                status.code().into(),
+                reason.as_deref().into(),
+                purchase.at_ms.into(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        let decision = (status, reason);
         Ok(AuthorizationView {
             id,
             card_id: card_id.to_owned(),
@@ -162,52 +167,16 @@ impl Database {
         capture: bool,
         now: i64,
     ) -> Result<AuthorizationView, CardOperationError> {
-        let to = if capture {
-            AuthorizationStatus::Captured
-        } else {
-            AuthorizationStatus::Reversed
-        };
-        let card_id: Option<String> = on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT card_id FROM authorizations WHERE id = $1"
-        ).bind(authorization_id).fetch_optional(pool).await)?;
-        let card_id = card_id.ok_or(CardOperationError::NotFound)?;
-        let card = Account::Card(card_id.clone());
-        let settled = in_transaction!(self, tx => {
-            // The card's lock first, as every operation on its money takes it.
-            let card_status = lock_card!(&mut *tx, merchant_id, card_id.as_str())?
-                .ok_or(CardOperationError::NotFound)?;
-            let amount: Option<i64> = sqlx::query_scalar(
-                "UPDATE authorizations SET status = $1, settled_at_ms = $2 \
-                 WHERE id = $3 AND card_id = $4 AND status = 'PENDING' RETURNING amount",
+        let card_id: Option<String> = self
+            .scalar_optional(
+                "SELECT card_id FROM authorizations WHERE id = $1",
+                &[authorization_id.into()],
             )
-            .bind(to.code())
-            .bind(now)
-            .bind(authorization_id)
-            .bind(&card_id)
-            .fetch_optional(&mut *tx)
             .await?;
-            match amount {
-                None => false,
-                Some(amount) => {
-                    // Release the hold before the money leaves: the balance may not drop below it.
-                    change_hold!(&mut *tx, &card.code(), -amount)?;
-                    let end = if capture {
-                        Some((EntryKind::Consumption, Account::Spend, format!("capture:{authorization_id}")))
-                    } else if card_status == CardStatus::Deleted {
-                        let wallet = Account::MerchantWallet(merchant_id.to_owned());
-                        Some((EntryKind::CardClosure, wallet, format!("closure:{card_id}:{authorization_id}")))
-                    } else {
-                        None
-                    };
-                    if let Some((kind, to, reference)) = end {
-                        let entry = JournalEntry::transfer(kind, card.clone(), to, Cents(amount))
-                            .map_err(|error| StoreError::Invalid(error.to_string()))?;
-                        post_entry!(&mut *tx, &entry, merchant_id, Some(card_id.as_str()), &reference, now)?;
-                    }
-                    true
-                }
-            }
-        });
+        let card_id = card_id.ok_or(CardOperationError::NotFound)?;
+        let settled = self
+            .settle_pending(merchant_id, authorization_id, &card_id, capture, now)
+            .await?;
         let current = self
             .authorization(merchant_id, authorization_id)
             .await?
@@ -219,6 +188,71 @@ impl Database {
         }
     }
 
+    /// The settlement itself, under the card's lock; whether the authorization was PENDING.
+    async fn settle_pending(
+        &self,
+        merchant_id: &str,
+        authorization_id: &str,
+        card_id: &str,
+        capture: bool,
+        now: i64,
+    ) -> Result<bool, CardOperationError> {
+        let to = if capture {
+            AuthorizationStatus::Captured
+        } else {
+            AuthorizationStatus::Reversed
+        };
+        let card = Account::Card(card_id.to_owned());
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        // The card's lock first, as every operation on its money takes it.
+        let card_status = lock_card(&mut conn, merchant_id, card_id)
+            .await?
+            .ok_or(CardOperationError::NotFound)?;
+        let amount: Option<i64> = conn
+            .scalar_optional(
+                "UPDATE authorizations SET status = $1, settled_at_ms = $2 \
+                 WHERE id = $3 AND card_id = $4 AND status = 'PENDING' RETURNING amount",
+                &[
+                    to.code().into(),
+                    now.into(),
+                    authorization_id.into(),
+                    card_id.into(),
+                ],
+            )
+            .await?;
+        let Some(amount) = amount.map(Cents) else {
+            return Ok(false);
+        };
+        // Release the hold before the money leaves: the balance may not drop below it.
+        change_hold(&mut conn, &card, Cents(-amount.0)).await?;
+        let end = if capture {
+            let reference = format!("capture:{authorization_id}");
+            Some((EntryKind::Consumption, Account::Spend, reference))
+        } else if card_status == CardStatus::Deleted {
+            let wallet = Account::MerchantWallet(merchant_id.to_owned());
+            let reference = format!("closure:{card_id}:{authorization_id}");
+            Some((EntryKind::CardClosure, wallet, reference))
+        } else {
+            None
+        };
+        if let Some((kind, to, reference)) = end {
+            let entry = JournalEntry::transfer(kind, card, to, amount)
+                .map_err(|error| StoreError::Invalid(error.to_string()))?;
+            post_entry(
+                &mut conn,
+                &entry,
+                merchant_id,
+                Some(card_id),
+                &reference,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     pub async fn authorization(
         &self,
         merchant_id: &str,
@@ -228,7 +262,9 @@ impl Database {
             "SELECT {AUTHORIZATION_COLUMNS} FROM authorizations WHERE id = $1 \
              AND card_id IN (SELECT id FROM cards WHERE merchant_id = $2)"
         );
-        let row: Option<AuthorizationRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(authorization_id).bind(merchant_id).fetch_optional(pool).await)?;
+        let row: Option<AuthorizationRow> = self
+            .fetch_optional(&sql, &[authorization_id.into(), merchant_id.into()])
+            .await?;
         row.map(authorization).transpose()
     }
 
@@ -240,16 +276,14 @@ impl Database {
         let sql = format!(
             "SELECT {AUTHORIZATION_COLUMNS} FROM authorizations WHERE card_id = $1 ORDER BY created_at_ms DESC, id"
         );
-        let rows: Vec<AuthorizationRow> =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(card_id).fetch_all(pool).await)?;
+        let rows: Vec<AuthorizationRow> = self.fetch_all(&sql, &[card_id.into()]).await?;
         rows.into_iter().map(authorization).collect()
     }
 
     /// The funds held by a card's pending authorizations.
     pub async fn pending_holds(&self, card_id: &str) -> Result<Cents, StoreError> {
         let sql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations WHERE card_id = $1 AND status = 'PENDING'";
-        let total: i64 =
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(card_id).fetch_one(pool).await)?;
+        let total: i64 = self.scalar(sql, &[card_id.into()]).await?;
         Ok(Cents(total))
     }
 }

@@ -13,12 +13,13 @@ use app::domain::{
     provisioning::ProvisioningStage,
     CardStatus, Cents,
 };
-use sqlx::{Acquire, Connection};
 
 use super::{
-    dispatch::{is_check_violation, is_unique_violation, now_ms, on_pool},
+    cards::append_event,
+    dispatch::{is_check_violation, is_unique_violation, now_ms},
     ledger::post_entry,
-    webhook_outbox::{insert_status_callback, status_callback_payload},
+    sql::{Conn, Param},
+    webhook_outbox::{insert_status_callback, status_callback_payload, StatusChange},
     Database, StoreError,
 };
 use crate::secrets::random;
@@ -128,33 +129,47 @@ const INSERT_CARD: &str = "INSERT INTO cards (id, merchant_id, order_no, request
      updated_at_ms, next_run_at_ms, user_id, external_customer_id, holder_address, tags) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, $16, $17, $18, $19)";
 
-/// `bind_card_columns!(query, creation, card)`: binds $1..=$19 of the card row, in the order both
-/// [`CREATE_CARD_POSTGRES`] and [`INSERT_CARD`] use.
-macro_rules! bind_card_columns {
-    ($query:expr, $creation:expr, $card:expr) => {{
-        let (creation, card): (&CardCreation, &CreatedCard) = ($creation, $card);
+/// The card row's values, $1..=$19 of [`CREATE_CARD_POSTGRES`] and [`INSERT_CARD`] in order, for
+/// the parameters to borrow.
+struct CardColumns {
+    user_id: String,
+    holder_address: Option<String>,
+    tags: String,
+}
+
+impl CardColumns {
+    fn of(creation: &CardCreation, card: &CreatedCard) -> Self {
+        CardColumns {
+            user_id: creation.user_id(card),
+            holder_address: creation.holder_address_json(),
+            tags: creation.tags_json(),
+        }
+    }
+
+    fn params<'a>(&'a self, creation: &'a CardCreation, card: &'a CreatedCard) -> Vec<Param<'a>> {
         let request = &creation.request;
-        $query
-            .bind(card.id.clone())
-            .bind(creation.merchant_id.clone())
-            .bind(request.order_no.as_str().to_owned())
-            .bind(creation.request_hash.clone())
-            .bind(request.range_id.clone())
-            .bind(creation.customer_id.clone())
-            .bind(card.holder_id.clone())
-            .bind(card.seq_no.clone())
-            .bind(request.first_name.as_str().to_owned())
-            .bind(request.last_name.as_str().to_owned())
-            .bind(request.fee_type.as_str())
-            .bind(request.callback_url.clone().unwrap_or_default())
-            .bind(CardStatus::Init.code())
-            .bind(ProvisioningStage::OpeningCard.code())
-            .bind(card.created_at_ms)
-            .bind(creation.user_id(card))
-            .bind(request.customer_external_id.clone())
-            .bind(creation.holder_address_json())
-            .bind(creation.tags_json())
-    }};
+        vec![
+            (&card.id).into(),
+            (&creation.merchant_id).into(),
+            request.order_no.as_str().into(),
+            (&creation.request_hash).into(),
+            (&request.range_id).into(),
+            (&creation.customer_id).into(),
+            (&card.holder_id).into(),
+            (&card.seq_no).into(),
+            request.first_name.as_str().into(),
+            request.last_name.as_str().into(),
+            request.fee_type.as_str().into(),
+            request.callback_url.as_deref().unwrap_or_default().into(),
+            CardStatus::Init.code().into(),
+            ProvisioningStage::OpeningCard.code().into(),
+            card.created_at_ms.into(),
+            (&self.user_id).into(),
+            (&request.customer_external_id).into(),
+            (&self.holder_address).into(),
+            (&self.tags).into(),
+        ]
+    }
 }
 
 /// How often a creation the database failed to break a deadlock is tried again.
@@ -206,43 +221,6 @@ enum Isolation {
     Optimistic,
     /// Each in its own savepoint (two round trips more), so a failure is rolled back alone.
     Savepoints,
-}
-
-/// `each_creation!(tx, creations, isolation, |conn, creation, card| body)`: runs `body` for every
-/// creation inside `tx`. Evaluates to the attempts in order, or `None` when an optimistic batch
-/// met a failure and the transaction must be abandoned.
-macro_rules! each_creation {
-    ($tx:ident, $creations:expr, $isolation:expr, |$conn:ident, $creation:ident, $card:ident| $body:expr) => {{
-        let mut attempts = Vec::with_capacity($creations.len());
-        let mut abandoned = false;
-        for $creation in $creations {
-            let $card = new_identity();
-            if $isolation == Isolation::Optimistic {
-                let $conn = &mut *$tx;
-                let result: Result<(), StoreError> = $body;
-                if result.is_err() {
-                    abandoned = true;
-                    break;
-                }
-                attempts.push(Ok(CreationAttempt::Created($card)));
-            } else {
-                let mut savepoint = (&mut $tx).begin().await?;
-                let $conn = &mut *savepoint;
-                let result: Result<(), StoreError> = $body;
-                attempts.push(match result {
-                    Ok(()) => {
-                        savepoint.commit().await?;
-                        Ok(CreationAttempt::Created($card))
-                    }
-                    Err(error) => {
-                        savepoint.rollback().await?;
-                        classify(error)
-                    }
-                });
-            }
-        }
-        (!abandoned).then_some(attempts)
-    }};
 }
 
 impl Database {
@@ -339,38 +317,38 @@ impl Database {
         }
     }
 
+    /// Every creation in one transaction: `None` when an optimistic batch met a refusal (and
+    /// was rolled back whole), otherwise each creation's attempt, in order.
     async fn insert_cards_in_one_transaction(
         &self,
         creations: &[CardCreation],
         isolation: Isolation,
-    ) -> Result<Option<Vec<Result<CreationAttempt, StoreError>>>, sqlx::Error> {
-        match self {
-            Database::Sqlite(pool, gate) => {
-                // Connection first, then the gate (see `in_transaction!`).
-                let mut connection = pool.acquire().await?;
-                let _writer = gate.enter().await;
-                let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-                let attempts = each_creation!(tx, creations, isolation, |conn, creation, card| {
-                    insert_card_sqlite(conn, creation, &card).await
-                });
-                match attempts {
-                    Some(_) => tx.commit().await?,
-                    None => tx.rollback().await?,
+    ) -> Result<Option<Vec<Result<CreationAttempt, StoreError>>>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut attempts = Vec::with_capacity(creations.len());
+        for creation in creations {
+            let card = new_identity();
+            let attempt = match isolation {
+                Isolation::Optimistic => {
+                    if insert_card(&mut tx.conn(), creation, &card).await.is_err() {
+                        return Ok(None); // dropping `tx` rolls the whole batch back
+                    }
+                    Ok(CreationAttempt::Created(card))
                 }
-                Ok(attempts)
-            }
-            Database::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let attempts = each_creation!(tx, creations, isolation, |conn, creation, card| {
-                    insert_card_postgres(conn, creation, &card).await
-                });
-                match attempts {
-                    Some(_) => tx.commit().await?,
-                    None => tx.rollback().await?,
+                Isolation::Savepoints => {
+                    let inserted = tx
+                        .savepoint(async |conn| insert_card(conn, creation, &card).await)
+                        .await;
+                    match inserted {
+                        Ok(()) => Ok(CreationAttempt::Created(card)),
+                        Err(error) => classify(error),
+                    }
                 }
-                Ok(attempts)
-            }
+            };
+            attempts.push(attempt);
         }
+        tx.commit().await?;
+        Ok(Some(attempts))
     }
 
     /// Turns a creation's attempt into the caller's answer: a taken orderNo is the same card again
@@ -427,9 +405,8 @@ impl Database {
         order_no: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
         let sql = "SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2";
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(order_no).fetch_optional(pool).await)?,
-        )
+        self.fetch_optional(sql, &[merchant_id.into(), order_no.into()])
+            .await
     }
 }
 
@@ -451,72 +428,56 @@ pub(super) fn first_callback_payload(
         .then(|| status_callback_payload(&card.id, request.order_no.as_str(), None, &event))
 }
 
-async fn insert_card_postgres(
-    conn: &mut sqlx::PgConnection,
+/// One card, its first event and callback, and its deposit, on the transaction's backend.
+async fn insert_card(
+    conn: &mut Conn<'_>,
     creation: &CardCreation,
     card: &CreatedCard,
 ) -> Result<(), StoreError> {
-    let payload = first_callback_payload(creation, card);
-    // Validates the transfer exactly as the SQLite path does, although the SQL posts it.
-    deposit_entry(creation, &card.id)?;
-    bind_card_columns!(sqlx::query(CREATE_CARD_POSTGRES), creation, card)
-        .bind(random::id("msg_"))
-        .bind(payload)
-        .bind(EntryKind::CardDeposit.code())
-        .bind(format!("deposit:{}", card.id))
-        .bind(Account::MerchantWallet(creation.merchant_id.clone()).code())
-        .bind(Account::Card(card.id.clone()).code())
-        .bind(creation.request.deposit.amount().0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-async fn insert_card_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    creation: &CardCreation,
-    card: &CreatedCard,
-) -> Result<(), StoreError> {
+    // Validates the transfer on both paths, although PostgreSQL's SQL posts it itself.
+    let entry = deposit_entry(creation, &card.id)?;
+    let columns = CardColumns::of(creation, card);
+    let mut params = columns.params(creation, card);
+    if let Conn::Postgres(_) = conn {
+        let message_id = random::id("msg_");
+        let payload = first_callback_payload(creation, card);
+        let reference = format!("deposit:{}", card.id);
+        let wallet = Account::MerchantWallet(creation.merchant_id.clone()).code();
+        let card_account = Account::Card(card.id.clone()).code();
+        params.extend([
+            (&message_id).into(),
+            (&payload).into(),
+            EntryKind::CardDeposit.code().into(),
+            (&reference).into(),
+            (&wallet).into(),
+            (&card_account).into(),
+            creation.request.deposit.amount().0.into(),
+        ]);
+        conn.execute(CREATE_CARD_POSTGRES, &params).await?;
+        return Ok(());
+    }
+    conn.execute(INSERT_CARD, &params).await?;
+    let change = StatusChange {
+        card_id: &card.id,
+        status: CardStatus::Init,
+        stage: ProvisioningStage::OpeningCard,
+        at_ms: card.created_at_ms,
+    };
+    append_event(conn, &change).await?;
     let request = &creation.request;
-    let (card_id, merchant_id, now) = (
-        card.id.as_str(),
-        creation.merchant_id.as_str(),
-        card.created_at_ms,
-    );
-    let stage = ProvisioningStage::OpeningCard;
     let callback_url = request.callback_url.as_deref().unwrap_or("");
-    let entry = deposit_entry(creation, card_id)?;
-    bind_card_columns!(sqlx::query(INSERT_CARD), creation, card)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO card_events (card_id, seq, status, stage, at_ms) VALUES ($1, 1, $2, $3, $4)",
-    )
-    .bind(card_id)
-    .bind(CardStatus::Init.code())
-    .bind(stage.code())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    insert_status_callback!(
+    let order_no = request.order_no.as_str();
+    insert_status_callback(
         conn,
-        card_id,
-        merchant_id,
-        request.order_no.as_str(),
+        &change,
+        &creation.merchant_id,
+        order_no,
         callback_url,
         None,
-        CardStatus::Init,
-        stage,
-        now
-    )?;
-    let reference = format!("deposit:{card_id}");
-    post_entry!(
-        &mut *conn,
-        &entry,
-        merchant_id,
-        Some(card_id),
-        &reference,
-        now
-    )?;
+    )
+    .await?;
+    let reference = format!("deposit:{}", card.id);
+    let (merchant_id, now) = (creation.merchant_id.as_str(), card.created_at_ms);
+    post_entry(conn, &entry, merchant_id, Some(&card.id), &reference, now).await?;
     Ok(())
 }

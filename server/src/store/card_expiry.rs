@@ -5,12 +5,7 @@
 
 use app::domain::{calendar::month_after, provisioning::ProvisioningStage, CardStatus};
 
-use super::{
-    card_operations::set_status,
-    dispatch::{in_transaction, on_pool},
-    webhook_outbox::enqueue_status_callback,
-    Database, StoreError,
-};
+use super::{card_operations::set_status, Database, StoreError};
 
 impl Database {
     /// Moves up to `limit` live cards whose expiry month ended before `now` (epoch ms; a
@@ -20,7 +15,9 @@ impl Database {
         let (year, month) = month_after(now, 0);
         let sql = "SELECT id, status, stage FROM cards WHERE status IN ('ACTIVE', 'FREEZE') \
                    AND (exp_year, exp_month) < ($1, $2) ORDER BY exp_year, exp_month LIMIT $3";
-        let due: Vec<(String, String, String)> = on_pool!(self, pool => sqlx::query_as(sql).bind(year).bind(i64::from(month)).bind(limit).fetch_all(pool).await)?;
+        let due: Vec<(String, String, String)> = self
+            .fetch_all(sql, &[year.into(), i64::from(month).into(), limit.into()])
+            .await?;
         let mut expired = 0;
         for (card_id, status, stage) in due {
             let corrupt = || StoreError::Corrupt(format!("card {card_id}"));
@@ -31,7 +28,10 @@ impl Database {
             }
             // Guarded on the status read: a card frozen or deleted meanwhile is left to the next
             // round, and of two instances only one moves it.
-            let moved = in_transaction!(self, tx => set_status!(tx, card_id.as_str(), from, CardStatus::Expired, stage, now)?);
+            let mut tx = self.begin().await?;
+            let expiry = CardStatus::Expired;
+            let moved = set_status(&mut tx.conn(), &card_id, from, expiry, stage, now).await?;
+            tx.commit().await?;
             expired += usize::from(moved);
         }
         Ok(expired)

@@ -8,9 +8,11 @@ use app::domain::{
 };
 
 use super::{
-    dispatch::{in_transaction, now_ms, on_pool},
+    cards::append_event,
+    dispatch::now_ms,
     ledger::{balance_of, funds_of, post_entry},
-    webhook_outbox::enqueue_status_callback,
+    sql::Conn,
+    webhook_outbox::{enqueue_status_callback, StatusChange},
     Database, StoreError,
 };
 
@@ -71,136 +73,137 @@ impl PriorMovement {
     }
 }
 
-/// `set_status!(conn, card_id, from, to, stage, now)`: a guarded status change plus its event;
-/// evaluates to whether the card was still in `from`.
-macro_rules! set_status {
-    ($conn:expr, $card:expr, $from:expr, $to:expr, $stage:expr, $now:expr) => {
-        async {
-            let updated = sqlx::query("UPDATE cards SET status = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4")
-                .bind($to.code())
-                .bind($now)
-                .bind($card)
-                .bind($from.code())
-                .execute(&mut *$conn)
-                .await?
-                .rows_affected();
-            if updated == 1 {
-                sqlx::query(
-                    "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
-                     SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM card_events WHERE card_id = $1",
-                )
-                .bind($card)
-                .bind($to.code())
-                .bind($stage.code())
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
-                enqueue_status_callback!($conn, $card, $to, $stage, $now)?;
-            }
-            Ok::<bool, sqlx::Error>(updated == 1)
-        }
-        .await
-    };
+/// A guarded status change plus its event and callback; whether the card was still in `from`.
+pub(super) async fn set_status(
+    conn: &mut Conn<'_>,
+    card_id: &str,
+    from: CardStatus,
+    to: CardStatus,
+    stage: ProvisioningStage,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let updated = conn
+        .execute(
+            "UPDATE cards SET status = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4",
+            &[
+                to.code().into(),
+                now_ms.into(),
+                card_id.into(),
+                from.code().into(),
+            ],
+        )
+        .await?;
+    if updated == 1 {
+        let change = StatusChange {
+            card_id,
+            status: to,
+            stage,
+            at_ms: now_ms,
+        };
+        append_event(conn, &change).await?;
+        enqueue_status_callback(conn, &change).await?;
+    }
+    Ok(updated == 1)
 }
-pub(crate) use set_status;
 
-/// `post_movement!(conn, &entry, merchant_id, card_id, reference, now, available, topped_up)`:
-/// posts a top-up or withdrawal and lets the card's ceiling follow the new balance. An overdraft
-/// reports `available`; a reference posted meanwhile by a concurrent request comes back as
+/// A top-up or withdrawal as it is posted: the entry and where it goes in the ledger.
+struct Movement<'a> {
+    entry: &'a JournalEntry,
+    merchant_id: &'a str,
+    card_id: &'a str,
+    reference: &'a str,
+    /// What the paying account had free: the answer to an overdraft.
+    available: Cents,
+    /// A top-up (the ceiling may rise with autolimit) rather than a withdrawal.
+    topped_up: bool,
+}
+
+/// Posts a movement and lets the card's ceiling follow the new balance. An overdraft reports
+/// `available`; a reference posted meanwhile by a concurrent request comes back as
 /// [`StoreError::AlreadyPosted`], for the caller to compare with this request.
-macro_rules! post_movement {
-    ($conn:expr, $entry:expr, $merchant:expr, $card:expr, $reference:expr, $now:expr, $available:expr, $topped_up:expr) => {
-        async {
-            match post_entry!(
-                &mut *$conn,
-                $entry,
-                $merchant,
-                Some($card),
-                $reference,
-                $now
-            ) {
-                Ok(()) => {
-                    ceiling_follows_balance!($conn, $card, $topped_up)?;
-                    Ok::<(), CardOperationError>(())
-                }
-                Err(StoreError::Overdrawn(_)) => Err(CardOperationError::InsufficientFunds {
-                    available: $available,
-                }),
-                Err(error) => Err(error.into()),
-            }
+async fn post_movement(
+    conn: &mut Conn<'_>,
+    movement: &Movement<'_>,
+    now_ms: i64,
+) -> Result<(), CardOperationError> {
+    let posted = post_entry(
+        conn,
+        movement.entry,
+        movement.merchant_id,
+        Some(movement.card_id),
+        movement.reference,
+        now_ms,
+    )
+    .await;
+    match posted {
+        Ok(()) => {
+            ceiling_follows_balance(conn, movement.card_id, movement.topped_up).await?;
+            Ok(())
         }
-        .await
-    };
+        Err(StoreError::Overdrawn(_)) => Err(CardOperationError::InsufficientFunds {
+            available: movement.available,
+        }),
+        Err(error) => Err(error.into()),
+    }
 }
 
-/// `prior_movement!(conn, reference)`: the card and amount of the movement already posted under
-/// this ledger reference, if any.
-macro_rules! prior_movement {
-    ($conn:expr, $reference:expr) => {
-        sqlx::query_as::<_, (Option<String>, i64)>(
+/// The card and amount of the movement already posted under this ledger reference, if any.
+async fn prior_movement(
+    conn: &mut Conn<'_>,
+    reference: &str,
+) -> Result<Option<PriorMovement>, StoreError> {
+    let row: Option<(Option<String>, i64)> = conn
+        .fetch_optional(
             "SELECT e.card_id, MAX(p.amount) FROM journal_entries e \
              JOIN postings p ON p.entry_id = e.id WHERE e.reference = $1 GROUP BY e.id, e.card_id",
+            &[reference.into()],
         )
-        .bind($reference)
-        .fetch_optional($conn)
-        .await
-        .map(|row| {
-            row.map(|(card, amount)| PriorMovement {
-                card,
-                amount: Cents(amount),
-            })
+        .await?;
+    Ok(row.map(|(card, amount)| PriorMovement {
+        card,
+        amount: Cents(amount),
+    }))
+}
+
+/// Locks the merchant's card row until commit and reads its current status (`None`: no such
+/// card). Every operation that moves a card's money or changes its status takes this lock first,
+/// so each decides on the card as it is and none interleaves with another; on SQLite, whose
+/// writers queue anyway, it is only the read.
+pub(super) async fn lock_card(
+    conn: &mut Conn<'_>,
+    merchant_id: &str,
+    card_id: &str,
+) -> Result<Option<CardStatus>, StoreError> {
+    let status: Option<String> = conn
+        .scalar_optional(
+            "UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1 AND merchant_id = $2 \
+             RETURNING status",
+            &[card_id.into(), merchant_id.into()],
+        )
+        .await?;
+    status
+        .map(|status| {
+            CardStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("card {card_id}")))
         })
-    };
+        .transpose()
 }
 
-/// `lock_card!(conn, merchant_id, card_id)`: locks the merchant's card row until commit and
-/// evaluates to its current status (`None`: no such card). Every operation that moves a card's
-/// money or changes its status takes this lock first, so each decides on the card as it is and
-/// none interleaves with another; on SQLite, whose writers queue anyway, it is only the read.
-macro_rules! lock_card {
-    ($conn:expr, $merchant:expr, $card:expr) => {
-        async {
-            let status: Option<String> = sqlx::query_scalar(
-                "UPDATE cards SET updated_at_ms = updated_at_ms WHERE id = $1 AND merchant_id = $2 \
-                 RETURNING status",
-            )
-            .bind($card)
-            .bind($merchant)
-            .fetch_optional($conn)
-            .await?;
-            status
-                .map(|status| {
-                    CardStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("card {}", $card)))
-                })
-                .transpose()
-        }
-        .await
-    };
-}
-pub(crate) use lock_card;
-
-/// `ceiling_follows_balance!(conn, card_id, topped_up)`: after money moved on or off a card, its
-/// per-transaction ceiling follows the balance: set to it after a top-up when autolimit is on, and
-/// never left above it.
-macro_rules! ceiling_follows_balance {
-    ($conn:expr, $card:expr, $topped_up:expr) => {
-        async {
-            let balance = balance_of!(&mut *$conn, Account::Card($card.to_owned()).code())?;
-            sqlx::query(
-                "UPDATE card_controls SET limit_per_transaction = CASE \
-                 WHEN $3 AND is_autolimit THEN $2 WHEN limit_per_transaction > $2 THEN $2 \
-                 ELSE limit_per_transaction END WHERE card_id = $1",
-            )
-            .bind($card)
-            .bind(balance.0)
-            .bind($topped_up)
-            .execute(&mut *$conn)
-            .await
-            .map(drop)
-        }
-        .await
-    };
+/// After money moved on or off a card, its per-transaction ceiling follows the balance: set to it
+/// after a top-up when autolimit is on, and never left above it.
+async fn ceiling_follows_balance(
+    conn: &mut Conn<'_>,
+    card_id: &str,
+    topped_up: bool,
+) -> Result<(), StoreError> {
+    let balance = balance_of(conn, &Account::Card(card_id.to_owned())).await?;
+    conn.execute(
+        "UPDATE card_controls SET limit_per_transaction = CASE \
+         WHEN $3 AND is_autolimit THEN $2 WHEN limit_per_transaction > $2 THEN $2 \
+         ELSE limit_per_transaction END WHERE card_id = $1",
+        &[card_id.into(), balance.0.into(), topped_up.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Database {
@@ -241,22 +244,35 @@ impl Database {
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let now = now_ms();
-        let posted = in_transaction!(self, tx => {
-            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
-            if let Some(prior) = prior_movement!(&mut *tx, reference)? {
-                return prior.repeat_or_conflict(card_id, amount, key);
-            }
-            if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
-                return Err(CardOperationError::Illegal { from: status, to: status });
-            }
-            let available = funds_of!(&mut *tx, card.code())?.unheld();
-            if available < amount {
-                return Err(CardOperationError::InsufficientFunds { available });
-            }
-            post_movement!(tx, &entry, merchant_id, card_id, reference, now, available, false)?;
-            true
-        });
-        Ok(posted)
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        let status = lock_card(&mut conn, merchant_id, card_id)
+            .await?
+            .ok_or(CardOperationError::NotFound)?;
+        if let Some(prior) = prior_movement(&mut conn, reference).await? {
+            return prior.repeat_or_conflict(card_id, amount, key);
+        }
+        if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
+            return Err(CardOperationError::Illegal {
+                from: status,
+                to: status,
+            });
+        }
+        let available = funds_of(&mut conn, &card).await?.unheld();
+        if available < amount {
+            return Err(CardOperationError::InsufficientFunds { available });
+        }
+        let movement = Movement {
+            entry: &entry,
+            merchant_id,
+            card_id,
+            reference,
+            available,
+            topped_up: false,
+        };
+        post_movement(&mut conn, &movement, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// A concurrent request with the same key posted first (its ledger reference is unique):
@@ -271,7 +287,7 @@ impl Database {
     ) -> Result<bool, CardOperationError> {
         match outcome {
             Err(CardOperationError::Store(StoreError::AlreadyPosted(_))) => {
-                let prior = on_pool!(self, pool => prior_movement!(pool, reference))?;
+                let prior = prior_movement(&mut self.connection().await?.conn(), reference).await?;
                 prior
                     .ok_or_else(|| StoreError::Corrupt(format!("ledger reference {reference}")))?
                     .repeat_or_conflict(card_id, amount, key)
@@ -286,7 +302,9 @@ impl Database {
         card_id: &str,
     ) -> Result<(CardStatus, ProvisioningStage), CardOperationError> {
         let sql = "SELECT status, stage FROM cards WHERE merchant_id = $1 AND id = $2";
-        let row: Option<(String, String)> = on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?;
+        let row: Option<(String, String)> = self
+            .fetch_optional(sql, &[merchant_id.into(), card_id.into()])
+            .await?;
         let (status, stage) = row.ok_or(CardOperationError::NotFound)?;
         let corrupt = || StoreError::Corrupt(format!("card {card_id}"));
         Ok((
@@ -306,7 +324,9 @@ impl Database {
         from.transition(to)
             .map_err(|_| CardOperationError::Illegal { from, to })?;
         let now = now_ms();
-        let changed = in_transaction!(self, tx => set_status!(tx, card_id, from, to, stage, now)?);
+        let mut tx = self.begin().await?;
+        let changed = set_status(&mut tx.conn(), card_id, from, to, stage, now).await?;
+        tx.commit().await?;
         if changed {
             Ok(())
         } else {
@@ -333,22 +353,43 @@ impl Database {
             })?;
         let now = now_ms();
         let card = Account::Card(card_id.to_owned());
-        let returned = in_transaction!(self, tx => {
-            // Guarded on the status read, and the card row stays locked until commit.
-            if !set_status!(tx, card_id, from, CardStatus::Cancelling, stage, now)? {
-                return Err(CardOperationError::Illegal { from, to: CardStatus::Deleted });
-            }
-            let returned = funds_of!(&mut *tx, card.code())?.unheld();
-            if returned.is_positive() {
-                let wallet = Account::MerchantWallet(merchant_id.to_owned());
-                let entry = JournalEntry::transfer(EntryKind::CardClosure, card.clone(), wallet, returned)
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        // Guarded on the status read, and the card row stays locked until commit.
+        if !set_status(&mut conn, card_id, from, CardStatus::Cancelling, stage, now).await? {
+            return Err(CardOperationError::Illegal {
+                from,
+                to: CardStatus::Deleted,
+            });
+        }
+        let returned = funds_of(&mut conn, &card).await?.unheld();
+        if returned.is_positive() {
+            let wallet = Account::MerchantWallet(merchant_id.to_owned());
+            let entry =
+                JournalEntry::transfer(EntryKind::CardClosure, card.clone(), wallet, returned)
                     .map_err(|error| StoreError::Invalid(error.to_string()))?;
-                let reference = format!("closure:{card_id}");
-                post_entry!(&mut *tx, &entry, merchant_id, Some(card_id), &reference, now)?;
-            }
-            set_status!(tx, card_id, CardStatus::Cancelling, CardStatus::Deleted, stage, now)?;
-            returned
-        });
+            let reference = format!("closure:{card_id}");
+            post_entry(
+                &mut conn,
+                &entry,
+                merchant_id,
+                Some(card_id),
+                &reference,
+                now,
+            )
+            .await?;
+        }
+        let closed = CardStatus::Deleted;
+        set_status(
+            &mut conn,
+            card_id,
+            CardStatus::Cancelling,
+            closed,
+            stage,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(returned)
     }
 
@@ -388,24 +429,37 @@ impl Database {
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let now = now_ms();
-        let posted = in_transaction!(self, tx => {
-            // Under the card's lock a close cannot slip in between the status check and the
-            // top-up: either the top-up comes first and the close returns it, or it is refused.
-            let status = lock_card!(&mut *tx, merchant_id, card_id)?.ok_or(CardOperationError::NotFound)?;
-            if let Some(prior) = prior_movement!(&mut *tx, reference)? {
-                return prior.repeat_or_conflict(card_id, amount, key);
-            }
-            if status != CardStatus::Active {
-                return Err(CardOperationError::Illegal { from: status, to: CardStatus::Active });
-            }
-            let available = balance_of!(&mut *tx, wallet.code())?;
-            if available < amount {
-                return Err(CardOperationError::InsufficientFunds { available });
-            }
-            post_movement!(tx, &entry, merchant_id, card_id, reference, now, available, true)?;
-            true
-        });
-        Ok(posted)
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        // Under the card's lock a close cannot slip in between the status check and the top-up:
+        // either the top-up comes first and the close returns it, or it is refused.
+        let status = lock_card(&mut conn, merchant_id, card_id)
+            .await?
+            .ok_or(CardOperationError::NotFound)?;
+        if let Some(prior) = prior_movement(&mut conn, reference).await? {
+            return prior.repeat_or_conflict(card_id, amount, key);
+        }
+        if status != CardStatus::Active {
+            return Err(CardOperationError::Illegal {
+                from: status,
+                to: CardStatus::Active,
+            });
+        }
+        let available = balance_of(&mut conn, &wallet).await?;
+        if available < amount {
+            return Err(CardOperationError::InsufficientFunds { available });
+        }
+        let movement = Movement {
+            entry: &entry,
+            merchant_id,
+            card_id,
+            reference,
+            available,
+            topped_up: true,
+        };
+        post_movement(&mut conn, &movement, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The card's statement, oldest first.
@@ -419,7 +473,7 @@ impl Database {
                    JOIN journal_entries e ON e.id = p.entry_id WHERE p.account = $1 ORDER BY e.id";
         let account = Account::Card(card_id.to_owned()).code();
         let rows: Vec<(i64, String, String, i64, i64)> =
-            on_pool!(self, pool => sqlx::query_as(sql).bind(&account).fetch_all(pool).await)?;
+            self.fetch_all(sql, &[(&account).into()]).await?;
         rows.into_iter()
             .map(|(id, kind, reference, amount, at_ms)| {
                 let kind = EntryKind::parse(&kind)
@@ -443,8 +497,7 @@ impl Database {
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT u.email FROM cards c JOIN customers u ON u.id = c.customer_id \
                    WHERE c.merchant_id = $1 AND c.id = $2";
-        Ok(
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?,
-        )
+        self.scalar_optional(sql, &[merchant_id.into(), card_id.into()])
+            .await
     }
 }

@@ -13,10 +13,11 @@ use app::{
 };
 
 use super::{
-    dispatch::{in_transaction, now_ms, on_pool},
+    dispatch::now_ms,
     fees::{charge_fee, FEE_PERIOD_MS, MONTHLY_FEE_SQL},
-    ledger::{balance_of, funds_of, post_entry},
-    webhook_outbox::enqueue_status_callback,
+    ledger::{balance_of, post_entry},
+    sql::Conn,
+    webhook_outbox::{enqueue_status_callback, StatusChange},
     Database, StoreError,
 };
 
@@ -86,20 +87,23 @@ const CARD_COLUMNS: &str = "c.id, c.order_no, c.holder_id, c.seq_no, c.first_nam
 const CARD_FROM: &str =
     "FROM cards c JOIN card_ranges r ON r.id = c.range_id LEFT JOIN customers u ON u.id = c.customer_id";
 
-/// `append_event!(conn, card_id, status, stage, now)`: the next numbered event of a card.
-macro_rules! append_event {
-    ($conn:expr, $card:expr, $status:expr, $stage:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
-             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM card_events WHERE card_id = $1",
-        )
-        .bind($card)
-        .bind($status.code())
-        .bind($stage.code())
-        .bind($now)
-        .execute($conn)
-        .await
-    };
+/// Appends the card's next numbered event for a status change.
+pub(super) async fn append_event(
+    conn: &mut Conn<'_>,
+    change: &StatusChange<'_>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM card_events WHERE card_id = $1",
+        &[
+            change.card_id.into(),
+            change.status.code().into(),
+            change.stage.code().into(),
+            change.at_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Database {
@@ -111,7 +115,9 @@ impl Database {
     ) -> Result<Option<CardView>, StoreError> {
         let sql =
             format!("SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 AND c.id = $2");
-        let row: Option<CardRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?;
+        let row: Option<CardRow> = self
+            .fetch_optional(&sql, &[merchant_id.into(), card_id.into()])
+            .await?;
         match row {
             Some(row) => Ok(Some(self.card_view(row).await?)),
             None => Ok(None),
@@ -126,7 +132,9 @@ impl Database {
         let sql = format!(
             "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 AND c.order_no = $2"
         );
-        let row: Option<CardRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(order_no).fetch_optional(pool).await)?;
+        let row: Option<CardRow> = self
+            .fetch_optional(&sql, &[merchant_id.into(), order_no.into()])
+            .await?;
         match row {
             Some(row) => Ok(Some(self.card_view(row).await?)),
             None => Ok(None),
@@ -163,10 +171,11 @@ impl Database {
         let tag = filter.tag.as_deref();
         // Saturating: a page far beyond the last is simply empty, never an overflow.
         let offset = (page.max(1) - 1).saturating_mul(page_size.max(0));
-        let rows: Vec<CardRow> = on_pool!(self, pool =>
-            sqlx::query_as(&sql).bind(merchant_id).bind(status).bind(email).bind(tag).bind(page_size).bind(offset).fetch_all(pool).await)?;
-        let total: i64 = on_pool!(self, pool =>
-            sqlx::query_scalar(&count).bind(merchant_id).bind(status).bind(email).bind(tag).fetch_one(pool).await)?;
+        let filter_params = [merchant_id.into(), status.into(), email.into(), tag.into()];
+        let mut page_params = filter_params.to_vec();
+        page_params.extend([page_size.into(), offset.into()]);
+        let rows: Vec<CardRow> = self.fetch_all(&sql, &page_params).await?;
+        let total: i64 = self.scalar(&count, &filter_params).await?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             views.push(self.card_view(row).await?);
@@ -179,19 +188,28 @@ impl Database {
     pub async fn card_event_seq(&self, card_id: &str) -> Result<i64, StoreError> {
         let sql =
             "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(card_id).fetch_one(pool).await)?)
+        self.scalar(sql, &[card_id.into()]).await
     }
 
     async fn card_view(&self, row: CardRow) -> Result<CardView, StoreError> {
-        let account = Account::Card(row.id.clone()).code();
-        let figures: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT e.kind, CAST(SUM(ABS(p.amount)) AS BIGINT) FROM postings p \
-             JOIN journal_entries e ON e.id = p.entry_id WHERE p.account = $1 GROUP BY e.kind")
-            .bind(&account).fetch_all(pool).await)?;
-        let events: Vec<(i64, String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT seq, status, stage, at_ms FROM card_events WHERE card_id = $1 ORDER BY seq")
-            .bind(&row.id).fetch_all(pool).await)?;
-        let balance = on_pool!(self, pool => balance_of!(pool, &account))?;
+        let account = Account::Card(row.id.clone());
+        let mut pooled = self.connection().await?;
+        let mut conn = pooled.conn();
+        let figures: Vec<(String, i64)> = conn
+            .fetch_all(
+                "SELECT e.kind, CAST(SUM(ABS(p.amount)) AS BIGINT) FROM postings p \
+                 JOIN journal_entries e ON e.id = p.entry_id WHERE p.account = $1 GROUP BY e.kind",
+                &[(&account.code()).into()],
+            )
+            .await?;
+        let events: Vec<(i64, String, String, i64)> = conn
+            .fetch_all(
+                "SELECT seq, status, stage, at_ms FROM card_events WHERE card_id = $1 ORDER BY seq",
+                &[(&row.id).into()],
+            )
+            .await?;
+        let balance = balance_of(&mut conn, &account).await?;
+        drop(pooled);
 
         let corrupt = |what: &str| StoreError::Corrupt(format!("card {}: {what}", row.id));
         let sum = |kinds: &[EntryKind]| {
@@ -289,7 +307,7 @@ impl Database {
              r.bin, r.pan_length, r.valid_months, {MONTHLY_FEE_SQL} AS monthly_fee \
              FROM cards c JOIN card_ranges r ON r.id = c.range_id WHERE c.id = $1"
         );
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(card_id).fetch_optional(pool).await)?)
+        self.fetch_optional(&sql, &[card_id.into()]).await
     }
 
     /// Records that `from` is done and `to` is next (or, for `Activated`, that the card is live with
@@ -307,8 +325,10 @@ impl Database {
         let now = now_ms();
         let finished = activation.is_some();
         let status = to.status();
-        let advanced = in_transaction!(self, tx => {
-            let updated: Option<(String,)> = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        let updated: Option<(String,)> = conn
+            .fetch_optional(
                 "UPDATE cards SET stage = $1, status = $2, updated_at_ms = $3, attempts = 0, \
                  next_run_at_ms = CASE WHEN $4 THEN NULL ELSE $3 END, \
                  lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END, \
@@ -319,38 +339,46 @@ impl Database {
                  pan_fingerprint = COALESCE($12, pan_fingerprint), \
                  next_fee_at_ms = CASE WHEN $4 THEN $16 ELSE next_fee_at_ms END \
                  WHERE id = $13 AND stage = $14 AND lease_owner = $15 RETURNING merchant_id",
+                &[
+                    to.code().into(),
+                    status.code().into(),
+                    now.into(),
+                    finished.into(),
+                    (now + lease_ms).into(),
+                    activation.map(|a| a.card_bin.as_str()).into(),
+                    activation.map(|a| a.last4.as_str()).into(),
+                    activation.map(|a| a.exp_month).into(),
+                    activation.map(|a| a.exp_year).into(),
+                    activation.map(|a| a.pan_ciphertext.as_slice()).into(),
+                    activation.map(|a| a.cvc_ciphertext.as_slice()).into(),
+                    activation.map(|a| a.pan_fingerprint.as_str()).into(),
+                    card_id.into(),
+                    from.code().into(),
+                    owner.into(),
+                    (now + FEE_PERIOD_MS).into(),
+                ],
             )
-            .bind(to.code())
-            .bind(status.code())
-            .bind(now)
-            .bind(finished)
-            .bind(now + lease_ms)
-            .bind(activation.map(|a| a.card_bin.as_str()))
-            .bind(activation.map(|a| a.last4.as_str()))
-            .bind(activation.map(|a| a.exp_month))
-            .bind(activation.map(|a| a.exp_year))
-            .bind(activation.map(|a| a.pan_ciphertext.as_slice()))
-            .bind(activation.map(|a| a.cvc_ciphertext.as_slice()))
-            .bind(activation.map(|a| a.pan_fingerprint.as_str()))
-            .bind(card_id)
-            .bind(from.code())
-            .bind(owner)
-            .bind(now + FEE_PERIOD_MS)
-            .fetch_optional(&mut *tx)
             .await?;
-            if let Some((merchant_id,)) = &updated {
-                append_event!(&mut *tx, card_id, status, to, now)?;
-                if let Some(activation) = activation {
-                    let reference = format!("fee:{card_id}:{now}");
-                    charge_fee!(tx, merchant_id.as_str(), card_id, activation.first_fee.0, &reference, now)?;
-                }
-                if from.status() != status {
-                    enqueue_status_callback!(tx, card_id, status, to, now)?;
-                }
-            }
-            updated.is_some()
-        });
-        Ok(advanced)
+        let Some((merchant_id,)) = updated else {
+            return Ok(false);
+        };
+        let change = StatusChange {
+            card_id,
+            status,
+            stage: to,
+            at_ms: now,
+        };
+        append_event(&mut conn, &change).await?;
+        if let Some(activation) = activation {
+            let reference = format!("fee:{card_id}:{now}");
+            let fee = activation.first_fee;
+            charge_fee(&mut conn, &merchant_id, card_id, fee, &reference, now).await?;
+        }
+        if from.status() != status {
+            enqueue_status_callback(&mut conn, &change).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Provisioning failed for good: CARD FAILED REFUND, and the whole card balance back to the
@@ -363,39 +391,53 @@ impl Database {
         reason: &str,
     ) -> Result<bool, StoreError> {
         let now = now_ms();
-        let failed = in_transaction!(self, tx => {
-            let row: Option<(String,)> = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        let row: Option<(String,)> = conn
+            .fetch_optional(
                 "UPDATE cards SET status = $1, failure_reason = $2, updated_at_ms = $3, next_run_at_ms = NULL, \
                  lease_owner = NULL, lease_expires_at_ms = NULL WHERE id = $4 AND stage = $5 AND lease_owner = $6 \
                  RETURNING merchant_id",
+                &[
+                    CardStatus::CardFailedRefund.code().into(),
+                    reason.into(),
+                    now.into(),
+                    card_id.into(),
+                    at.code().into(),
+                    owner.into(),
+                ],
             )
-            .bind(CardStatus::CardFailedRefund.code())
-            .bind(reason)
-            .bind(now)
-            .bind(card_id)
-            .bind(at.code())
-            .bind(owner)
-            .fetch_optional(&mut *tx)
             .await?;
-            match row {
-                None => false,
-                Some((merchant_id,)) => {
-                    append_event!(&mut *tx, card_id, CardStatus::CardFailedRefund, at, now)?;
-                    enqueue_status_callback!(tx, card_id, CardStatus::CardFailedRefund, at, now)?;
-                    let card = Account::Card(card_id.to_owned());
-                    let balance = balance_of!(&mut *tx, card.code())?;
-                    if balance.is_positive() {
-                        let wallet = Account::MerchantWallet(merchant_id.clone());
-                        let refund = JournalEntry::transfer(EntryKind::DepositRefund, card, wallet, balance)
-                            .map_err(|error| StoreError::Invalid(error.to_string()))?;
-                        let reference = format!("refund:{card_id}");
-                        post_entry!(&mut *tx, &refund, merchant_id.as_str(), Some(card_id), &reference, now)?;
-                    }
-                    true
-                }
-            }
-        });
-        Ok(failed)
+        let Some((merchant_id,)) = row else {
+            return Ok(false);
+        };
+        let change = StatusChange {
+            card_id,
+            status: CardStatus::CardFailedRefund,
+            stage: at,
+            at_ms: now,
+        };
+        append_event(&mut conn, &change).await?;
+        enqueue_status_callback(&mut conn, &change).await?;
+        let card = Account::Card(card_id.to_owned());
+        let balance = balance_of(&mut conn, &card).await?;
+        if balance.is_positive() {
+            let wallet = Account::MerchantWallet(merchant_id.clone());
+            let refund = JournalEntry::transfer(EntryKind::DepositRefund, card, wallet, balance)
+                .map_err(|error| StoreError::Invalid(error.to_string()))?;
+            let reference = format!("refund:{card_id}");
+            post_entry(
+                &mut conn,
+                &refund,
+                &merchant_id,
+                Some(card_id),
+                &reference,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// A transient processor error: release the lease and try again at `retry_at_ms`.
@@ -408,14 +450,15 @@ impl Database {
         let sql =
             "UPDATE cards SET attempts = attempts + 1, next_run_at_ms = $1, lease_owner = NULL, \
                    lease_expires_at_ms = NULL WHERE id = $2 AND lease_owner = $3";
-        on_pool!(self, pool => sqlx::query(sql).bind(retry_at_ms).bind(card_id).bind(owner).execute(pool).await.map(drop))?;
+        self.execute(sql, &[retry_at_ms.into(), card_id.into(), owner.into()])
+            .await?;
         Ok(())
     }
 
     /// Gives up this worker's leases (at shutdown) so the cards are due again at once.
     pub async fn release_leases(&self, owner: &str) -> Result<(), StoreError> {
         let sql = "UPDATE cards SET lease_owner = NULL, lease_expires_at_ms = NULL WHERE lease_owner = $1";
-        on_pool!(self, pool => sqlx::query(sql).bind(owner).execute(pool).await.map(drop))?;
+        self.execute(sql, &[owner.into()]).await?;
         Ok(())
     }
 
@@ -428,8 +471,7 @@ impl Database {
         let sql =
             "SELECT pan_ciphertext, cvc_ciphertext FROM cards WHERE merchant_id = $1 AND id = $2 \
                    AND pan_ciphertext IS NOT NULL";
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(card_id).fetch_optional(pool).await)?,
-        )
+        self.fetch_optional(sql, &[merchant_id.into(), card_id.into()])
+            .await
     }
 }

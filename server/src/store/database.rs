@@ -42,7 +42,7 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     /// One failure shared by every operation of a batch (its transaction could not commit).
     #[error("database error: {0}")]
-    Shared(std::sync::Arc<sqlx::Error>),
+    Shared(std::sync::Arc<StoreError>),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid data: {0}")]
@@ -61,7 +61,7 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Sql(error) => super::dispatch::is_transient(error),
-            StoreError::Shared(error) => super::dispatch::is_transient(error),
+            StoreError::Shared(error) => error.is_transient(),
             _ => false,
         }
     }
@@ -83,6 +83,11 @@ pub struct WriterGate(std::sync::Arc<tokio::sync::Mutex<()>>);
 impl WriterGate {
     pub async fn enter(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.0.lock().await
+    }
+
+    /// The same, for a transaction that carries its pass with it.
+    pub async fn enter_owned(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.clone().lock_owned().await
     }
 }
 

@@ -8,8 +8,8 @@ use app::domain::{
 };
 
 use super::{
-    dispatch::{in_transaction, on_pool},
     ledger::{funds_of, post_entry},
+    sql::Conn,
     Database, StoreError,
 };
 
@@ -20,34 +20,26 @@ pub const FEE_PERIOD_MS: i64 = 30 * 86_400_000;
 pub const MONTHLY_FEE_SQL: &str =
     "CASE c.fee_type WHEN 'ONE' THEN r.fee_one_cents WHEN 'TWO' THEN r.fee_two_cents ELSE r.fee_three_cents END";
 
-/// `charge_fee!(conn, merchant_id, card_id, fee, reference, now)`: moves the fee from the card to
-/// fee income, at most what no authorization holds: a card is never overdrawn by its fee, and an
-/// approved purchase stays capturable.
-macro_rules! charge_fee {
-    ($conn:expr, $merchant:expr, $card:expr, $fee:expr, $reference:expr, $now:expr) => {
-        async {
-            let card = Account::Card($card.to_owned());
-            let unheld = funds_of!(&mut *$conn, card.code())?.unheld();
-            let amount = Cents(std::cmp::min($fee, unheld.0));
-            if amount.is_positive() {
-                let entry =
-                    JournalEntry::transfer(EntryKind::CardFee, card, Account::FeeIncome, amount)
-                        .map_err(|error| StoreError::Invalid(error.to_string()))?;
-                post_entry!(
-                    &mut *$conn,
-                    &entry,
-                    $merchant,
-                    Some($card),
-                    $reference,
-                    $now
-                )?;
-            }
-            Ok::<(), StoreError>(())
-        }
-        .await
-    };
+/// Moves the month's fee from the card to fee income, at most what no authorization holds: a card
+/// is never overdrawn by its fee, and an approved purchase stays capturable.
+pub async fn charge_fee(
+    conn: &mut Conn<'_>,
+    merchant_id: &str,
+    card_id: &str,
+    fee: Cents,
+    reference: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let card = Account::Card(card_id.to_owned());
+    let unheld = funds_of(conn, &card).await?.unheld();
+    let amount = std::cmp::min(fee, unheld);
+    if amount.is_positive() {
+        let entry = JournalEntry::transfer(EntryKind::CardFee, card, Account::FeeIncome, amount)
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        post_entry(conn, &entry, merchant_id, Some(card_id), reference, now_ms).await?;
+    }
+    Ok(())
 }
-pub(crate) use charge_fee;
 
 impl Database {
     /// Charges every live card whose fee month has come by `now` (epoch ms; a parameter so tests can
@@ -58,30 +50,33 @@ impl Database {
              JOIN card_ranges r ON r.id = c.range_id WHERE c.next_fee_at_ms <= $1 \
              AND c.status IN ('ACTIVE', 'FREEZE') ORDER BY c.next_fee_at_ms LIMIT $2"
         );
-        let due: Vec<(String, String, i64, i64)> = on_pool!(self, pool => sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)?;
+        let due: Vec<(String, String, i64, i64)> =
+            self.fetch_all(&sql, &[now.into(), limit.into()]).await?;
         let mut charged = 0;
         for (card_id, merchant_id, due_at, fee) in due {
-            let moved = in_transaction!(self, tx => {
-                // Guarded on the due time and the status (the card row stays locked until
-                // commit): of two instances only one moves the month on, and a card closed since
-                // it was read is not charged.
-                let moved = sqlx::query(
+            let mut tx = self.begin().await?;
+            // Guarded on the due time and the status (the card row stays locked until commit):
+            // of two instances only one moves the month on, and a card closed since it was read
+            // is not charged.
+            let moved = tx
+                .conn()
+                .execute(
                     "UPDATE cards SET next_fee_at_ms = $1 WHERE id = $2 AND next_fee_at_ms = $3 \
                      AND status IN ('ACTIVE', 'FREEZE')",
+                    &[
+                        (due_at + FEE_PERIOD_MS).into(),
+                        (&card_id).into(),
+                        due_at.into(),
+                    ],
                 )
-                .bind(due_at + FEE_PERIOD_MS)
-                .bind(&card_id)
-                .bind(due_at)
-                .execute(&mut *tx)
                 .await?
-                .rows_affected()
-                    == 1;
-                if moved {
-                    let reference = format!("fee:{card_id}:{due_at}");
-                    charge_fee!(tx, merchant_id.as_str(), card_id.as_str(), fee, &reference, now)?;
-                }
-                moved
-            });
+                == 1;
+            if moved {
+                let reference = format!("fee:{card_id}:{due_at}");
+                let fee = Cents(fee);
+                charge_fee(&mut tx.conn(), &merchant_id, &card_id, fee, &reference, now).await?;
+            }
+            tx.commit().await?;
             charged += usize::from(moved);
         }
         Ok(charged)

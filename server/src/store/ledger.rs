@@ -5,92 +5,102 @@ use app::domain::{
     CardStatus, Cents,
 };
 
-use super::{dispatch::on_pool, Database, StoreError};
+use super::{
+    dispatch::{is_check_violation, is_unique_violation, on_pool},
+    sql::{Conn, Param},
+    Database, StoreError,
+};
 
-/// `post_entry!(conn, &entry, merchant_id, card_id, reference, now_ms)` writes one balanced entry
-/// inside the caller's transaction. `reference` is unique: the same business operation cannot be
-/// posted twice ([`StoreError::AlreadyPosted`]). A balance pushed below zero fails the table's CHECK
-/// (or finds no row to debit) and comes back as [`StoreError::Overdrawn`], whatever the caller
-/// checked before.
+/// Writes one balanced entry inside the caller's transaction. `reference` is unique: the same
+/// business operation cannot be posted twice ([`StoreError::AlreadyPosted`]). A balance pushed
+/// below zero fails the table's CHECK (or finds no row to debit) and comes back as
+/// [`StoreError::Overdrawn`], whatever the caller checked before.
 ///
 /// Statement order matters for throughput: credits first, the debits last, because a debited
 /// account (typically a merchant's wallet, shared by all its requests) stays row-locked from its
-/// UPDATE until commit on PostgreSQL.
-macro_rules! post_entry {
-    ($conn:expr, $entry:expr, $merchant:expr, $card:expr, $reference:expr, $now:expr) => {
-        async {
-            let conn = $conn;
-            let entry: &app::domain::ledger::JournalEntry = $entry;
-            let entry_id: i64 = sqlx::query_scalar(
-                "INSERT INTO journal_entries (kind, merchant_id, card_id, reference, created_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+/// UPDATE until commit on PostgreSQL. `funding` (outside money, negative by design) is never
+/// checked, so its postings count as credits.
+pub async fn post_entry(
+    conn: &mut Conn<'_>,
+    entry: &JournalEntry,
+    merchant_id: &str,
+    card_id: Option<&str>,
+    reference: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let entry_id: i64 = conn
+        .scalar(
+            "INSERT INTO journal_entries (kind, merchant_id, card_id, reference, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[
+                entry.kind.code().into(),
+                merchant_id.into(),
+                card_id.into(),
+                reference.into(),
+                now_ms.into(),
+            ],
+        )
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                StoreError::AlreadyPosted(reference.to_owned())
+            } else {
+                error.into()
+            }
+        })?;
+    let postings: Vec<(String, &Posting)> = entry
+        .postings
+        .iter()
+        .map(|posting| (posting.account.code(), posting))
+        .collect();
+    let values: Vec<String> = (0..postings.len())
+        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+        .collect();
+    let insert = format!(
+        "INSERT INTO postings (entry_id, account, amount) VALUES {}",
+        values.join(", ")
+    );
+    let mut params: Vec<Param<'_>> = vec![entry_id.into()];
+    for (code, posting) in &postings {
+        params.push(code.into());
+        params.push(posting.amount.0.into());
+    }
+    conn.execute(&insert, &params).await?;
+
+    let (credits, debits): (Vec<_>, Vec<_>) = postings
+        .iter()
+        .partition(|(_, posting)| posting.amount.0 >= 0 || posting.account == Account::Funding);
+    for (code, posting) in credits {
+        // A credit cannot break the CHECK, so an upsert is safe (and the only statement).
+        conn.execute(
+            "INSERT INTO account_balances (account, balance) VALUES ($1, $2) \
+             ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
+            &[code.into(), posting.amount.0.into()],
+        )
+        .await?;
+    }
+    for (code, posting) in debits {
+        let overdrawn = || StoreError::Overdrawn(code.clone());
+        let updated = conn
+            .execute(
+                "UPDATE account_balances SET balance = balance + $2 WHERE account = $1",
+                &[code.into(), posting.amount.0.into()],
             )
-            .bind(entry.kind.code())
-            .bind($merchant)
-            .bind($card)
-            .bind($reference)
-            .bind($now)
-            .fetch_one(&mut *conn)
             .await
             .map_err(|error| {
-                if $crate::store::dispatch::is_unique_violation(&error) {
-                    $crate::store::StoreError::AlreadyPosted($reference.to_string())
+                if is_check_violation(&error) {
+                    overdrawn()
                 } else {
                     error.into()
                 }
             })?;
-            let postings: Vec<(String, i64)> =
-                entry.postings.iter().map(|posting| (posting.account.code(), posting.amount.0)).collect();
-            let values: Vec<String> = (0..postings.len())
-                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-                .collect();
-            let insert = format!("INSERT INTO postings (entry_id, account, amount) VALUES {}", values.join(", "));
-            let mut query = sqlx::query(&insert).bind(entry_id);
-            for (account, amount) in &postings {
-                query = query.bind(account).bind(*amount);
-            }
-            query.execute(&mut *conn).await?;
-
-            let (credits, debits): (Vec<_>, Vec<_>) = postings
-                .iter()
-                .partition(|(account, amount)| *amount >= 0 || account == "funding");
-            for (account, amount) in credits {
-                // A credit cannot break the CHECK, so an upsert is safe (and the only statement).
-                sqlx::query(
-                    "INSERT INTO account_balances (account, balance) VALUES ($1, $2) \
-                     ON CONFLICT (account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
-                )
-                .bind(account)
-                .bind(*amount)
-                .execute(&mut *conn)
-                .await?;
-            }
-            for (account, amount) in debits {
-                let overdrawn = || $crate::store::StoreError::Overdrawn(account.clone());
-                let updated = sqlx::query("UPDATE account_balances SET balance = balance + $2 WHERE account = $1")
-                    .bind(account)
-                    .bind(*amount)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|error| {
-                        if $crate::store::dispatch::is_check_violation(&error) {
-                            overdrawn()
-                        } else {
-                            error.into()
-                        }
-                    })?
-                    .rows_affected();
-                if updated == 0 {
-                    // No row: the account never held money.
-                    return Err(overdrawn());
-                }
-            }
-            Ok::<(), $crate::store::StoreError>(())
+        if updated == 0 {
+            // No row: the account never held money.
+            return Err(overdrawn());
         }
-        .await
-    };
+    }
+    Ok(())
 }
-pub(crate) use post_entry;
 
 /// A card account's money: its balance, and the part of it that pending authorizations hold.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,75 +120,65 @@ impl Funds {
     }
 }
 
-/// `funds_of!(conn, account_code)`: an account's [`Funds`] inside a transaction.
-macro_rules! funds_of {
-    ($conn:expr, $account:expr) => {
-        sqlx::query_as::<_, (i64, i64)>(
+/// An account's [`Funds`], inside a transaction.
+pub async fn funds_of(conn: &mut Conn<'_>, account: &Account) -> Result<Funds, StoreError> {
+    let row: Option<(i64, i64)> = conn
+        .fetch_optional(
             "SELECT balance, held FROM account_balances WHERE account = $1",
+            &[(&account.code()).into()],
         )
-        .bind($account)
-        .fetch_optional($conn)
-        .await
-        .map(|row| {
-            let (balance, held) = row.unwrap_or((0, 0));
-            $crate::store::ledger::Funds {
-                balance: app::domain::Cents(balance),
-                held: app::domain::Cents(held),
-            }
-        })
-    };
+        .await?;
+    let (balance, held) = row.unwrap_or((0, 0));
+    Ok(Funds {
+        balance: Cents(balance),
+        held: Cents(held),
+    })
 }
-pub(crate) use funds_of;
 
-/// `change_hold!(conn, account_code, delta)`: adds `delta` cents (negative: releases them) to what
-/// the account's pending authorizations hold. A hold its balance cannot cover fails the table's
-/// CHECK and comes back as [`StoreError::Overdrawn`], like an overdraft.
-macro_rules! change_hold {
-    ($conn:expr, $account:expr, $delta:expr) => {
-        async {
-            let account: &str = $account;
-            let overdrawn = || $crate::store::StoreError::Overdrawn(account.to_owned());
-            let updated =
-                sqlx::query("UPDATE account_balances SET held = held + $2 WHERE account = $1")
-                    .bind(account)
-                    .bind($delta)
-                    .execute($conn)
-                    .await
-                    .map_err(|error| {
-                        if $crate::store::dispatch::is_check_violation(&error) {
-                            overdrawn()
-                        } else {
-                            $crate::store::StoreError::from(error)
-                        }
-                    })?
-                    .rows_affected();
-            if updated == 1 {
-                Ok::<(), $crate::store::StoreError>(())
+/// Adds `delta` cents (negative: releases them) to what the account's pending authorizations
+/// hold. A hold its balance cannot cover fails the table's CHECK and comes back as
+/// [`StoreError::Overdrawn`], like an overdraft.
+pub async fn change_hold(
+    conn: &mut Conn<'_>,
+    account: &Account,
+    delta: Cents,
+) -> Result<(), StoreError> {
+    let code = account.code();
+    let overdrawn = || StoreError::Overdrawn(code.clone());
+    let updated = conn
+        .execute(
+            "UPDATE account_balances SET held = held + $2 WHERE account = $1",
+            &[(&code).into(), delta.0.into()],
+        )
+        .await
+        .map_err(|error| {
+            if is_check_violation(&error) {
+                overdrawn()
             } else {
-                Err(overdrawn())
+                StoreError::from(error)
             }
-        }
-        .await
-    };
+        })?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(overdrawn())
+    }
 }
-pub(crate) use change_hold;
 
-/// `balance_of!(conn, account_code)`: an account's balance inside a transaction.
-macro_rules! balance_of {
-    ($conn:expr, $account:expr) => {
-        sqlx::query_scalar::<_, i64>("SELECT balance FROM account_balances WHERE account = $1")
-            .bind($account)
-            .fetch_optional($conn)
-            .await
-            .map(|balance| app::domain::Cents(balance.unwrap_or(0)))
-    };
+/// An account's balance (zero for an account that never held money).
+pub async fn balance_of(conn: &mut Conn<'_>, account: &Account) -> Result<Cents, StoreError> {
+    let balance: Option<i64> = conn
+        .scalar_optional(
+            "SELECT balance FROM account_balances WHERE account = $1",
+            &[(&account.code()).into()],
+        )
+        .await?;
+    Ok(Cents(balance.unwrap_or(0)))
 }
-pub(crate) use balance_of;
 
 impl Database {
     pub async fn balance(&self, account: &Account) -> Result<Cents, StoreError> {
-        let code = account.code();
-        Ok(on_pool!(self, pool => balance_of!(pool, &code))?)
+        balance_of(&mut self.connection().await?.conn(), account).await
     }
 
     /// Every journal entry in posting order: the input of the ledger's invariant check.

@@ -4,7 +4,7 @@ use app::domain::{issuing::CardRange, Cents};
 use sha2::{Digest, Sha256};
 
 use super::{
-    dispatch::{in_transaction, now_ms, on_pool},
+    dispatch::{now_ms, on_pool},
     Database, StoreError,
 };
 use crate::secrets::random;
@@ -174,10 +174,17 @@ impl Database {
             amount,
         )
         .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        in_transaction!(self, tx => {
-            super::ledger::post_entry!(&mut *tx, &entry, merchant_id, None::<&str>, reference, now_ms())?
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        super::ledger::post_entry(
+            &mut tx.conn(),
+            &entry,
+            merchant_id,
+            None,
+            reference,
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await
     }
 }
 

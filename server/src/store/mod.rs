@@ -17,6 +17,7 @@ pub(crate) mod ledger;
 mod merchants;
 mod secret_key_checks;
 pub mod spend_controls;
+pub mod sql;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;
 

@@ -6,11 +6,7 @@ use app::domain::{
     spend_controls::{SpendControls, SpendLimit},
 };
 
-use super::{
-    dispatch::{in_transaction, on_pool},
-    ledger::balance_of,
-    Database, StoreError,
-};
+use super::{ledger::balance_of, sql::Conn, Database, StoreError};
 
 /// A card's controls and the nickname stored beside them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,36 +36,32 @@ pub(super) struct ControlsRow {
     is_autolimit: bool,
 }
 
-/// `controls_row!(conn, card_id)`: the stored controls row of a card, if any.
-macro_rules! controls_row {
-    ($conn:expr, $card:expr) => {
-        sqlx::query_as::<_, $crate::store::spend_controls::ControlsRow>(
+/// The stored controls row of a card, if any.
+pub(super) async fn controls_row(
+    conn: &mut Conn<'_>,
+    card_id: &str,
+) -> Result<Option<ControlsRow>, StoreError> {
+    Ok(conn
+        .fetch_optional(
             "SELECT nick_name, limits, active_from_ms, active_to_ms, allowed_currencies, \
              limit_per_transaction, is_autolimit FROM card_controls WHERE card_id = $1",
+            &[card_id.into()],
         )
-        .bind($card)
-        .fetch_optional($conn)
-        .await
-    };
+        .await?)
 }
-pub(super) use controls_row;
 
-/// `controls_of!(conn, card_id)`: the card's effective controls (stored, or the initial ones for
-/// its balance), as a `Result<StoredControls, StoreError>`.
-macro_rules! controls_of {
-    ($conn:expr, $card:expr) => {
-        async {
-            let card: &str = $card;
-            match controls_row!(&mut *$conn, card)? {
-                Some(row) => row.into_stored(card),
-                None => {
-                    let balance = balance_of!(&mut *$conn, Account::Card(card.to_owned()).code())?;
-                    Ok(StoredControls::initial(balance))
-                }
-            }
+/// The card's effective controls: stored, or the initial ones for its balance.
+pub(super) async fn controls_of(
+    conn: &mut Conn<'_>,
+    card_id: &str,
+) -> Result<StoredControls, StoreError> {
+    match controls_row(conn, card_id).await? {
+        Some(row) => row.into_stored(card_id),
+        None => {
+            let balance = balance_of(conn, &Account::Card(card_id.to_owned())).await?;
+            Ok(StoredControls::initial(balance))
         }
-        .await
-    };
+    }
 }
 
 impl ControlsRow {
@@ -93,40 +85,45 @@ impl ControlsRow {
     }
 }
 
-/// `upsert_controls!(conn, card_id, &stored, only_if_absent)`.
-macro_rules! upsert_controls {
-    ($conn:expr, $card:expr, $stored:expr, $only_if_absent:expr) => {
-        async {
-            let stored: &StoredControls = $stored;
-            let controls = &stored.controls;
-            let on_conflict = if $only_if_absent {
-                "DO NOTHING"
-            } else {
-                "DO UPDATE SET nick_name = excluded.nick_name, limits = excluded.limits, \
-                 active_from_ms = excluded.active_from_ms, active_to_ms = excluded.active_to_ms, \
-                 allowed_currencies = excluded.allowed_currencies, \
-                 limit_per_transaction = excluded.limit_per_transaction, is_autolimit = excluded.is_autolimit"
-            };
-            let sql = format!(
-                "INSERT INTO card_controls (card_id, nick_name, limits, active_from_ms, active_to_ms, \
-                 allowed_currencies, limit_per_transaction, is_autolimit) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (card_id) {on_conflict}"
-            );
-            sqlx::query(&sql)
-                .bind($card)
-                .bind(stored.nick_name.as_deref())
-                .bind(serde_json::to_string(&controls.limits).unwrap_or_else(|_| "[]".into()))
-                .bind(controls.active_from_ms)
-                .bind(controls.active_to_ms)
-                .bind(serde_json::to_string(&controls.allowed_currencies).unwrap_or_else(|_| "[]".into()))
-                .bind(controls.limit_per_transaction.0)
-                .bind(controls.is_autolimit)
-                .execute(&mut *$conn)
-                .await
-                .map(drop)
-        }
-        .await
+/// Stores a card's controls; with `only_if_absent`, controls already stored win.
+pub(super) async fn upsert_controls(
+    conn: &mut Conn<'_>,
+    card_id: &str,
+    stored: &StoredControls,
+    only_if_absent: bool,
+) -> Result<(), StoreError> {
+    let controls = &stored.controls;
+    let on_conflict = if only_if_absent {
+        "DO NOTHING"
+    } else {
+        "DO UPDATE SET nick_name = excluded.nick_name, limits = excluded.limits, \
+         active_from_ms = excluded.active_from_ms, active_to_ms = excluded.active_to_ms, \
+         allowed_currencies = excluded.allowed_currencies, \
+         limit_per_transaction = excluded.limit_per_transaction, is_autolimit = excluded.is_autolimit"
     };
+    let sql = format!(
+        "INSERT INTO card_controls (card_id, nick_name, limits, active_from_ms, active_to_ms, \
+         allowed_currencies, limit_per_transaction, is_autolimit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (card_id) {on_conflict}"
+    );
+    let limits = serde_json::to_string(&controls.limits).unwrap_or_else(|_| "[]".into());
+    let currencies =
+        serde_json::to_string(&controls.allowed_currencies).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        &sql,
+        &[
+            card_id.into(),
+            (&stored.nick_name).into(),
+            (&limits).into(),
+            controls.active_from_ms.into(),
+            controls.active_to_ms.into(),
+            (&currencies).into(),
+            controls.limit_per_transaction.0.into(),
+            controls.is_autolimit.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Database {
@@ -139,10 +136,7 @@ impl Database {
         if !self.owns_card(merchant_id, card_id).await? {
             return Ok(None);
         }
-        let stored = on_pool!(self, pool => {
-            let mut conn = pool.acquire().await?;
-            controls_of!(conn, card_id)
-        })?;
+        let stored = controls_of(&mut self.connection().await?.conn(), card_id).await?;
         Ok(Some(stored))
     }
 
@@ -154,13 +148,16 @@ impl Database {
         stored: &StoredControls,
         only_if_absent: bool,
     ) -> Result<(), StoreError> {
-        in_transaction!(self, tx => upsert_controls!(tx, card_id, stored, only_if_absent)?);
-        Ok(())
+        let mut tx = self.begin().await?;
+        upsert_controls(&mut tx.conn(), card_id, stored, only_if_absent).await?;
+        tx.commit().await
     }
 
     pub async fn owns_card(&self, merchant_id: &str, card_id: &str) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM cards WHERE merchant_id = $1 AND id = $2";
-        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(card_id).fetch_one(pool).await)?;
+        let count: i64 = self
+            .scalar(sql, &[merchant_id.into(), card_id.into()])
+            .await?;
         Ok(count == 1)
     }
 }

@@ -1,53 +1,65 @@
 //! The callback outbox: a message per card status change, written in the same transaction as the
 //! change, then delivered (and retried) by the delivery worker. Every attempt is logged.
 
+use app::domain::{issuing::CardEvent, provisioning::ProvisioningStage, CardStatus};
+
 use super::{
     dispatch::{in_transaction, on_pool},
+    sql::Conn,
     Database, StoreError,
 };
+use crate::secrets::random;
 
-/// `insert_status_callback!(conn, card_id, merchant_id, order_no, url, failure_reason, status, stage, now)`:
-/// queues the callback for a status change when there is a callback URL, right after the change's
-/// card event was appended in the same transaction: the event's number is the message's `sequence`.
-/// Only what a merchant may see goes in: never PAN or CVC.
-macro_rules! insert_status_callback {
-    ($conn:expr, $card:expr, $merchant:expr, $order_no:expr, $url:expr, $failure:expr, $status:expr, $stage:expr, $now:expr) => {
-        async {
-            let url: &str = $url;
-            if !url.is_empty() {
-                let sequence: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(MAX(seq), 0) FROM card_events WHERE card_id = $1",
-                )
-                .bind($card)
-                .fetch_one(&mut *$conn)
-                .await?;
-                let event = app::domain::issuing::CardEvent {
-                    seq: sequence,
-                    status: $status,
-                    stage: $stage,
-                    at_ms: $now,
-                };
-                let payload =
-                    $crate::store::webhook_outbox::status_callback_payload($card, $order_no, $failure, &event);
-                sqlx::query(
-                    "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
-                     next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                )
-                .bind($crate::secrets::random::id("msg_"))
-                .bind($merchant)
-                .bind($card)
-                .bind(url)
-                .bind(payload)
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
-            }
-            Ok::<(), sqlx::Error>(())
-        }
-        .await
-    };
+/// What a status callback is about: the card's status change, as its card event recorded it.
+pub struct StatusChange<'a> {
+    pub card_id: &'a str,
+    pub status: CardStatus,
+    pub stage: ProvisioningStage,
+    pub at_ms: i64,
 }
-pub(crate) use insert_status_callback;
+
+/// Queues the callback for a status change when there is a callback URL, right after the change's
+/// card event was appended in the same transaction: the event's number is the message's
+/// `sequence`. Only what a merchant may see goes in: never PAN or CVC.
+pub async fn insert_status_callback(
+    conn: &mut Conn<'_>,
+    change: &StatusChange<'_>,
+    merchant_id: &str,
+    order_no: &str,
+    url: &str,
+    failure_reason: Option<&str>,
+) -> Result<(), StoreError> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let sequence: i64 = conn
+        .scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM card_events WHERE card_id = $1",
+            &[change.card_id.into()],
+        )
+        .await?;
+    let event = CardEvent {
+        seq: sequence,
+        status: change.status,
+        stage: change.stage,
+        at_ms: change.at_ms,
+    };
+    let payload = status_callback_payload(change.card_id, order_no, failure_reason, &event);
+    conn.execute(
+        "INSERT INTO webhook_outbox (message_id, merchant_id, card_id, url, payload, created_at_ms, \
+         next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        &[
+            (&random::id("msg_")).into(),
+            merchant_id.into(),
+            change.card_id.into(),
+            url.into(),
+            (&payload).into(),
+            change.at_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
 
 /// The callback body for a status change, as text.
 pub fn status_callback_payload(
@@ -66,27 +78,30 @@ pub fn status_callback_payload(
     .to_string()
 }
 
-/// `enqueue_status_callback!(conn, card_id, status, stage, now)`: the same for a stored card.
-macro_rules! enqueue_status_callback {
-    ($conn:expr, $card:expr, $status:expr, $stage:expr, $now:expr) => {
-        async {
-            let card: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT merchant_id, order_no, callback_url, failure_reason FROM cards WHERE id = $1",
-            )
-            .bind($card)
-            .fetch_optional(&mut *$conn)
-            .await?;
-            if let Some((merchant_id, order_no, url, failure_reason)) = card {
-                $crate::store::webhook_outbox::insert_status_callback!(
-                    $conn, $card, &merchant_id, &order_no, &url, failure_reason.as_deref(), $status, $stage, $now
-                )?;
-            }
-            Ok::<(), sqlx::Error>(())
-        }
-        .await
-    };
+/// The same for a stored card: its merchant, order and callback URL are read from it.
+pub async fn enqueue_status_callback(
+    conn: &mut Conn<'_>,
+    change: &StatusChange<'_>,
+) -> Result<(), StoreError> {
+    let card: Option<(String, String, String, Option<String>)> = conn
+        .fetch_optional(
+            "SELECT merchant_id, order_no, callback_url, failure_reason FROM cards WHERE id = $1",
+            &[change.card_id.into()],
+        )
+        .await?;
+    if let Some((merchant_id, order_no, url, failure_reason)) = card {
+        insert_status_callback(
+            conn,
+            change,
+            &merchant_id,
+            &order_no,
+            &url,
+            failure_reason.as_deref(),
+        )
+        .await?;
+    }
+    Ok(())
 }
-pub(crate) use enqueue_status_callback;
 
 /// A queued callback with what is needed to sign and send it.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,0 +1,411 @@
+//! One SQL text, two drivers, and no macros: a statement's parameters are values ([`Param`]), and
+//! [`Conn`] runs the statement on whichever backend the connection belongs to. A transaction is a
+//! value too ([`Tx`]): it commits when told to and rolls back when dropped, so every `?` and
+//! `return` in the store is an ordinary one that the reader can see.
+//!
+//! The queries use the subset of SQL that SQLite and PostgreSQL share (`$N` placeholders,
+//! `ON CONFLICT`, `RETURNING`). `sqlx::query()` checks the Rust types of what is bound and read at
+//! compile time, not the SQL: the SQL is checked by running every store test on both backends.
+
+use sqlx::{
+    pool::PoolConnection,
+    postgres::{PgArguments, PgRow},
+    sqlite::{SqliteArguments, SqliteRow},
+    Arguments, Decode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type,
+};
+use tokio::sync::OwnedMutexGuard;
+
+use super::{Database, StoreError};
+
+/// A statement's parameter. Everything Cardkit stores is one of these, or NULL of one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Param<'a> {
+    Int(Option<i64>),
+    Text(Option<&'a str>),
+    Bool(Option<bool>),
+    Bytes(Option<&'a [u8]>),
+}
+
+impl From<i64> for Param<'_> {
+    fn from(value: i64) -> Self {
+        Param::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Param<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Param::Int(value)
+    }
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(value: &'a str) -> Self {
+        Param::Text(Some(value))
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(value: &'a String) -> Self {
+        Param::Text(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Param::Text(value)
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Param<'a> {
+    fn from(value: &'a Option<String>) -> Self {
+        Param::Text(value.as_deref())
+    }
+}
+
+impl From<bool> for Param<'_> {
+    fn from(value: bool) -> Self {
+        Param::Bool(Some(value))
+    }
+}
+
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(value: &'a [u8]) -> Self {
+        Param::Bytes(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a [u8]>> for Param<'a> {
+    fn from(value: Option<&'a [u8]>) -> Self {
+        Param::Bytes(value)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Param<'a> {
+    fn from(value: &'a Vec<u8>) -> Self {
+        Param::Bytes(Some(value))
+    }
+}
+
+/// A row type both drivers can decode (tuples of the usual types, `#[derive(sqlx::FromRow)]`).
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// A single column value both drivers can decode.
+pub trait Value:
+    for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+    + Send
+    + Unpin
+{
+}
+impl<T> Value for T where
+    T: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+        + Send
+        + Unpin
+{
+}
+
+fn sqlite_arguments<'q>(params: &[Param<'q>]) -> Result<SqliteArguments<'q>, sqlx::Error> {
+    let mut arguments = SqliteArguments::default();
+    for param in params {
+        let added = match *param {
+            Param::Int(value) => arguments.add(value),
+            Param::Text(value) => arguments.add(value),
+            Param::Bool(value) => arguments.add(value),
+            Param::Bytes(value) => arguments.add(value),
+        };
+        added.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(arguments)
+}
+
+fn postgres_arguments(params: &[Param<'_>]) -> Result<PgArguments, sqlx::Error> {
+    let mut arguments = PgArguments::default();
+    for param in params {
+        let added = match *param {
+            Param::Int(value) => arguments.add(value),
+            Param::Text(value) => arguments.add(value),
+            Param::Bool(value) => arguments.add(value),
+            Param::Bytes(value) => arguments.add(value),
+        };
+        added.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(arguments)
+}
+
+/// A connection of either backend: a pooled one, or the one a transaction runs on.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+// While the store moves from macros to these types, code still holding a driver's own connection
+// (or transaction, which derefs to one) passes it on as a `Conn`.
+impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
+    fn from(conn: &'c mut SqliteConnection) -> Self {
+        Conn::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PgConnection> for Conn<'c> {
+    fn from(conn: &'c mut PgConnection) -> Self {
+        Conn::Postgres(conn)
+    }
+}
+
+impl Conn<'_> {
+    /// Runs a statement; the number of rows it changed.
+    pub async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, sqlx::Error> {
+        let done = match self {
+            Conn::Sqlite(conn) => sqlx::query_with(sql, sqlite_arguments(params)?)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected(),
+            Conn::Postgres(conn) => sqlx::query_with(sql, postgres_arguments(params)?)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected(),
+        };
+        Ok(done)
+    }
+
+    pub async fn fetch_optional<T: Row>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                sqlx::query_as_with(sql, sqlite_arguments(params)?)
+                    .fetch_optional(&mut **conn)
+                    .await
+            }
+            Conn::Postgres(conn) => {
+                sqlx::query_as_with(sql, postgres_arguments(params)?)
+                    .fetch_optional(&mut **conn)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_one<T: Row>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<T, sqlx::Error> {
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn fetch_all<T: Row>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                sqlx::query_as_with(sql, sqlite_arguments(params)?)
+                    .fetch_all(&mut **conn)
+                    .await
+            }
+            Conn::Postgres(conn) => {
+                sqlx::query_as_with(sql, postgres_arguments(params)?)
+                    .fetch_all(&mut **conn)
+                    .await
+            }
+        }
+    }
+
+    /// The first column of the only row, when there is a row.
+    pub async fn scalar_optional<T: Value>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                sqlx::query_scalar_with(sql, sqlite_arguments(params)?)
+                    .fetch_optional(&mut **conn)
+                    .await
+            }
+            Conn::Postgres(conn) => {
+                sqlx::query_scalar_with(sql, postgres_arguments(params)?)
+                    .fetch_optional(&mut **conn)
+                    .await
+            }
+        }
+    }
+
+    /// The first column of the one row the statement must return.
+    pub async fn scalar<T: Value>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<T, sqlx::Error> {
+        self.scalar_optional(sql, params)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+/// A connection lent by the pool, for reads and single statements (each its own transaction).
+pub enum Pooled {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Sqlite(connection) => Conn::Sqlite(&mut *connection),
+            Pooled::Postgres(connection) => Conn::Postgres(&mut *connection),
+        }
+    }
+}
+
+/// A write transaction. [`Tx::commit`] keeps its work; dropping it (an early return, a `?`) rolls
+/// the work back. On SQLite it also holds the database's writer gate until it ends.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    // Field order is drop order: the transaction ends before the next writer is let in.
+    Sqlite(sqlx::Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx, _) => Conn::Sqlite(&mut *tx),
+            TxInner::Postgres(tx) => Conn::Postgres(&mut *tx),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(tx, _writer) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Runs `work` inside a savepoint of this transaction: kept when it succeeds, undone alone
+    /// (the transaction goes on) when it fails.
+    pub async fn savepoint<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        conn.execute("SAVEPOINT step", &[]).await?;
+        match work(&mut conn).await {
+            Ok(value) => {
+                conn.execute("RELEASE SAVEPOINT step", &[]).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                conn.execute("ROLLBACK TO SAVEPOINT step", &[]).await?;
+                conn.execute("RELEASE SAVEPOINT step", &[]).await?;
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Database {
+    /// A pooled connection for reads.
+    pub async fn connection(&self) -> Result<Pooled, StoreError> {
+        Ok(match self {
+            Database::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
+            Database::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// Begins a write transaction. SQLite's starts with `BEGIN IMMEDIATE` behind the writer
+    /// gate, so concurrent writers queue instead of failing midway.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Database::Sqlite(pool, gate) => {
+                // Connection first, then the gate: holding the gate while waiting for a
+                // connection (all lent to readers) would stall every other writer.
+                let connection = pool.acquire().await?;
+                let writer = gate.enter_owned().await;
+                // `Transaction::begin` (public, though hidden from sqlx's docs) is the one way to
+                // start a transaction with our own BEGIN on a connection the transaction owns.
+                let tx =
+                    sqlx::Transaction::begin(connection, Some("BEGIN IMMEDIATE".into())).await?;
+                TxInner::Sqlite(tx, writer)
+            }
+            Database::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    pub async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        Ok(self.connection().await?.conn().execute(sql, params).await?)
+    }
+
+    pub async fn fetch_optional<T: Row>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .connection()
+            .await?
+            .conn()
+            .fetch_optional(sql, params)
+            .await?)
+    }
+
+    pub async fn fetch_one<T: Row>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<T, StoreError> {
+        Ok(self
+            .connection()
+            .await?
+            .conn()
+            .fetch_one(sql, params)
+            .await?)
+    }
+
+    pub async fn fetch_all<T: Row>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(self
+            .connection()
+            .await?
+            .conn()
+            .fetch_all(sql, params)
+            .await?)
+    }
+
+    pub async fn scalar<T: Value>(&self, sql: &str, params: &[Param<'_>]) -> Result<T, StoreError> {
+        Ok(self.connection().await?.conn().scalar(sql, params).await?)
+    }
+
+    pub async fn scalar_optional<T: Value>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .connection()
+            .await?
+            .conn()
+            .scalar_optional(sql, params)
+            .await?)
+    }
+}
