@@ -6,7 +6,7 @@ use app::domain::Cents;
 
 use crate::{
     issuing::catalog,
-    store::{dispatch::on_pool, Database, Merchant, StoreError},
+    store::{Database, Merchant, StoreError},
 };
 
 pub struct Onboarded {
@@ -50,7 +50,9 @@ pub async fn seed_sandbox(
     data_dir: &Path,
     listen: SocketAddr,
 ) -> Result<(), StoreError> {
-    let merchants: i64 = on_pool!(database, pool => sqlx::query_scalar("SELECT COUNT(*) FROM merchants").fetch_one(pool).await)?;
+    let merchants: i64 = database
+        .scalar("SELECT COUNT(*) FROM merchants", &[])
+        .await?;
     if merchants > 0 {
         return Ok(());
     }

@@ -106,6 +106,13 @@ pub(super) async fn set_status(
     Ok(updated == 1)
 }
 
+/// Which way money moves between a card and its merchant's wallet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    TopUp,
+    Withdrawal,
+}
+
 /// A top-up or withdrawal as it is posted: the entry and where it goes in the ledger.
 struct Movement<'a> {
     entry: &'a JournalEntry,
@@ -221,58 +228,17 @@ impl Database {
     ) -> Result<bool, CardOperationError> {
         let reference = format!("withdrawal:{merchant_id}:{key}");
         let outcome = self
-            .try_withdraw(merchant_id, card_id, amount, &reference, key)
+            .try_move(
+                merchant_id,
+                card_id,
+                amount,
+                &reference,
+                key,
+                Direction::Withdrawal,
+            )
             .await;
         self.after_key_race(outcome, &reference, card_id, amount, key)
             .await
-    }
-
-    async fn try_withdraw(
-        &self,
-        merchant_id: &str,
-        card_id: &str,
-        amount: Cents,
-        reference: &str,
-        key: &str,
-    ) -> Result<bool, CardOperationError> {
-        let card = Account::Card(card_id.to_owned());
-        let entry = JournalEntry::transfer(
-            EntryKind::CardWithdrawal,
-            card.clone(),
-            Account::MerchantWallet(merchant_id.to_owned()),
-            amount,
-        )
-        .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let now = now_ms();
-        let mut tx = self.begin().await?;
-        let mut conn = tx.conn();
-        let status = lock_card(&mut conn, merchant_id, card_id)
-            .await?
-            .ok_or(CardOperationError::NotFound)?;
-        if let Some(prior) = prior_movement(&mut conn, reference).await? {
-            return prior.repeat_or_conflict(card_id, amount, key);
-        }
-        if !matches!(status, CardStatus::Active | CardStatus::Freeze) {
-            return Err(CardOperationError::Illegal {
-                from: status,
-                to: status,
-            });
-        }
-        let available = funds_of(&mut conn, &card).await?.unheld();
-        if available < amount {
-            return Err(CardOperationError::InsufficientFunds { available });
-        }
-        let movement = Movement {
-            entry: &entry,
-            merchant_id,
-            card_id,
-            reference,
-            available,
-            topped_up: false,
-        };
-        post_movement(&mut conn, &movement, now).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// A concurrent request with the same key posted first (its ledger reference is unique):
@@ -406,46 +372,61 @@ impl Database {
     ) -> Result<bool, CardOperationError> {
         let reference = format!("recharge:{merchant_id}:{key}");
         let outcome = self
-            .try_recharge(merchant_id, card_id, amount, &reference, key)
+            .try_move(
+                merchant_id,
+                card_id,
+                amount,
+                &reference,
+                key,
+                Direction::TopUp,
+            )
             .await;
         self.after_key_race(outcome, &reference, card_id, amount, key)
             .await
     }
 
-    async fn try_recharge(
+    /// A top-up or withdrawal under the card's lock: a close cannot slip in between the status
+    /// check and the movement (either the movement comes first and the close returns it, or it
+    /// is refused), and a repeated key is answered before anything moves.
+    async fn try_move(
         &self,
         merchant_id: &str,
         card_id: &str,
         amount: Cents,
         reference: &str,
         key: &str,
+        direction: Direction,
     ) -> Result<bool, CardOperationError> {
+        let card = Account::Card(card_id.to_owned());
         let wallet = Account::MerchantWallet(merchant_id.to_owned());
-        let entry = JournalEntry::transfer(
-            EntryKind::CardRecharge,
-            wallet.clone(),
-            Account::Card(card_id.to_owned()),
-            amount,
-        )
-        .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let (kind, from, to) = match direction {
+            Direction::TopUp => (EntryKind::CardRecharge, wallet, card),
+            Direction::Withdrawal => (EntryKind::CardWithdrawal, card, wallet),
+        };
+        let entry = JournalEntry::transfer(kind, from.clone(), to, amount)
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let now = now_ms();
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
-        // Under the card's lock a close cannot slip in between the status check and the top-up:
-        // either the top-up comes first and the close returns it, or it is refused.
         let status = lock_card(&mut conn, merchant_id, card_id)
             .await?
             .ok_or(CardOperationError::NotFound)?;
         if let Some(prior) = prior_movement(&mut conn, reference).await? {
             return prior.repeat_or_conflict(card_id, amount, key);
         }
-        if status != CardStatus::Active {
-            return Err(CardOperationError::Illegal {
-                from: status,
-                to: CardStatus::Active,
-            });
-        }
-        let available = balance_of(&mut conn, &wallet).await?;
+        let available = match direction {
+            Direction::TopUp if status != CardStatus::Active => {
+                let to = CardStatus::Active;
+                return Err(CardOperationError::Illegal { from: status, to });
+            }
+            Direction::Withdrawal if !matches!(status, CardStatus::Active | CardStatus::Freeze) => {
+                let to = status;
+                return Err(CardOperationError::Illegal { from: status, to });
+            }
+            Direction::TopUp => balance_of(&mut conn, &from).await?,
+            // What pending authorizations hold cannot be taken off the card.
+            Direction::Withdrawal => funds_of(&mut conn, &from).await?.unheld(),
+        };
         if available < amount {
             return Err(CardOperationError::InsufficientFunds { available });
         }
@@ -455,7 +436,7 @@ impl Database {
             card_id,
             reference,
             available,
-            topped_up: true,
+            topped_up: direction == Direction::TopUp,
         };
         post_movement(&mut conn, &movement, now).await?;
         tx.commit().await?;

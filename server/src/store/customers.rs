@@ -2,10 +2,7 @@
 
 use app::domain::kyc::KycStatus;
 
-use super::{
-    dispatch::{now_ms, on_pool},
-    Database, StoreError,
-};
+use super::{dispatch::now_ms, Database, StoreError};
 use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,9 +39,19 @@ impl Database {
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (merchant_id, email) \
                    DO UPDATE SET external_id = COALESCE(excluded.external_id, customers.external_id) \
                    RETURNING id, email, external_id, kyc_status";
-        let row: CustomerRow = on_pool!(self, pool => sqlx::query_as(sql)
-            .bind(random::id("u_")).bind(merchant_id).bind(email).bind(external_id)
-            .bind(KycStatus::None.code()).bind(now_ms()).fetch_one(pool).await)?;
+        let row: CustomerRow = self
+            .fetch_one(
+                sql,
+                &[
+                    (&random::id("u_")).into(),
+                    merchant_id.into(),
+                    email.into(),
+                    external_id.into(),
+                    (KycStatus::None.code()).into(),
+                    (now_ms()).into(),
+                ],
+            )
+            .await?;
         customer(row)
     }
 
@@ -54,7 +61,9 @@ impl Database {
         email: &str,
     ) -> Result<Option<Customer>, StoreError> {
         let sql = "SELECT id, email, external_id, kyc_status FROM customers WHERE merchant_id = $1 AND email = $2";
-        let row: Option<CustomerRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(merchant_id).bind(email).fetch_optional(pool).await)?;
+        let row: Option<CustomerRow> = self
+            .fetch_optional(sql, &[merchant_id.into(), email.into()])
+            .await?;
         row.map(customer).transpose()
     }
 
@@ -67,8 +76,17 @@ impl Database {
     ) -> Result<(), StoreError> {
         let sql = "UPDATE customers SET kyc_status = $1, kyc_source = $2, kyc_updated_at_ms = $3 \
                    WHERE merchant_id = $4 AND email = $5";
-        on_pool!(self, pool => sqlx::query(sql).bind(status.code()).bind(source).bind(now_ms())
-            .bind(merchant_id).bind(email).execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[
+                (status.code()).into(),
+                source.into(),
+                (now_ms()).into(),
+                merchant_id.into(),
+                email.into(),
+            ],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -6,10 +6,7 @@ use app::domain::{
     kyc_identity::{simulated_decision, AchIdentity},
 };
 
-use super::{
-    dispatch::{in_transaction, now_ms, on_pool},
-    Customer, Database, StoreError,
-};
+use super::{dispatch::now_ms, Customer, Database, StoreError};
 use crate::secrets::random;
 
 impl Database {
@@ -28,28 +25,29 @@ impl Database {
             )
             .await?;
         let now = now_ms();
-        in_transaction!(self, tx => {
-            sqlx::query(
-                "INSERT INTO kyc_reviews (id, customer_id, source, first_name, last_name, date_of_birth, country, \
-                 submitted_at_ms, decide_at_ms) VALUES ($1, $2, 'ACH', $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(random::id("kyc_"))
-            .bind(&customer.id)
-            .bind(identity.first_name.as_str())
-            .bind(identity.last_name.as_str())
-            .bind(&identity.date_of_birth)
-            .bind(&identity.country)
-            .bind(now)
-            .bind(decide_at_ms)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE customers SET kyc_status = $1, kyc_source = 'ACH', kyc_updated_at_ms = $2 WHERE id = $3")
-                .bind(KycStatus::Pending.code())
-                .bind(now)
-                .bind(&customer.id)
-                .execute(&mut *tx)
-                .await?;
-        });
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        conn.execute(
+            "INSERT INTO kyc_reviews (id, customer_id, source, first_name, last_name, date_of_birth, country, \
+             submitted_at_ms, decide_at_ms) VALUES ($1, $2, 'ACH', $3, $4, $5, $6, $7, $8)",
+            &[
+                (&random::id("kyc_")).into(),
+                (&customer.id).into(),
+                identity.first_name.as_str().into(),
+                identity.last_name.as_str().into(),
+                (&identity.date_of_birth).into(),
+                (&identity.country).into(),
+                now.into(),
+                decide_at_ms.into(),
+            ],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE customers SET kyc_status = $1, kyc_source = 'ACH', kyc_updated_at_ms = $2 WHERE id = $3",
+            &[KycStatus::Pending.code().into(), now.into(), (&customer.id).into()],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Customer {
             kyc_status: KycStatus::Pending,
             ..customer
@@ -70,27 +68,32 @@ impl Database {
             .await?;
         let now = now_ms();
         let source = format!("SHARED:{provider}");
-        in_transaction!(self, tx => {
-            sqlx::query(
-                "INSERT INTO kyc_reviews (id, customer_id, source, first_name, last_name, reference, submitted_at_ms, \
-                 decision) VALUES ($1, $2, $3, '', '', $4, $5, $6)",
-            )
-            .bind(random::id("kyc_"))
-            .bind(&customer.id)
-            .bind(&source)
-            .bind(reference)
-            .bind(now)
-            .bind(KycStatus::Approved.code())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE customers SET kyc_status = $1, kyc_source = $2, kyc_updated_at_ms = $3 WHERE id = $4")
-                .bind(KycStatus::Approved.code())
-                .bind(&source)
-                .bind(now)
-                .bind(&customer.id)
-                .execute(&mut *tx)
-                .await?;
-        });
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        conn.execute(
+            "INSERT INTO kyc_reviews (id, customer_id, source, first_name, last_name, reference, submitted_at_ms, \
+             decision) VALUES ($1, $2, $3, '', '', $4, $5, $6)",
+            &[
+                (&random::id("kyc_")).into(),
+                (&customer.id).into(),
+                (&source).into(),
+                reference.into(),
+                now.into(),
+                KycStatus::Approved.code().into(),
+            ],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE customers SET kyc_status = $1, kyc_source = $2, kyc_updated_at_ms = $3 WHERE id = $4",
+            &[
+                KycStatus::Approved.code().into(),
+                (&source).into(),
+                now.into(),
+                (&customer.id).into(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Customer {
             kyc_status: KycStatus::Approved,
             ..customer
@@ -107,10 +110,8 @@ impl Database {
             return Ok(None);
         };
         let now = now_ms();
-        let due: Vec<(String, String, Option<String>)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, last_name, date_of_birth FROM kyc_reviews WHERE customer_id = $1 AND decide_at_ms <= $2 \
-             ORDER BY submitted_at_ms")
-            .bind(&customer.id).bind(now).fetch_all(pool).await)?;
+        let due: Vec<(String, String, Option<String>)> = self.fetch_all("SELECT id, last_name, date_of_birth FROM kyc_reviews WHERE customer_id = $1 AND decide_at_ms <= $2 \
+             ORDER BY submitted_at_ms", &[(&customer.id).into(), now.into()]).await?;
         for (review_id, last_name, date_of_birth) in due {
             let decision =
                 simulated_decision(&last_name, date_of_birth.as_deref().unwrap_or(""), now);
@@ -119,30 +120,33 @@ impl Database {
             } else {
                 KycStatus::Rejected
             };
-            in_transaction!(self, tx => {
-                // Guarded on decide_at_ms so a concurrent reader cannot decide the review twice.
-                let decided = sqlx::query(
+            let mut tx = self.begin().await?;
+            let mut conn = tx.conn();
+            // Guarded on decide_at_ms so a concurrent reader cannot decide the review twice.
+            let decided = conn
+                .execute(
                     "UPDATE kyc_reviews SET decide_at_ms = NULL, decision = $1, reason = $2 \
                      WHERE id = $3 AND decide_at_ms IS NOT NULL",
+                    &[
+                        status.code().into(),
+                        (&decision.err()).into(),
+                        (&review_id).into(),
+                    ],
                 )
-                .bind(status.code())
-                .bind(decision.err())
-                .bind(&review_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if decided == 1 {
-                    sqlx::query(
-                        "UPDATE customers SET kyc_status = $1, kyc_updated_at_ms = $2 WHERE id = $3 AND kyc_status = $4",
-                    )
-                    .bind(status.code())
-                    .bind(now)
-                    .bind(&customer.id)
-                    .bind(KycStatus::Pending.code())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            });
+                .await?;
+            if decided == 1 {
+                conn.execute(
+                    "UPDATE customers SET kyc_status = $1, kyc_updated_at_ms = $2 WHERE id = $3 AND kyc_status = $4",
+                    &[
+                        status.code().into(),
+                        now.into(),
+                        (&customer.id).into(),
+                        KycStatus::Pending.code().into(),
+                    ],
+                )
+                .await?;
+            }
+            tx.commit().await?;
         }
         self.customer_by_email(merchant_id, email).await
     }
@@ -154,7 +158,8 @@ impl Database {
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT reason FROM kyc_reviews WHERE customer_id = $1 AND decision IS NOT NULL \
                    ORDER BY submitted_at_ms DESC LIMIT 1";
-        let reason: Option<Option<String>> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(customer_id).fetch_optional(pool).await)?;
+        let reason: Option<Option<String>> =
+            self.scalar_optional(sql, &[customer_id.into()]).await?;
         Ok(reason.flatten())
     }
 }

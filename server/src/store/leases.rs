@@ -70,7 +70,7 @@ impl Database {
         let now = now_ms();
         let ids: Vec<(Id,)> = match self {
             Database::Sqlite(pool, gate) => {
-                // Connection first, then the gate (as in `in_transaction!`): waiting for a
+                // Connection first, then the gate (as in `Database::begin`): waiting for a
                 // connection while holding the gate deadlocks against writers that hold
                 // connections and wait for the gate.
                 let mut connection = pool.acquire().await?;

@@ -6,7 +6,7 @@ use app::domain::{
 };
 
 use super::{
-    dispatch::{is_check_violation, is_unique_violation, on_pool},
+    dispatch::{is_check_violation, is_unique_violation},
     sql::{Conn, Param},
     Database, StoreError,
 };
@@ -185,8 +185,7 @@ impl Database {
     pub async fn journal(&self) -> Result<Vec<JournalEntry>, StoreError> {
         let sql = "SELECT e.id, e.kind, p.account, p.amount FROM journal_entries e \
                    JOIN postings p ON p.entry_id = e.id ORDER BY e.id, p.amount";
-        let rows: Vec<(i64, String, String, i64)> =
-            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        let rows: Vec<(i64, String, String, i64)> = self.fetch_all(sql, &[]).await?;
         let mut entries: Vec<(i64, JournalEntry)> = Vec::new();
         for (id, kind, account, amount) in rows {
             let corrupt = || StoreError::Corrupt(format!("journal entry {id}"));
@@ -214,7 +213,7 @@ impl Database {
     /// The stored running balances, to compare with a replay of the journal.
     pub async fn stored_balances(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let sql = "SELECT account, balance FROM account_balances ORDER BY account";
-        Ok(on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+        self.fetch_all(sql, &[]).await
     }
 
     /// Every card's status and the funds its pending authorizations hold: with [`Self::journal`],
@@ -227,8 +226,7 @@ impl Database {
                    LEFT JOIN authorizations a ON a.card_id = c.id AND a.status = 'PENDING' \
                    LEFT JOIN account_balances b ON b.account = 'card:' || c.id \
                    GROUP BY c.id, c.status ORDER BY c.id";
-        let rows: Vec<(String, String, i64, i64)> =
-            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        let rows: Vec<(String, String, i64, i64)> = self.fetch_all(sql, &[]).await?;
         rows.into_iter()
             .map(|(card, status, held, held_column)| {
                 if held != held_column {

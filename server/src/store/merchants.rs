@@ -3,10 +3,7 @@
 use app::domain::{issuing::CardRange, Cents};
 use sha2::{Digest, Sha256};
 
-use super::{
-    dispatch::{now_ms, on_pool},
-    Database, StoreError,
-};
+use super::{dispatch::now_ms, Database, StoreError};
 use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,16 +68,22 @@ impl Database {
             webhook_secret: format!("whsec_{}", base64_secret()),
         };
         let sql = "INSERT INTO merchants (id, name, created_at_ms, webhook_secret) VALUES ($1, $2, $3, $4)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(&merchant.id).bind(&merchant.name).bind(now_ms()).bind(&merchant.webhook_secret)
-            .execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[
+                (&merchant.id).into(),
+                (&merchant.name).into(),
+                (now_ms()).into(),
+                (&merchant.webhook_secret).into(),
+            ],
+        )
+        .await?;
         Ok(merchant)
     }
 
     pub async fn merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
         let sql = "SELECT id, name, webhook_secret FROM merchants WHERE id = $1";
-        let row: Option<(String, String, String)> =
-            on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+        let row: Option<(String, String, String)> = self.fetch_optional(sql, &[id.into()]).await?;
         Ok(row.map(|(id, name, webhook_secret)| Merchant {
             id,
             name,
@@ -96,9 +99,17 @@ impl Database {
         let key_id = random::id("key_");
         let token = format!("ck_{key_id}_{}", random::token());
         let sql = "INSERT INTO api_keys (id, merchant_id, secret_hash, label, created_at_ms) VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(&key_id).bind(merchant_id).bind(hash_token(&token)).bind(label).bind(now_ms())
-            .execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[
+                (&key_id).into(),
+                merchant_id.into(),
+                (&hash_token(&token)).into(),
+                label.into(),
+                (now_ms()).into(),
+            ],
+        )
+        .await?;
         Ok(IssuedKey { key_id, token })
     }
 
@@ -107,7 +118,7 @@ impl Database {
     pub async fn merchant_for_token_hash(&self, hash: &str) -> Result<Option<String>, StoreError> {
         let sql =
             "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at_ms IS NULL";
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(hash).fetch_optional(pool).await)?)
+        self.scalar_optional(sql, &[hash.into()]).await
     }
 
     /// Creates or updates a card range (ranges are operator data, shared by merchants).
@@ -118,11 +129,21 @@ impl Database {
                    currency = excluded.currency, pan_length = excluded.pan_length, \
                    valid_months = excluded.valid_months, fee_one_cents = excluded.fee_one_cents, \
                    fee_two_cents = excluded.fee_two_cents, fee_three_cents = excluded.fee_three_cents";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(&range.id).bind(&range.bin).bind(&range.brand).bind(&range.currency)
-            .bind(range.pan_length).bind(range.valid_months).bind(range.monthly_fee_one.0)
-            .bind(range.monthly_fee_two.0).bind(range.monthly_fee_three.0)
-            .execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[
+                (&range.id).into(),
+                (&range.bin).into(),
+                (&range.brand).into(),
+                (&range.currency).into(),
+                range.pan_length.into(),
+                range.valid_months.into(),
+                range.monthly_fee_one.0.into(),
+                range.monthly_fee_two.0.into(),
+                range.monthly_fee_three.0.into(),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -132,7 +153,8 @@ impl Database {
         range_id: &str,
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO merchant_card_ranges (merchant_id, range_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-        on_pool!(self, pool => sqlx::query(sql).bind(merchant_id).bind(range_id).execute(pool).await.map(drop))?;
+        self.execute(sql, &[merchant_id.into(), range_id.into()])
+            .await?;
         Ok(())
     }
 
@@ -141,8 +163,7 @@ impl Database {
             "SELECT {RANGE_COLUMNS} FROM card_ranges r JOIN merchant_card_ranges m ON m.range_id = r.id \
              WHERE m.merchant_id = $1 ORDER BY r.id"
         );
-        let rows: Vec<RangeRow> =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).fetch_all(pool).await)?;
+        let rows: Vec<RangeRow> = self.fetch_all(&sql, &[merchant_id.into()]).await?;
         Ok(rows.into_iter().map(CardRange::from).collect())
     }
 
@@ -155,7 +176,9 @@ impl Database {
             "SELECT {RANGE_COLUMNS} FROM card_ranges r JOIN merchant_card_ranges m ON m.range_id = r.id \
              WHERE m.merchant_id = $1 AND r.id = $2"
         );
-        let row: Option<RangeRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(merchant_id).bind(range_id).fetch_optional(pool).await)?;
+        let row: Option<RangeRow> = self
+            .fetch_optional(&sql, &[merchant_id.into(), range_id.into()])
+            .await?;
         Ok(row.map(CardRange::from))
     }
 

@@ -1,18 +1,13 @@
 //! The key check values of the secret keys the stored data depends on
 //! (see [`crate::key_check`]).
 
-use super::{
-    dispatch::{now_ms, on_pool},
-    Database, StoreError,
-};
+use super::{dispatch::now_ms, Database, StoreError};
 
 impl Database {
     /// The check value recorded for `purpose`, if any.
     pub async fn key_check(&self, purpose: &str) -> Result<Option<String>, StoreError> {
         let sql = "SELECT check_value FROM secret_key_checks WHERE purpose = $1";
-        Ok(
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(purpose).fetch_optional(pool).await)?,
-        )
+        self.scalar_optional(sql, &[purpose.into()]).await
     }
 
     /// Records `value` for `purpose` unless one is recorded already, and returns the recorded
@@ -20,7 +15,8 @@ impl Database {
     pub async fn record_key_check(&self, purpose: &str, value: &str) -> Result<String, StoreError> {
         let insert = "INSERT INTO secret_key_checks (purpose, check_value, created_at_ms) \
                       VALUES ($1, $2, $3) ON CONFLICT (purpose) DO NOTHING";
-        on_pool!(self, pool => sqlx::query(insert).bind(purpose).bind(value).bind(now_ms()).execute(pool).await.map(drop))?;
+        self.execute(insert, &[purpose.into(), value.into(), (now_ms()).into()])
+            .await?;
         self.key_check(purpose)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("key check {purpose}")))
@@ -30,6 +26,6 @@ impl Database {
     /// were kept.
     pub async fn any_stored_pan(&self) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         let sql = "SELECT id, pan_ciphertext FROM cards WHERE pan_ciphertext IS NOT NULL LIMIT 1";
-        Ok(on_pool!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await)?)
+        self.fetch_optional(sql, &[]).await
     }
 }

@@ -8,10 +8,8 @@
 //! compile time, not the SQL: the SQL is checked by running every store test on both backends.
 
 use sqlx::{
-    pool::PoolConnection,
-    postgres::{PgArguments, PgRow},
-    sqlite::{SqliteArguments, SqliteRow},
-    Arguments, Decode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type,
+    pool::PoolConnection, postgres::PgRow, sqlite::SqliteRow, Arguments, Decode, Encode, FromRow,
+    PgConnection, Postgres, Sqlite, SqliteConnection, Type,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -111,22 +109,18 @@ impl<T> Value for T where
 {
 }
 
-fn sqlite_arguments<'q>(params: &[Param<'q>]) -> Result<SqliteArguments<'q>, sqlx::Error> {
-    let mut arguments = SqliteArguments::default();
-    for param in params {
-        let added = match *param {
-            Param::Int(value) => arguments.add(value),
-            Param::Text(value) => arguments.add(value),
-            Param::Bool(value) => arguments.add(value),
-            Param::Bytes(value) => arguments.add(value),
-        };
-        added.map_err(sqlx::Error::Encode)?;
-    }
-    Ok(arguments)
-}
-
-fn postgres_arguments(params: &[Param<'_>]) -> Result<PgArguments, sqlx::Error> {
-    let mut arguments = PgArguments::default();
+/// The parameters as a driver's arguments (the same four kinds of value on both backends).
+fn arguments<'q, DB>(
+    params: &[Param<'q>],
+) -> Result<<DB as sqlx::Database>::Arguments<'q>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<bool>: Encode<'q, DB> + Type<DB>,
+    Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
+{
+    let mut arguments = <DB as sqlx::Database>::Arguments::<'q>::default();
     for param in params {
         let added = match *param {
             Param::Int(value) => arguments.add(value),
@@ -163,11 +157,11 @@ impl Conn<'_> {
     /// Runs a statement; the number of rows it changed.
     pub async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, sqlx::Error> {
         let done = match self {
-            Conn::Sqlite(conn) => sqlx::query_with(sql, sqlite_arguments(params)?)
+            Conn::Sqlite(conn) => sqlx::query_with(sql, arguments::<Sqlite>(params)?)
                 .execute(&mut **conn)
                 .await?
                 .rows_affected(),
-            Conn::Postgres(conn) => sqlx::query_with(sql, postgres_arguments(params)?)
+            Conn::Postgres(conn) => sqlx::query_with(sql, arguments::<Postgres>(params)?)
                 .execute(&mut **conn)
                 .await?
                 .rows_affected(),
@@ -182,12 +176,12 @@ impl Conn<'_> {
     ) -> Result<Option<T>, sqlx::Error> {
         match self {
             Conn::Sqlite(conn) => {
-                sqlx::query_as_with(sql, sqlite_arguments(params)?)
+                sqlx::query_as_with(sql, arguments::<Sqlite>(params)?)
                     .fetch_optional(&mut **conn)
                     .await
             }
             Conn::Postgres(conn) => {
-                sqlx::query_as_with(sql, postgres_arguments(params)?)
+                sqlx::query_as_with(sql, arguments::<Postgres>(params)?)
                     .fetch_optional(&mut **conn)
                     .await
             }
@@ -211,12 +205,12 @@ impl Conn<'_> {
     ) -> Result<Vec<T>, sqlx::Error> {
         match self {
             Conn::Sqlite(conn) => {
-                sqlx::query_as_with(sql, sqlite_arguments(params)?)
+                sqlx::query_as_with(sql, arguments::<Sqlite>(params)?)
                     .fetch_all(&mut **conn)
                     .await
             }
             Conn::Postgres(conn) => {
-                sqlx::query_as_with(sql, postgres_arguments(params)?)
+                sqlx::query_as_with(sql, arguments::<Postgres>(params)?)
                     .fetch_all(&mut **conn)
                     .await
             }
@@ -231,12 +225,12 @@ impl Conn<'_> {
     ) -> Result<Option<T>, sqlx::Error> {
         match self {
             Conn::Sqlite(conn) => {
-                sqlx::query_scalar_with(sql, sqlite_arguments(params)?)
+                sqlx::query_scalar_with(sql, arguments::<Sqlite>(params)?)
                     .fetch_optional(&mut **conn)
                     .await
             }
             Conn::Postgres(conn) => {
-                sqlx::query_scalar_with(sql, postgres_arguments(params)?)
+                sqlx::query_scalar_with(sql, arguments::<Postgres>(params)?)
                     .fetch_optional(&mut **conn)
                     .await
             }

@@ -3,11 +3,7 @@
 
 use app::domain::{issuing::CardEvent, provisioning::ProvisioningStage, CardStatus};
 
-use super::{
-    dispatch::{in_transaction, on_pool},
-    sql::Conn,
-    Database, StoreError,
-};
+use super::{sql::Conn, Database, StoreError};
 use crate::secrets::random;
 
 /// What a status callback is about: the card's status change, as its card event recorded it.
@@ -149,7 +145,7 @@ impl Database {
         let sql =
             "SELECT o.id, o.message_id, o.card_id, o.url, o.payload, o.attempts, m.webhook_secret \
                    FROM webhook_outbox o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = $1";
-        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?)
+        self.fetch_optional(sql, &[id.into()]).await
     }
 
     /// Logs an attempt and moves the message on: delivered, due again later, or abandoned.
@@ -170,36 +166,34 @@ impl Database {
             AttemptOutcome::RetryAt(when) => (Some(*when), None, None),
             AttemptOutcome::Abandoned => (None, None, Some(at_ms)),
         };
-        let recorded = in_transaction!(self, tx => {
-            let attempt: Option<i64> = sqlx::query_scalar(
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        let attempt: Option<i64> = conn
+            .scalar_optional(
                 "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at_ms = $1, delivered_at_ms = $2, \
                  abandoned_at_ms = $3, lease_owner = NULL, lease_expires_at_ms = NULL \
                  WHERE id = $4 AND lease_owner = $5 RETURNING attempts",
+                &[next_attempt.into(), delivered.into(), abandoned.into(), id.into(), owner.into()],
             )
-            .bind(next_attempt)
-            .bind(delivered)
-            .bind(abandoned)
-            .bind(id)
-            .bind(owner)
-            .fetch_optional(&mut *tx)
             .await?;
-            if let Some(attempt) = attempt {
-                sqlx::query(
-                    "INSERT INTO webhook_attempts (outbox_id, attempt, at_ms, status_code, error, duration_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(attempt)
-                .bind(at_ms)
-                .bind(status_code.map(i64::from))
-                .bind(error)
-                .bind(duration_ms)
-                .execute(&mut *tx)
-                .await?;
-            }
-            attempt.is_some()
-        });
-        Ok(recorded)
+        let Some(attempt) = attempt else {
+            return Ok(false);
+        };
+        conn.execute(
+            "INSERT INTO webhook_attempts (outbox_id, attempt, at_ms, status_code, error, duration_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                id.into(),
+                attempt.into(),
+                at_ms.into(),
+                status_code.map(i64::from).into(),
+                error.into(),
+                duration_ms.into(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The delivery log of a card's callbacks: (message id, status, attempts in order).
@@ -207,15 +201,21 @@ impl Database {
         &self,
         card_id: &str,
     ) -> Result<Vec<(String, String, Vec<DeliveryAttempt>)>, StoreError> {
-        let messages: Vec<(i64, String, String)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, message_id, payload FROM webhook_outbox WHERE card_id = $1 ORDER BY id")
-            .bind(card_id).fetch_all(pool).await)?;
+        let messages: Vec<(i64, String, String)> = self
+            .fetch_all(
+                "SELECT id, message_id, payload FROM webhook_outbox WHERE card_id = $1 ORDER BY id",
+                &[card_id.into()],
+            )
+            .await?;
         let mut log = Vec::with_capacity(messages.len());
         for (id, message_id, payload) in messages {
-            let attempts: Vec<DeliveryAttempt> = on_pool!(self, pool => sqlx::query_as(
-                "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
-                 WHERE outbox_id = $1 ORDER BY attempt")
-                .bind(id).fetch_all(pool).await)?;
+            let attempts: Vec<DeliveryAttempt> = self
+                .fetch_all(
+                    "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
+                 WHERE outbox_id = $1 ORDER BY attempt",
+                    &[id.into()],
+                )
+                .await?;
             let status = serde_json::from_str::<serde_json::Value>(&payload)
                 .ok()
                 .and_then(|payload| payload["data"]["status"].as_str().map(str::to_owned))

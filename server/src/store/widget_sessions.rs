@@ -2,10 +2,7 @@
 
 use app::domain::{CardStatus, Cents};
 
-use super::{
-    dispatch::{in_transaction, on_pool},
-    hash_token, Database, StoreError,
-};
+use super::{hash_token, Database, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetSession {
@@ -58,8 +55,12 @@ impl Database {
     ) -> Result<i64, StoreError> {
         let refunded = CardStatus::CardFailedRefund.code();
         let sql = format!("{USAGE} AND r.merchant_id = $3");
-        let (cards, _deposited): (i64, i64) = on_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(session_id).bind(refunded).bind(merchant_id).fetch_one(pool).await)?;
+        let (cards, _deposited): (i64, i64) = self
+            .fetch_one(
+                &sql,
+                &[session_id.into(), refunded.into(), merchant_id.into()],
+            )
+            .await?;
         Ok(cards)
     }
 
@@ -74,11 +75,21 @@ impl Database {
         let sql = "INSERT INTO widget_sessions (id, token_hash, merchant_id, allowed_origins, customer_email, \
                    created_at_ms, expires_at_ms, max_cards, max_deposit_cents) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(&session.id).bind(hash_token(token)).bind(&session.merchant_id).bind(&origins)
-            .bind(session.customer_email.as_deref()).bind(session.created_at_ms).bind(session.expires_at_ms)
-            .bind(session.max_cards).bind(session.max_deposit.0)
-            .execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[
+                (&session.id).into(),
+                (&hash_token(token)).into(),
+                (&session.merchant_id).into(),
+                (&origins).into(),
+                (session.customer_email.as_deref()).into(),
+                session.created_at_ms.into(),
+                session.expires_at_ms.into(),
+                session.max_cards.into(),
+                session.max_deposit.0.into(),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -86,7 +97,9 @@ impl Database {
     pub async fn widget_session(&self, token: &str) -> Result<Option<WidgetSession>, StoreError> {
         let sql = "SELECT id, merchant_id, allowed_origins, customer_email, created_at_ms, expires_at_ms, \
                    max_cards, max_deposit_cents FROM widget_sessions WHERE token_hash = $1";
-        let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(hash_token(token)).fetch_optional(pool).await)?;
+        let row: Option<SessionRow> = self
+            .fetch_optional(sql, &[(&hash_token(token)).into()])
+            .await?;
         row.map(
             |(
                 id,
@@ -125,9 +138,8 @@ impl Database {
                    JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
                    WHERE r.merchant_id = $1 AND r.session_id = $2 \
                    ORDER BY c.created_at_ms DESC, c.id DESC LIMIT 1";
-        Ok(
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(session_id).fetch_optional(pool).await)?,
-        )
+        self.scalar_optional(sql, &[merchant_id.into(), session_id.into()])
+            .await
     }
 
     /// Whether the orderNo was reserved by this session (its card was made through it).
@@ -139,7 +151,12 @@ impl Database {
     ) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM widget_session_cards \
                    WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
-        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).bind(merchant_id).bind(order_no).bind(session_id).fetch_one(pool).await)?;
+        let count: i64 = self
+            .scalar(
+                sql,
+                &[merchant_id.into(), order_no.into(), session_id.into()],
+            )
+            .await?;
         Ok(count > 0)
     }
 
@@ -164,33 +181,43 @@ impl Database {
                        (merchant_id, order_no, session_id, deposit_cents, reserved_at_ms) \
                        VALUES ($1, $2, $3, $4, $5)";
         let refunded = CardStatus::CardFailedRefund.code();
-        let outcome = in_transaction!(self, tx => {
-            let limits: Option<(i64, i64)> = sqlx::query_as(lock)
-                .bind(session_id).bind(merchant_id).fetch_optional(&mut *tx).await?;
-            let Some((max_cards, max_deposit)) = limits else {
-                return Err(StoreError::Invalid(format!("widget session {session_id}")));
-            };
-            let reserved_before: i64 = sqlx::query_scalar(earlier)
-                .bind(merchant_id).bind(order_no).bind(session_id).fetch_one(&mut *tx).await?;
-            if reserved_before > 0 {
-                WidgetReservation::AlreadyReserved
-            } else {
-                let (cards, deposited): (i64, i64) = sqlx::query_as(usage)
-                    .bind(session_id).bind(refunded).fetch_one(&mut *tx).await?;
-                let left = max_deposit.saturating_sub(deposited).max(0);
-                if cards >= max_cards {
-                    WidgetReservation::CardsUsedUp { max_cards }
-                } else if deposit.0 > left {
-                    WidgetReservation::DepositUsedUp { left: Cents(left) }
-                } else {
-                    sqlx::query(reserve)
-                        .bind(merchant_id).bind(order_no).bind(session_id).bind(deposit.0).bind(now_ms)
-                        .execute(&mut *tx).await?;
-                    WidgetReservation::Reserved
-                }
-            }
-        });
-        Ok(outcome)
+        let mut tx = self.begin().await?;
+        let mut conn = tx.conn();
+        let limits: Option<(i64, i64)> = conn
+            .fetch_optional(lock, &[session_id.into(), merchant_id.into()])
+            .await?;
+        let Some((max_cards, max_deposit)) = limits else {
+            return Err(StoreError::Invalid(format!("widget session {session_id}")));
+        };
+        let reserved_before: i64 = conn
+            .scalar(
+                earlier,
+                &[merchant_id.into(), order_no.into(), session_id.into()],
+            )
+            .await?;
+        if reserved_before > 0 {
+            return Ok(WidgetReservation::AlreadyReserved);
+        }
+        let (cards, deposited): (i64, i64) = conn
+            .fetch_one(usage, &[session_id.into(), refunded.into()])
+            .await?;
+        let left = max_deposit.saturating_sub(deposited).max(0);
+        if cards >= max_cards {
+            return Ok(WidgetReservation::CardsUsedUp { max_cards });
+        }
+        if deposit.0 > left {
+            return Ok(WidgetReservation::DepositUsedUp { left: Cents(left) });
+        }
+        let params = [
+            merchant_id.into(),
+            order_no.into(),
+            session_id.into(),
+            deposit.0.into(),
+            now_ms.into(),
+        ];
+        conn.execute(reserve, &params).await?;
+        tx.commit().await?;
+        Ok(WidgetReservation::Reserved)
     }
 
     /// Gives back a reservation whose card was not made.
@@ -202,7 +229,11 @@ impl Database {
     ) -> Result<(), StoreError> {
         let sql = "DELETE FROM widget_session_cards \
                    WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
-        on_pool!(self, pool => sqlx::query(sql).bind(merchant_id).bind(order_no).bind(session_id).execute(pool).await.map(drop))?;
+        self.execute(
+            sql,
+            &[merchant_id.into(), order_no.into(), session_id.into()],
+        )
+        .await?;
         Ok(())
     }
 }
