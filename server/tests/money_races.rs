@@ -12,11 +12,6 @@ use std::{
 };
 
 use app::domain::{
-    cardholder_name::CardholderName,
-    fee_type::FeeType,
-    issuing::NewCard,
-    order_no::OrderNo,
-    recharge::Recharge,
     spend_controls::{AuthorizationStatus, Purchase, SpendControls},
     CardStatus, Cents,
 };
@@ -27,7 +22,9 @@ use server::{
         CreateOutcome, Database, StoreError,
     },
 };
-use support::{money_invariants::check_money_invariants_of, test_server::test_worker};
+use support::{
+    money_invariants::check_money_invariants_of, new_cards::new_card, test_server::test_worker,
+};
 use tokio::sync::{Barrier, Notify};
 
 /// Rounds per pair of operations: 45 pairs, so this many times 45 races per backend.
@@ -86,22 +83,6 @@ struct Stage {
     holds: [String; 2],
     /// The card's balance less what is held: what a withdrawal or a purchase can take.
     available: Cents,
-}
-
-fn new_card(order_no: &str, deposit: i64) -> NewCard {
-    NewCard {
-        range_id: "vab_069af8a792ad".into(),
-        first_name: CardholderName::parse("Milton").unwrap(),
-        last_name: CardholderName::parse("Schmitt").unwrap(),
-        deposit: Recharge::new(Cents(deposit)).unwrap(),
-        order_no: OrderNo::parse(order_no).unwrap(),
-        callback_url: None,
-        fee_type: FeeType::One,
-        customer_email: None,
-        customer_external_id: None,
-        holder_address: None,
-        tags: Vec::new(),
-    }
 }
 
 fn purchase(cents: i64) -> Purchase {

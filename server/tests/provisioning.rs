@@ -8,32 +8,12 @@ use std::{sync::Arc, time::Duration};
 
 use app::domain::{
     cardholder_name::CardholderName,
-    fee_type::FeeType,
-    issuing::NewCard,
     ledger::{Account, LedgerState},
-    order_no::OrderNo,
     provisioning::ProvisioningStage,
-    recharge::Recharge,
     CardStatus, Cents,
 };
 use server::store::{fees::FEE_PERIOD_MS, CreateCardError, CreateOutcome, Database};
-use support::{test_server::test_worker, TestServer};
-
-fn new_card(order_no: &str, cents: i64) -> NewCard {
-    NewCard {
-        range_id: "vab_069af8a792ad".into(),
-        first_name: CardholderName::parse("Milton").unwrap(),
-        last_name: CardholderName::parse("Schmitt").unwrap(),
-        deposit: Recharge::new(Cents(cents)).unwrap(),
-        order_no: OrderNo::parse(order_no).unwrap(),
-        callback_url: None,
-        fee_type: FeeType::One,
-        customer_email: None,
-        customer_external_id: None,
-        holder_address: None,
-        tags: Vec::new(),
-    }
-}
+use support::{new_cards::new_card, test_server::test_worker, TestServer};
 
 on_every_backend!(
     many_concurrent_creations_beside_the_worker_all_finish,

@@ -16,12 +16,14 @@
 //!   batch insert and a tag filter differ, and they branch on [`sql::Conn`] where they do), so
 //!   it would be two copies of every query;
 //! - `sqlx::Any`: loses PostgreSQL's arrays (the batch insert) and SQLite's writer gate.
-//! The cost is one small enum match per statement, which the benchmark does not see.
+//!
+//! The cost is one small enum match per statement (see the benchmark figures in the README).
 mod authorizations;
 mod card_creation;
 pub mod card_creation_postgres;
 mod card_expiry;
 mod card_operations;
+mod card_views;
 mod cards;
 pub mod creation_batcher;
 mod customers;

@@ -264,15 +264,20 @@ impl Pooled {
     }
 }
 
-/// A write transaction. [`Tx::commit`] keeps its work; dropping it (an early return, a `?`) rolls
+/// A transaction ([`Database::begin`] to write, [`Database::begin_read`] to read a snapshot).
+/// [`Tx::commit`] keeps its work; dropping it (an early return, a `?`) rolls
 /// the work back. On SQLite it also holds the database's writer gate until it ends.
 pub struct Tx {
     inner: TxInner,
 }
 
 enum TxInner {
-    // Field order is drop order: the transaction ends before the next writer is let in.
-    Sqlite(sqlx::Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
+    // Field order is drop order: the transaction ends before the next writer is let in. A read
+    // transaction holds no writer pass.
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<OwnedMutexGuard<()>>,
+    ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -336,9 +341,27 @@ impl Database {
                 // start a transaction with our own BEGIN on a connection the transaction owns.
                 let tx =
                     sqlx::Transaction::begin(connection, Some("BEGIN IMMEDIATE".into())).await?;
-                TxInner::Sqlite(tx, writer)
+                TxInner::Sqlite(tx, Some(writer))
             }
             Database::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Begins a read-only transaction: every read in it sees the same committed state, however
+    /// many statements it takes (SQLite: a WAL snapshot taken at the first read; PostgreSQL:
+    /// REPEATABLE READ). Writers are not held up.
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Database::Sqlite(pool, _) => {
+                let connection = pool.acquire().await?;
+                TxInner::Sqlite(sqlx::Transaction::begin(connection, None).await?, None)
+            }
+            Database::Postgres(pool) => {
+                let connection = pool.acquire().await?;
+                let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+                TxInner::Postgres(sqlx::Transaction::begin(connection, Some(begin.into())).await?)
+            }
         };
         Ok(Tx { inner })
     }

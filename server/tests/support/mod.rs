@@ -4,6 +4,7 @@
 pub mod balances;
 pub mod http_client;
 pub mod money_invariants;
+pub mod new_cards;
 pub mod postgres_cluster;
 pub mod test_database;
 pub mod test_server;

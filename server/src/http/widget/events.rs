@@ -119,13 +119,9 @@ struct Follow {
     last_sent: i64,
     deadline: tokio::time::Instant,
     done: bool,
-    torn_reads: u32,
     /// The session's place for this stream, given back when the stream is dropped.
     _slot: StreamSlot,
 }
-
-/// Reads of a card caught between two of its writes, tolerated before it is sent as it is.
-const MAX_TORN_READS: u32 = 5;
 
 fn card_states(
     state: AppState,
@@ -141,7 +137,6 @@ fn card_states(
         last_sent: last_seen,
         deadline: tokio::time::Instant::now() + MAX_STREAM,
         done: false,
-        torn_reads: 0,
         _slot: slot,
     };
     stream::unfold(follow, |mut follow| async move {
@@ -177,18 +172,8 @@ impl Follow {
                 return None;
             }
         };
-        // The card's row and its events are separate reads: a change committed between them
-        // gives a view whose newest event is ahead of its status. Read again rather than send
-        // it (and then wait forever for an event that already came); after a few tries, send.
-        let torn = card
-            .events
-            .last()
-            .is_some_and(|event| event.status != card.status);
-        if torn && self.torn_reads < MAX_TORN_READS {
-            self.torn_reads += 1;
-            return None;
-        }
-        self.torn_reads = 0;
+        // The view is one snapshot (`store/card_views.rs`): its newest event and its status
+        // were committed together, so it is sent as it is.
         self.last_sent = card.last_seq();
         self.done = card.is_settled();
         let data = serde_json::to_string(&card).ok()?;
