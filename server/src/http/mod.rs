@@ -1,6 +1,7 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
 mod api_errors;
 mod api_key_cache;
+mod app_state;
 mod bearer;
 pub mod connection_limit;
 pub mod connection_server;
@@ -10,6 +11,7 @@ mod favicon;
 mod health;
 pub mod openapi;
 pub(crate) mod plain_json;
+mod port_context;
 mod request_span;
 mod router;
 mod security_headers;
@@ -17,4 +19,5 @@ mod throttle;
 pub mod widget;
 
 pub use api_key_cache::ApiKeyCache;
-pub use router::{router, AppState};
+pub use app_state::AppState;
+pub use router::router;

@@ -1,52 +1,15 @@
-use std::sync::Arc;
+//! The application router: probes, the OpenAPI-described API, the widget, the server-rendered
+//! pages with their server functions, and the static bundle, behind the edge layers.
 
-use app::{
-    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe, SharedWidgetAccess},
-    shell, App,
-};
-use axum::{
-    extract::FromRef,
-    http::{HeaderName, StatusCode},
-    routing::get,
-    Router,
-};
-use leptos::prelude::{provide_context, LeptosOptions};
+use app::{shell, App};
+use axum::{http::StatusCode, routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
-    api_errors, favicon, health, openapi, request_span, security_headers, throttle, widget,
-    ApiKeyCache,
+    api_errors, favicon, health, openapi, port_context::port_context, request_span,
+    security_headers, throttle, widget, AppState,
 };
-use crate::{
-    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, store::Database,
-    system_probe::DatabaseProbe, webhooks::CallbackPolicy,
-};
-
-/// Everything a request handler may need. Cheap to clone: pools and options are shared.
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub database: Database,
-    pub issuing: SharedCardIssuing,
-    pub spending: SharedCardSpending,
-    pub callback_policy: CallbackPolicy,
-    /// API key → merchant, so authentication is not a database read on every request.
-    pub api_keys: Arc<ApiKeyCache>,
-    pub widget_sessions: WidgetSessions,
-    /// Shared with `widget_sessions`, which limits what a session does.
-    pub rate_limits: Arc<RateLimits>,
-    /// Where the client's address is, behind a proxy (`None`: the peer is the client).
-    pub client_address_header: Option<HeaderName>,
-    /// How long a request may take until its response starts (a stream's body may go on).
-    pub request_timeout: std::time::Duration,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
 pub fn router(state: AppState) -> Router {
@@ -74,16 +37,4 @@ pub fn router(state: AppState) -> Router {
             security_headers::security_headers,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span::request_span))
-}
-
-/// Server functions reach the adapters through context, never through concrete types.
-pub(super) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
-    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
-    let issuing = state.issuing.clone();
-    let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
-    move || {
-        provide_context(probe.clone());
-        provide_context(issuing.clone());
-        provide_context(widget_access.clone());
-    }
 }

@@ -11,7 +11,7 @@ use app::domain::{
     CardStatus,
 };
 
-use super::card_creation::{
+use super::card_creation_input::{
     deposit_entry, first_callback_payload, new_identity, CardCreation, CreatedCard,
 };
 use crate::secrets::random;

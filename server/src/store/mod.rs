@@ -20,6 +20,7 @@
 //! The cost is one small enum match per statement (see the benchmark figures in the README).
 mod authorizations;
 mod card_creation;
+mod card_creation_input;
 pub mod card_creation_postgres;
 mod card_expiry;
 mod card_operations;
@@ -40,9 +41,8 @@ pub mod sql;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;
 
-pub use card_creation::{
-    CardCreation, CreateCardError, CreateOutcome, CreatedCard, CreationAttempt,
-};
+pub use card_creation::{CreateCardError, CreateOutcome, CreationAttempt};
+pub use card_creation_input::{CardCreation, CreatedCard};
 pub use card_operations::{CardOperationError, CardTransaction};
 pub use cards::{Activation, ProvisioningCard};
 pub use customers::Customer;

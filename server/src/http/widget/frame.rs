@@ -17,7 +17,7 @@ use axum::{
 };
 
 use crate::{
-    http::{router::port_context, AppState},
+    http::{port_context::port_context, AppState},
     issuing::widget_sessions::grant_of,
 };
 

@@ -1,0 +1,39 @@
+//! What every request handler may reach: its own module, so that the router and the routes it
+//! mounts (the widget frame among them) all import it from here and not from each other.
+
+use std::sync::Arc;
+
+use app::ports::{SharedCardIssuing, SharedCardSpending};
+use axum::{extract::FromRef, http::HeaderName};
+use leptos::prelude::LeptosOptions;
+
+use super::ApiKeyCache;
+use crate::{
+    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, store::Database,
+    webhooks::CallbackPolicy,
+};
+
+/// Everything a request handler may need. Cheap to clone: pools and options are shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub database: Database,
+    pub issuing: SharedCardIssuing,
+    pub spending: SharedCardSpending,
+    pub callback_policy: CallbackPolicy,
+    /// API key → merchant, so authentication is not a database read on every request.
+    pub api_keys: Arc<ApiKeyCache>,
+    pub widget_sessions: WidgetSessions,
+    /// Shared with `widget_sessions`, which limits what a session does.
+    pub rate_limits: Arc<RateLimits>,
+    /// Where the client's address is, behind a proxy (`None`: the peer is the client).
+    pub client_address_header: Option<HeaderName>,
+    /// How long a request may take until its response starts (a stream's body may go on).
+    pub request_timeout: std::time::Duration,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,22 @@
+//! What the server functions of a rendered page reach: the ports, provided as Leptos context by
+//! whichever route renders the app (the pages and the widget frame alike).
+
+use std::sync::Arc;
+
+use app::ports::{SharedSystemProbe, SharedWidgetAccess};
+use leptos::prelude::provide_context;
+
+use super::AppState;
+use crate::system_probe::DatabaseProbe;
+
+/// Server functions reach the adapters through context, never through concrete types.
+pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
+    let issuing = state.issuing.clone();
+    let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+    move || {
+        provide_context(probe.clone());
+        provide_context(issuing.clone());
+        provide_context(widget_access.clone());
+    }
+}
