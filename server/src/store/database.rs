@@ -222,17 +222,17 @@ impl Database {
     }
 }
 
-/// A URL fit for error messages and logs: the password replaced by `***`.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+/// A URL fit for error messages and logs: the password replaced by `***`. Read by the WHATWG URL
+/// parser (the `url` crate), so a password holding `@` or `:` is replaced whole; text that is
+/// not a URL is returned as it is (it has no password to hide).
+pub fn redact_password(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            // Cannot fail: the URL has a password, so it has a host.
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_owned(),
     }
 }
 
@@ -253,6 +253,11 @@ mod tests {
         assert_eq!(
             redact_password("sqlite://data/cardkit.db"),
             "sqlite://data/cardkit.db"
+        );
+        // Split at the first `@` once, which left the end of such a password in the log.
+        assert_eq!(
+            redact_password("postgres://bob:p@ss:w@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
         );
     }
 }
