@@ -12,6 +12,7 @@ mod health;
 pub mod openapi;
 pub(crate) mod plain_json;
 mod port_context;
+mod request_id;
 mod request_span;
 mod router;
 mod security_headers;

@@ -9,8 +9,14 @@ use tracing::Span;
 const SECRET_PARAMETERS: &[&str] = &["session", "session_token", "token", "api_key", "key"];
 
 pub fn request_span<B>(request: &Request<B>) -> Span {
+    let request_id = request
+        .headers()
+        .get(super::request_id::REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
     tracing::debug_span!(
         "request",
+        request_id,
         method = %request.method(),
         uri = %redacted_uri(request.uri()),
         version = ?request.version(),

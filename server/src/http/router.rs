@@ -7,7 +7,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
-    api_errors, favicon, health, openapi, port_context::port_context, request_span,
+    api_errors, favicon, health, openapi, port_context::port_context, request_id, request_span,
     security_headers, throttle, widget, AppState,
 };
 
@@ -37,4 +37,6 @@ pub fn router(state: AppState) -> Router {
             security_headers::security_headers,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span::request_span))
+        // Outermost, so the span above and every answer below carry the id.
+        .layer(axum::middleware::from_fn(request_id::request_id))
 }
