@@ -71,6 +71,9 @@ pub trait CardIssuing: Send + Sync {
         request: NewCard,
     ) -> Result<CardView, IssueError>;
     async fn card(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError>;
+    /// The number of the card's newest event (0 before its first): one cheap read, so a live
+    /// status stream can look often and read the whole card only when something happened.
+    async fn latest_event_seq(&self, card_id: &str) -> Result<i64, IssueError>;
     async fn card_by_order_no(
         &self,
         merchant_id: &str,

@@ -299,6 +299,13 @@ impl CardIssuing for IssuingService {
         }
     }
 
+    async fn latest_event_seq(&self, card_id: &str) -> Result<i64, IssueError> {
+        self.database
+            .card_event_seq(card_id)
+            .await
+            .map_err(internal)
+    }
+
     async fn card(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
         self.database
             .card(merchant_id, card_id)

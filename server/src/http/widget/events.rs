@@ -146,7 +146,7 @@ fn card_states(
             {
                 return None;
             }
-            match follow.state.database.card_event_seq(&follow.card_id).await {
+            match follow.state.issuing.latest_event_seq(&follow.card_id).await {
                 Ok(seq) if seq > follow.last_sent => {
                     if let Some(event) = follow.next_event().await {
                         return Some((Ok(event), follow));
