@@ -139,20 +139,6 @@ pub enum Conn<'c> {
     Postgres(&'c mut PgConnection),
 }
 
-// While the store moves from macros to these types, code still holding a driver's own connection
-// (or transaction, which derefs to one) passes it on as a `Conn`.
-impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
-    fn from(conn: &'c mut SqliteConnection) -> Self {
-        Conn::Sqlite(conn)
-    }
-}
-
-impl<'c> From<&'c mut PgConnection> for Conn<'c> {
-    fn from(conn: &'c mut PgConnection) -> Self {
-        Conn::Postgres(conn)
-    }
-}
-
 impl Conn<'_> {
     /// Runs a statement; the number of rows it changed.
     pub async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, sqlx::Error> {
