@@ -7,12 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use app::domain::{
-    cardholder_name::CardholderName,
-    fee_type::FeeType,
-    issuing::NewCard,
     ledger::Account,
-    order_no::OrderNo,
-    recharge::Recharge,
     spend_controls::{AuthorizationStatus, Purchase, SpendControls},
     CardStatus, Cents,
 };
@@ -23,7 +18,9 @@ use server::{
         CreateOutcome, Database,
     },
 };
-use support::{money_invariants::assert_money_invariants, test_server::test_worker};
+use support::{
+    money_invariants::assert_money_invariants, new_cards::new_card, test_server::test_worker,
+};
 use tokio::sync::Notify;
 
 on_every_backend!(
@@ -49,19 +46,7 @@ async fn merchant_with_cards(db: &Database, cards: usize, wallet: i64) -> (Strin
     let mut ids = Vec::new();
     for n in 0..cards {
         let order_no = format!("{merchant}-{n}");
-        let request = NewCard {
-            range_id: "vab_069af8a792ad".into(),
-            first_name: CardholderName::parse("Milton").unwrap(),
-            last_name: CardholderName::parse("Schmitt").unwrap(),
-            deposit: Recharge::new(Cents(6_000)).unwrap(),
-            order_no: OrderNo::parse(&order_no).unwrap(),
-            callback_url: None,
-            fee_type: FeeType::One,
-            customer_email: None,
-            customer_external_id: None,
-            holder_address: None,
-            tags: Vec::new(),
-        };
+        let request = new_card(&order_no, 6_000);
         let CreateOutcome::Created(card) = db
             .create_card(&merchant, &request, &order_no, None)
             .await

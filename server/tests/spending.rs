@@ -7,17 +7,12 @@ mod support;
 use std::sync::Arc;
 
 use app::domain::{
-    cardholder_name::CardholderName,
-    fee_type::FeeType,
-    issuing::NewCard,
     ledger::{Account, LedgerState},
-    order_no::OrderNo,
-    recharge::Recharge,
     spend_controls::{AuthorizationStatus, LimitInterval, Purchase, SpendControls, SpendLimit},
     CardStatus, Cents,
 };
 use server::store::{spend_controls::StoredControls, CardOperationError, CreateOutcome, Database};
-use support::{test_server::test_worker, TestServer};
+use support::{new_cards::new_card, test_server::test_worker, TestServer};
 
 const DAY: i64 = 86_400_000;
 const T0: i64 = 1_800_000_000_000;
@@ -35,19 +30,7 @@ on_every_backend!(
 async fn active_card(db: &Database, deposit: i64) -> (String, String, Cents) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, _) = server.merchant(1_000_000).await;
-    let request = NewCard {
-        range_id: "vab_069af8a792ad".into(),
-        first_name: CardholderName::parse("Milton").unwrap(),
-        last_name: CardholderName::parse("Schmitt").unwrap(),
-        deposit: Recharge::new(Cents(deposit)).unwrap(),
-        order_no: OrderNo::parse("spend-1").unwrap(),
-        callback_url: None,
-        fee_type: FeeType::One,
-        customer_email: None,
-        customer_external_id: None,
-        holder_address: None,
-        tags: Vec::new(),
-    };
+    let request = new_card("spend-1", deposit);
     let CreateOutcome::Created(card) = db
         .create_card(&merchant, &request, "h", None)
         .await
