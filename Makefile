@@ -18,7 +18,7 @@ bundle-size: site
 	node scripts/bundle-size.mjs
 
 bench: setup
-	cargo run --release --package server --bin cardkit-bench
+	cargo run --release --package cardkit-bench --bin cardkit-bench
 
 # Property-based API fuzzing (schemathesis, every check) in a loopback-only network namespace.
 fuzz: setup

@@ -1,7 +1,6 @@
 //! The Cardkit server: configuration, storage adapters, HTTP routes and the process lifecycle.
 
 pub mod config;
-pub mod dev_postgres;
 pub mod http;
 pub mod issuing;
 pub mod key_check;

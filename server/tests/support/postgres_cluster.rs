@@ -8,7 +8,7 @@ pub fn admin_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| match env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => url,
-        _ => server::dev_postgres::start(false)
+        _ => dev_postgres::start(false)
             .unwrap_or_else(|error| panic!("cannot start a test PostgreSQL: {error}")),
     })
 }

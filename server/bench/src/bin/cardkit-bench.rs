@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 "postgres" => {
                     if postgres_admin.is_none() {
-                        postgres_admin = Some(server::dev_postgres::start(true)?);
+                        postgres_admin = Some(dev_postgres::start(true)?);
                     }
                     postgres_database(postgres_admin.as_deref().unwrap_or_default(), concurrency)
                         .await?

@@ -119,7 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for backend in &args.backends {
         let url = match backend.as_str() {
             "sqlite" => format!("sqlite://{}", scratch.path().join("list.db").display()),
-            "postgres" => server::dev_postgres::start(true)?,
+            "postgres" => dev_postgres::start(true)?,
             other => return Err(format!("unknown backend {other}").into()),
         };
         let database = Database::connect(&url).await?;
