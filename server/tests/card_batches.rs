@@ -16,7 +16,7 @@ use app::domain::{
 };
 use server::store::{
     creation_batcher::CreationBatcher, CardCreation, CreateCardError, CreateOutcome,
-    CreationAttempt, Database,
+    CreationAttempt, Database, Pool,
 };
 use support::{test_server::test_worker, TestServer};
 
@@ -237,9 +237,9 @@ fn month_start(year: i64, month: i64) -> i64 {
 
 async fn outbox_size(db: &Database) -> i64 {
     let sql = "SELECT COUNT(*) FROM webhook_outbox";
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    match db.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
 }
 
@@ -251,7 +251,7 @@ async fn postgres_creates_a_clean_batch_in_one_statement_or_writes_nothing() {
     use server::store::card_creation_postgres::create_all_or_none;
     let test_db = support::TestDatabase::postgres().await;
     let db = &test_db.database;
-    let Database::Postgres(pool) = db else {
+    let Pool::Postgres(pool) = db.pool() else {
         unreachable!()
     };
     let server = TestServer::start_with(db, false).await;
@@ -267,7 +267,7 @@ async fn postgres_creates_a_clean_batch_in_one_statement_or_writes_nothing() {
             )
         })
         .collect();
-    let created = create_all_or_none(pool, &clean)
+    let created = create_all_or_none(pool, &clean, db.now_ms())
         .await
         .expect("a clean batch is created at once");
     assert_eq!(created.len(), 4);
@@ -302,8 +302,12 @@ async fn postgres_creates_a_clean_batch_in_one_statement_or_writes_nothing() {
         creation(&second, "s-7", 500, "h"),
         creation(&first, "s-0", 500, "h"),
     ];
-    assert!(create_all_or_none(pool, &overdraft).await.is_none());
-    assert!(create_all_or_none(pool, &repeat).await.is_none());
+    assert!(create_all_or_none(pool, &overdraft, db.now_ms())
+        .await
+        .is_none());
+    assert!(create_all_or_none(pool, &repeat, db.now_ms())
+        .await
+        .is_none());
     assert_eq!(
         db.cards(&second, &Default::default(), 1, 100)
             .await

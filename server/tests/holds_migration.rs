@@ -5,7 +5,7 @@
 mod support;
 
 use app::domain::{ledger::LedgerState, CardStatus, Cents};
-use server::store::Database;
+use server::store::{Database, Pool};
 use support::{test_database::execute, TestDatabase};
 
 /// The last migration before the holds column, per backend.
@@ -26,9 +26,9 @@ async fn postgres_pending_authorizations_become_the_held_amount() {
 
 async fn held(db: &Database, account: &str) -> i64 {
     let sql = "SELECT held FROM account_balances WHERE account = $1";
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
-        Database::Postgres(pool) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+    match db.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+        Pool::Postgres(pool) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
     }
     .unwrap()
 }

@@ -15,11 +15,12 @@ use app::domain::{
     spend_controls::{AuthorizationStatus, Purchase, SpendControls},
     CardStatus, Cents,
 };
+use server::clock::system_now_ms as now_ms;
 use server::{
     onboarding::onboard_merchant,
     store::{
-        dispatch::now_ms, spend_controls::StoredControls, CardOperationError, CreateCardError,
-        CreateOutcome, Database, StoreError,
+        spend_controls::StoredControls, CardOperationError, CreateCardError, CreateOutcome,
+        Database, StoreError,
     },
 };
 use support::{

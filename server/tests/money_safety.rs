@@ -11,11 +11,12 @@ use app::domain::{
     spend_controls::{AuthorizationStatus, Purchase, SpendControls},
     CardStatus, Cents,
 };
+use server::clock::system_now_ms as now_ms;
 use server::{
     onboarding::onboard_merchant,
     store::{
-        dispatch::now_ms, fees::FEE_PERIOD_MS, spend_controls::StoredControls, CardOperationError,
-        CreateOutcome, Database,
+        fees::FEE_PERIOD_MS, spend_controls::StoredControls, CardOperationError, CreateOutcome,
+        Database,
     },
 };
 use support::{

@@ -6,13 +6,13 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use server::store::Database;
+use server::store::{Database, Pool};
 use support::TestDatabase;
 
 type Schema = BTreeMap<String, BTreeSet<String>>;
 
 async fn sqlite_schema(db: &Database) -> (Schema, BTreeSet<String>) {
-    let Database::Sqlite(pool, _) = db else {
+    let Pool::Sqlite(pool, _) = db.pool() else {
         unreachable!()
     };
     let tables: Vec<(String,)> = sqlx::query_as(
@@ -41,7 +41,7 @@ async fn sqlite_schema(db: &Database) -> (Schema, BTreeSet<String>) {
 }
 
 async fn postgres_schema(db: &Database) -> (Schema, BTreeSet<String>) {
-    let Database::Postgres(pool) = db else {
+    let Pool::Postgres(pool) = db.pool() else {
         unreachable!()
     };
     let columns: Vec<(String, String)> = sqlx::query_as(

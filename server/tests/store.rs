@@ -2,7 +2,7 @@
 
 mod support;
 
-use server::store::{Backend, Database, WidgetSession};
+use server::store::{Backend, Database, Pool, WidgetSession};
 use support::TestServer;
 
 on_every_backend!(
@@ -36,8 +36,8 @@ async fn ping_answers(db: &Database) {
 async fn merchants_table_accepts_rows(db: &Database) {
     let insert = "INSERT INTO merchants (id, name, created_at_ms) VALUES ($1, $2, $3)";
     let count = "SELECT COUNT(*) FROM merchants WHERE name = $1";
-    let rows: i64 = match db {
-        Database::Sqlite(pool, _) => {
+    let rows: i64 = match db.pool() {
+        Pool::Sqlite(pool, _) => {
             sqlx::query(insert)
                 .bind("m_1")
                 .bind("Acme")
@@ -51,7 +51,7 @@ async fn merchants_table_accepts_rows(db: &Database) {
                 .await
                 .unwrap()
         }
-        Database::Postgres(pool) => {
+        Pool::Postgres(pool) => {
             sqlx::query(insert)
                 .bind("m_1")
                 .bind("Acme")

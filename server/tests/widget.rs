@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use server::store::Database;
+use server::{clock::ManualClock, store::Database};
 use support::{http_client, TestServer};
 
 on_every_backend!(
@@ -17,6 +17,7 @@ on_every_backend!(
     only_the_frame_and_the_sessions_origins_may_call_the_widget,
     a_session_makes_at_most_its_cards_and_deposits,
     a_session_owns_only_the_cards_made_through_it,
+    a_session_ends_when_the_servers_clock_passes_its_lifetime,
 );
 
 const SESSIONS: &str = "/api/widget/v1/sessions";
@@ -667,4 +668,46 @@ async fn a_session_owns_only_the_cards_made_through_it(db: &Database) {
     assert!(refusal(&clash).contains("already used"), "{}", clash.body);
     let own = create(&server, &token, "b1b1b1b1b1", "Schmitt", "25", "").await;
     assert!(created_id(&own).is_some(), "{}", own.body);
+}
+
+/// Expiry is judged by the server's clock, which a test moves: minted for two minutes, a session
+/// works until the clock passes them, then the widget's calls and streams answer "expired".
+async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database) {
+    let hand = ManualClock::starting_now();
+    let db = db.clone().with_clock(hand.clock());
+    let server = TestServer::start_with(&db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let minted = mint(
+        &server,
+        Some(&key),
+        json!({"allowed_origins": [PARTNER], "expires_in": 120}),
+    )
+    .await;
+    assert_eq!(minted.status, 201, "{}", minted.body);
+    let token = minted.json()["session_token"].as_str().unwrap().to_owned();
+    let created = create(&server, &token, "clock00001", "Early", "25", "").await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let card_id = created.json()["Created"]["card_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    hand.advance(std::time::Duration::from_secs(119));
+    let still = create(&server, &token, "clock00002", "InTime", "25", "").await;
+    assert_eq!(still.status, 200, "{}", still.body);
+
+    hand.advance(std::time::Duration::from_secs(1));
+    let late = create(&server, &token, "clock00003", "Late", "25", "").await;
+    assert_eq!(late.status, 401, "{}", late.body);
+    assert!(
+        late.body.to_lowercase().contains("expired"),
+        "{}",
+        late.body
+    );
+    let stream = http_client::get(
+        server.addr,
+        &format!("/api/widget/v1/cards/{card_id}/events?session={token}"),
+    )
+    .await;
+    assert_eq!(stream.status, 401, "{}", stream.body);
 }

@@ -6,7 +6,7 @@
 mod support;
 
 use app::domain::Cents;
-use server::store::{Database, WidgetReservation};
+use server::store::{Database, Pool, WidgetReservation};
 use support::{test_database::execute, TestDatabase};
 
 /// The last migration before the caps, per backend.
@@ -71,9 +71,9 @@ async fn sessions_keep_their_cards_and_their_promise(db: &Database) {
     );
     let deposits =
         "SELECT deposit_cents FROM widget_session_cards WHERE order_no = 'ws1-k1k1k1k1k1'";
-    let deposit: i64 = match db {
-        Database::Sqlite(pool, _) => sqlx::query_scalar(deposits).fetch_one(pool).await,
-        Database::Postgres(pool) => sqlx::query_scalar(deposits).fetch_one(pool).await,
+    let deposit: i64 = match db.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query_scalar(deposits).fetch_one(pool).await,
+        Pool::Postgres(pool) => sqlx::query_scalar(deposits).fetch_one(pool).await,
     }
     .unwrap();
     assert_eq!(deposit, 2500);

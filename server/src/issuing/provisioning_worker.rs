@@ -16,7 +16,7 @@ use tokio::{
 
 use crate::{
     secrets::{random, CardCipher},
-    store::{dispatch::now_ms, Activation, Database, ProvisioningCard, StoreError},
+    store::{Activation, Database, ProvisioningCard, StoreError},
 };
 
 pub struct WorkerSettings {
@@ -187,14 +187,14 @@ impl Stages {
     async fn housekeeping(&self) -> Result<(), StoreError> {
         let charged = self
             .database
-            .charge_due_fees(now_ms(), self.settings.batch_size)
+            .charge_due_fees(self.database.now_ms(), self.settings.batch_size)
             .await?;
         if charged > 0 {
             tracing::info!(cards = charged, "monthly fees charged");
         }
         let expired = self
             .database
-            .expire_due_cards(now_ms(), self.settings.batch_size)
+            .expire_due_cards(self.database.now_ms(), self.settings.batch_size)
             .await?;
         if expired > 0 {
             tracing::info!(cards = expired, "cards expired");
@@ -246,7 +246,7 @@ impl Stages {
                     return Ok(());
                 }
                 Err(StageError::Unavailable(reason)) => {
-                    let retry_at = now_ms() + backoff_ms(card.attempts);
+                    let retry_at = self.database.now_ms() + backoff_ms(card.attempts);
                     tracing::info!(card_id, stage = stage.label(), %reason, retry_at, "processor unavailable, will retry");
                     return self
                         .database
@@ -310,7 +310,8 @@ impl Stages {
             .take(3)
             .map(|byte| char::from(b'0' + byte % 10))
             .collect();
-        let (exp_year, exp_month) = calendar::month_after(now_ms(), card.valid_months);
+        let (exp_year, exp_month) =
+            calendar::month_after(self.database.now_ms(), card.valid_months);
         Ok(Activation {
             card_bin: card.bin.clone(),
             last4: card_number::last4(&pan).to_owned(),

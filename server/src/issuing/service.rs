@@ -20,8 +20,8 @@ use tokio::sync::Notify;
 use crate::{
     secrets::{random, CardCipher},
     store::{
-        creation_batcher::CreationBatcher, dispatch::now_ms, CardCreation, CardOperationError,
-        CreateCardError, CreateOutcome, CreatedCard, Customer, Database, StoreError,
+        creation_batcher::CreationBatcher, CardCreation, CardOperationError, CreateCardError,
+        CreateOutcome, CreatedCard, Customer, Database, StoreError,
     },
     ttl_cache::TtlCache,
 };
@@ -480,7 +480,11 @@ impl CardIssuing for IssuingService {
         let delay = i64::try_from(self.kyc_review_delay.as_millis()).unwrap_or(i64::MAX);
         let customer = self
             .database
-            .submit_ach_review(merchant_id, &identity, now_ms().saturating_add(delay))
+            .submit_ach_review(
+                merchant_id,
+                &identity,
+                self.database.now_ms().saturating_add(delay),
+            )
             .await
             .map_err(internal)?;
         tracing::info!(merchant_id, user_id = %customer.id, "ACH KYC submitted");

@@ -15,7 +15,7 @@ use super::{
     catalog::bin_profile,
     service::{internal, operation_error, IssuingService},
 };
-use crate::store::{dispatch::now_ms, spend_controls::StoredControls};
+use crate::store::spend_controls::StoredControls;
 
 impl IssuingService {
     /// Not found unless the card is the merchant's: one indexed lookup, not a whole card view.
@@ -144,7 +144,7 @@ impl CardSpending for IssuingService {
                     amount: purchase.amount,
                     currency: purchase.currency,
                     merchant_name: purchase.merchant_name,
-                    at_ms: now_ms(),
+                    at_ms: self.database.now_ms(),
                 },
                 &purchase.category,
                 &bin_merchants,
@@ -168,7 +168,12 @@ impl CardSpending for IssuingService {
         capture: bool,
     ) -> Result<AuthorizationView, IssueError> {
         self.database
-            .settle_authorization(merchant_id, authorization_id, capture, now_ms())
+            .settle_authorization(
+                merchant_id,
+                authorization_id,
+                capture,
+                self.database.now_ms(),
+            )
             .await
             .map_err(operation_error)
     }

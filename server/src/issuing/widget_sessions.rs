@@ -9,7 +9,7 @@ use app::{
 use crate::{
     rate_limits::{RateLimits, Throttled},
     secrets::random,
-    store::{dispatch::now_ms, Database, StoreError, WidgetReservation, WidgetSession},
+    store::{Database, StoreError, WidgetReservation, WidgetSession},
 };
 
 /// Sessions live 15 minutes unless the merchant asks otherwise, and never more than a day: the
@@ -59,7 +59,7 @@ impl WidgetSessions {
         merchant_id: &str,
         request: SessionRequest,
     ) -> Result<MintedSession, crate::store::StoreError> {
-        let now = now_ms();
+        let now = self.database.now_ms();
         let session = WidgetSession {
             // Hex only: it becomes part of the orderNo of every card the session makes.
             id: random::id(""),
@@ -88,10 +88,22 @@ impl WidgetSessions {
     }
 }
 
+impl WidgetSessions {
+    /// What a looked-up session allows now, by the store's clock.
+    pub fn grant(&self, session: Option<WidgetSession>) -> Result<WidgetGrant, WidgetDenied> {
+        grant_of(session, self.database.now_ms())
+    }
+
+    /// Whether a grant's session has run out since it was given (a stream then ends).
+    pub fn has_expired(&self, grant: &WidgetGrant) -> bool {
+        self.database.now_ms() >= grant.expires_at_ms
+    }
+}
+
 /// What a looked-up session allows: nothing when it is unknown or has expired.
-pub fn grant_of(session: Option<WidgetSession>) -> Result<WidgetGrant, WidgetDenied> {
+fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, WidgetDenied> {
     let session = session.ok_or(WidgetDenied::UnknownSession)?;
-    if session.is_expired(now_ms()) {
+    if session.is_expired(now_ms) {
         return Err(WidgetDenied::Expired);
     }
     Ok(WidgetGrant {
@@ -122,7 +134,7 @@ impl WidgetAccess for WidgetSessions {
                 self.limits.note_failed_credential(address);
             }
         }
-        let grant = grant_of(session)?;
+        let grant = self.grant(session)?;
         if !grant.accepts_caller(caller.origin.as_deref(), caller.host.as_deref()) {
             return Err(WidgetDenied::OriginNotAllowed);
         }
@@ -165,7 +177,7 @@ impl WidgetAccess for WidgetSessions {
                 &grant.session_id,
                 order_no,
                 deposit,
-                now_ms(),
+                self.database.now_ms(),
             )
             .await
             .map_err(unavailable)?;

@@ -23,7 +23,7 @@ use super::{
     ledger::post_entry,
     sql::{Conn, Param},
     webhook_outbox::{insert_status_callback, StatusChange},
-    Database, StoreError,
+    Database, Pool, StoreError,
 };
 use crate::secrets::random;
 
@@ -221,9 +221,15 @@ impl Database {
     ) -> Vec<Result<CreationAttempt, StoreError>> {
         // Refusals are rare, so the batch is first tried all or nothing; if one occurs, it is
         // redone with a savepoint per card (nothing of the first try was kept).
-        let mut outcome = match self {
-            Database::Postgres(pool) => {
-                match super::card_creation_postgres::create_all_or_none(pool, creations).await {
+        let mut outcome = match self.pool() {
+            Pool::Postgres(pool) => {
+                match super::card_creation_postgres::create_all_or_none(
+                    pool,
+                    creations,
+                    self.now_ms(),
+                )
+                .await
+                {
                     Some(cards) => {
                         return cards
                             .into_iter()
@@ -233,7 +239,7 @@ impl Database {
                     None => Ok(None),
                 }
             }
-            Database::Sqlite(..) => {
+            Pool::Sqlite(..) => {
                 self.insert_cards_in_one_transaction(creations, Isolation::Optimistic)
                     .await
             }
@@ -266,7 +272,7 @@ impl Database {
         let mut tx = self.begin().await?;
         let mut attempts = Vec::with_capacity(creations.len());
         for creation in creations {
-            let card = new_identity();
+            let card = new_identity(self.now_ms());
             let attempt = match isolation {
                 Isolation::Optimistic => {
                     if insert_card(&mut tx.conn(), creation, &card).await.is_err() {

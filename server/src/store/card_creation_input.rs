@@ -8,7 +8,7 @@ use app::domain::{
     CardStatus,
 };
 
-use super::{dispatch::now_ms, webhook_outbox::status_callback_payload, StoreError};
+use super::{webhook_outbox::status_callback_payload, StoreError};
 use crate::secrets::random;
 
 /// One card to create, owned so that it can wait in a batch.
@@ -52,12 +52,12 @@ pub struct CreatedCard {
     pub own_user_id: String,
 }
 
-pub(super) fn new_identity() -> CreatedCard {
+pub(super) fn new_identity(created_at_ms: i64) -> CreatedCard {
     CreatedCard {
         id: random::id("c_"),
         holder_id: random::id("ch_"),
         seq_no: random::id("C").to_uppercase(),
-        created_at_ms: now_ms(),
+        created_at_ms,
         own_user_id: random::id("u_"),
     }
 }

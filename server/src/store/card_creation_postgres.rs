@@ -57,8 +57,12 @@ const CREATE_CARDS: &str = "WITH input AS ( \
 pub async fn create_all_or_none(
     pool: &sqlx::PgPool,
     creations: &[CardCreation],
+    created_at_ms: i64,
 ) -> Option<Vec<CreatedCard>> {
-    let cards: Vec<CreatedCard> = creations.iter().map(|_| new_identity()).collect();
+    let cards: Vec<CreatedCard> = creations
+        .iter()
+        .map(|_| new_identity(created_at_ms))
+        .collect();
     let column = |field: fn(&CardCreation, &CreatedCard) -> String| -> Vec<String> {
         creations
             .iter()

@@ -9,7 +9,6 @@ use app::domain::{
 
 use super::{
     cards::append_event,
-    dispatch::now_ms,
     ledger::{balance_of, funds_of, post_entry},
     sql::Conn,
     webhook_outbox::{enqueue_status_callback, StatusChange},
@@ -289,7 +288,7 @@ impl Database {
         let (from, stage) = self.card_state(merchant_id, card_id).await?;
         from.transition(to)
             .map_err(|_| CardOperationError::Illegal { from, to })?;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let changed = set_status(&mut tx.conn(), card_id, from, to, stage, now).await?;
         tx.commit().await?;
@@ -317,7 +316,7 @@ impl Database {
                 from,
                 to: CardStatus::Deleted,
             })?;
-        let now = now_ms();
+        let now = self.now_ms();
         let card = Account::Card(card_id.to_owned());
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
@@ -405,7 +404,7 @@ impl Database {
         };
         let entry = JournalEntry::transfer(kind, from.clone(), to, amount)
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
         let status = lock_card(&mut conn, merchant_id, card_id)

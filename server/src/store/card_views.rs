@@ -17,7 +17,7 @@ use app::{
 
 use super::{
     sql::{Conn, Param},
-    Database, StoreError,
+    Database, Pool, StoreError,
 };
 
 #[derive(sqlx::FromRow)]
@@ -91,11 +91,11 @@ impl Database {
     ) -> Result<(Vec<CardView>, i64), StoreError> {
         // A label is an element of the card's JSON array of labels; PostgreSQL answers that from
         // an index (`cards_by_tag`), SQLite by reading the merchant's cards' labels.
-        let has_tag = match self {
-            Database::Sqlite(..) => {
+        let has_tag = match self.pool() {
+            Pool::Sqlite(..) => {
                 "EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = $4)"
             }
-            Database::Postgres(_) => "c.tags::jsonb ? $4",
+            Pool::Postgres(_) => "c.tags::jsonb ? $4",
         };
         let filter_sql = format!(
             "c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR u.email = $3) \

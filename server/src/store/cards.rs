@@ -9,7 +9,6 @@ use app::domain::{
 };
 
 use super::{
-    dispatch::now_ms,
     fees::{charge_fee, FEE_PERIOD_MS, MONTHLY_FEE_SQL},
     ledger::{balance_of, post_entry},
     sql::Conn,
@@ -102,7 +101,7 @@ impl Database {
         lease_ms: i64,
         activation: Option<&Activation>,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let finished = activation.is_some();
         let status = to.status();
         let mut tx = self.begin().await?;
@@ -170,7 +169,7 @@ impl Database {
         at: ProvisioningStage,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
         let row: Option<(String,)> = conn

@@ -2,7 +2,7 @@
 
 use app::domain::kyc::KycStatus;
 
-use super::{dispatch::now_ms, Database, StoreError};
+use super::{Database, StoreError};
 use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Database {
                     email.into(),
                     external_id.into(),
                     (KycStatus::None.code()).into(),
-                    (now_ms()).into(),
+                    (self.now_ms()).into(),
                 ],
             )
             .await?;
@@ -81,7 +81,7 @@ impl Database {
             &[
                 (status.code()).into(),
                 source.into(),
-                (now_ms()).into(),
+                (self.now_ms()).into(),
                 merchant_id.into(),
                 email.into(),
             ],

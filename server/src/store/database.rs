@@ -1,5 +1,7 @@
 use std::{str::FromStr, time::Duration};
 
+use crate::clock::Clock;
+
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -67,9 +69,17 @@ impl StoreError {
     }
 }
 
-/// A connection pool to whichever backend the configuration names. Cloning shares the pool.
+/// The store: a connection pool to whichever backend the configuration names, and the clock its
+/// timestamps are taken from. Cloning shares both.
 #[derive(Clone, Debug)]
-pub enum Database {
+pub struct Database {
+    pool: Pool,
+    clock: Clock,
+}
+
+/// The connection pool of one backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool, WriterGate),
     Postgres(PgPool),
 }
@@ -119,6 +129,32 @@ fn owner_only_database_file(file: &std::path::Path) -> std::io::Result<()> {
 }
 
 impl Database {
+    /// A store over `pool`, reading the system clock.
+    pub fn new(pool: Pool) -> Self {
+        Database {
+            pool,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same store, reading `clock` instead (a test's [`crate::clock::ManualClock`]).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Database { clock, ..self }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by this store's clock: the time every timestamp it writes carries.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Connects to `url`. For SQLite the file (and its directory) is created if missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
@@ -131,7 +167,7 @@ impl Database {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
-            Ok(Database::Postgres(pool))
+            Ok(Database::new(Pool::Postgres(pool)))
         } else {
             Err(StoreError::UnsupportedUrl(redact_password(url)))
         }
@@ -161,31 +197,31 @@ impl Database {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Database::Sqlite(pool, WriterGate::default()))
+        Ok(Database::new(Pool::Sqlite(pool, WriterGate::default())))
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Database::Sqlite(..) => Backend::Sqlite,
-            Database::Postgres(_) => Backend::Postgres,
+        match &self.pool {
+            Pool::Sqlite(..) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Applies every pending migration of this backend. Safe to run on every start and from
     /// several instances at once (sqlx takes an advisory lock on PostgreSQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Database::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
-            Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     /// One trivial query: proves the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Database::Sqlite(pool, _) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
-            Database::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+        match &self.pool {
+            Pool::Sqlite(pool, _) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
         }
         Ok(())
     }
@@ -194,18 +230,18 @@ impl Database {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         const QUERY: &str =
             "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE";
-        let version = match self {
-            Database::Sqlite(pool, _) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
-            Database::Postgres(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
+        let version = match &self.pool {
+            Pool::Sqlite(pool, _) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
+            Pool::Postgres(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
         };
         Ok(version)
     }
 
     /// Highest migration version this build knows about.
     pub fn latest_known_version(&self) -> i64 {
-        let migrator = match self {
-            Database::Sqlite(..) => &SQLITE_MIGRATIONS,
-            Database::Postgres(_) => &POSTGRES_MIGRATIONS,
+        let migrator = match &self.pool {
+            Pool::Sqlite(..) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
         };
         migrator
             .iter()
@@ -215,9 +251,9 @@ impl Database {
     }
 
     pub async fn close(&self) {
-        match self {
-            Database::Sqlite(pool, _) => pool.close().await,
-            Database::Postgres(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Sqlite(pool, _) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
     }
 }

@@ -1,13 +1,4 @@
-//! The store's small shared facts: the time unit of stored timestamps, and what a database error
-//! means (a unique or check violation, a transient failure worth retrying).
-
-/// Milliseconds since the Unix epoch: the time unit of every stored timestamp.
-pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
+//! What a database error means: a unique or check violation, a transient failure worth retrying.
 
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())

@@ -6,7 +6,7 @@ use app::domain::{
     kyc_identity::{simulated_decision, AchIdentity},
 };
 
-use super::{dispatch::now_ms, Customer, Database, StoreError};
+use super::{Customer, Database, StoreError};
 use crate::secrets::random;
 
 impl Database {
@@ -24,7 +24,7 @@ impl Database {
                 identity.external_id.as_deref(),
             )
             .await?;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
         conn.execute(
@@ -66,7 +66,7 @@ impl Database {
         let customer = self
             .upsert_customer(merchant_id, email, external_id)
             .await?;
-        let now = now_ms();
+        let now = self.now_ms();
         let source = format!("SHARED:{provider}");
         let mut tx = self.begin().await?;
         let mut conn = tx.conn();
@@ -109,7 +109,7 @@ impl Database {
         let Some(customer) = self.customer_by_email(merchant_id, email).await? else {
             return Ok(None);
         };
-        let now = now_ms();
+        let now = self.now_ms();
         let due: Vec<(String, String, Option<String>)> = self.fetch_all("SELECT id, last_name, date_of_birth FROM kyc_reviews WHERE customer_id = $1 AND decide_at_ms <= $2 \
              ORDER BY submitted_at_ms", &[(&customer.id).into(), now.into()]).await?;
         for (review_id, last_name, date_of_birth) in due {

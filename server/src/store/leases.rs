@@ -1,7 +1,7 @@
 //! Work claiming shared by the provisioning and callback queues: a row is due when its due time
 //! has passed and no live lease holds it. Expired leases (a crashed worker) are taken over.
 
-use super::{dispatch::now_ms, Database, StoreError};
+use super::{Database, Pool, StoreError};
 
 /// A table used as a work queue, with `lease_owner` and `lease_expires_at_ms` columns.
 #[derive(Clone, Copy)]
@@ -67,9 +67,9 @@ impl Database {
         (Id,): for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
-        let now = now_ms();
-        let ids: Vec<(Id,)> = match self {
-            Database::Sqlite(pool, gate) => {
+        let now = self.now_ms();
+        let ids: Vec<(Id,)> = match self.pool() {
+            Pool::Sqlite(pool, gate) => {
                 // Connection first, then the gate (as in `Database::begin`): waiting for a
                 // connection while holding the gate deadlocks against writers that hold
                 // connections and wait for the gate.
@@ -83,7 +83,7 @@ impl Database {
                     .fetch_all(&mut *connection)
                     .await?
             }
-            Database::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 sqlx::query_as(&queue.claim_sql(true))
                     .bind(owner)
                     .bind(now + lease_ms)

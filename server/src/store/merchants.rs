@@ -3,7 +3,7 @@
 use app::domain::{issuing::CardRange, Cents};
 use sha2::{Digest, Sha256};
 
-use super::{dispatch::now_ms, Database, StoreError};
+use super::{Database, StoreError};
 use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl Database {
             &[
                 (&merchant.id).into(),
                 (&merchant.name).into(),
-                (now_ms()).into(),
+                (self.now_ms()).into(),
                 (&merchant.webhook_secret).into(),
             ],
         )
@@ -106,7 +106,7 @@ impl Database {
                 merchant_id.into(),
                 (&hash_token(&token)).into(),
                 label.into(),
-                (now_ms()).into(),
+                (self.now_ms()).into(),
             ],
         )
         .await?;
@@ -204,7 +204,7 @@ impl Database {
             merchant_id,
             None,
             reference,
-            now_ms(),
+            self.now_ms(),
         )
         .await?;
         tx.commit().await

@@ -46,7 +46,7 @@ pub use card_creation_input::{CardCreation, CreatedCard};
 pub use card_operations::{CardOperationError, CardTransaction};
 pub use cards::{Activation, ProvisioningCard};
 pub use customers::Customer;
-pub use database::{Backend, Database, StoreError, WriterGate};
+pub use database::{Backend, Database, Pool, StoreError, WriterGate};
 pub use leases::Queue;
 pub use merchants::{hash_token, IssuedKey, Merchant};
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};

@@ -1,7 +1,7 @@
 //! The key check values of the secret keys the stored data depends on
 //! (see [`crate::key_check`]).
 
-use super::{dispatch::now_ms, Database, StoreError};
+use super::{Database, StoreError};
 
 impl Database {
     /// The check value recorded for `purpose`, if any.
@@ -15,8 +15,11 @@ impl Database {
     pub async fn record_key_check(&self, purpose: &str, value: &str) -> Result<String, StoreError> {
         let insert = "INSERT INTO secret_key_checks (purpose, check_value, created_at_ms) \
                       VALUES ($1, $2, $3) ON CONFLICT (purpose) DO NOTHING";
-        self.execute(insert, &[purpose.into(), value.into(), (now_ms()).into()])
-            .await?;
+        self.execute(
+            insert,
+            &[purpose.into(), value.into(), (self.now_ms()).into()],
+        )
+        .await?;
         self.key_check(purpose)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("key check {purpose}")))

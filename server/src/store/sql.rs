@@ -13,7 +13,7 @@ use sqlx::{
 };
 use tokio::sync::OwnedMutexGuard;
 
-use super::{Database, StoreError};
+use super::{Database, Pool, StoreError};
 
 /// A statement's parameter. Everything Cardkit stores is one of these, or NULL of one of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -308,17 +308,17 @@ impl Tx {
 impl Database {
     /// A pooled connection for reads.
     pub async fn connection(&self) -> Result<Pooled, StoreError> {
-        Ok(match self {
-            Database::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
-            Database::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        Ok(match self.pool() {
+            Pool::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
         })
     }
 
     /// Begins a write transaction. SQLite's starts with `BEGIN IMMEDIATE` behind the writer
     /// gate, so concurrent writers queue instead of failing midway.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let inner = match self {
-            Database::Sqlite(pool, gate) => {
+        let inner = match self.pool() {
+            Pool::Sqlite(pool, gate) => {
                 // Connection first, then the gate: holding the gate while waiting for a
                 // connection (all lent to readers) would stall every other writer.
                 let connection = pool.acquire().await?;
@@ -329,7 +329,7 @@ impl Database {
                     sqlx::Transaction::begin(connection, Some("BEGIN IMMEDIATE".into())).await?;
                 TxInner::Sqlite(tx, Some(writer))
             }
-            Database::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
     }
@@ -338,12 +338,12 @@ impl Database {
     /// many statements it takes (SQLite: a WAL snapshot taken at the first read; PostgreSQL:
     /// REPEATABLE READ). Writers are not held up.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
-        let inner = match self {
-            Database::Sqlite(pool, _) => {
+        let inner = match self.pool() {
+            Pool::Sqlite(pool, _) => {
                 let connection = pool.acquire().await?;
                 TxInner::Sqlite(sqlx::Transaction::begin(connection, None).await?, None)
             }
-            Database::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let connection = pool.acquire().await?;
                 let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
                 TxInner::Postgres(sqlx::Transaction::begin(connection, Some(begin.into())).await?)

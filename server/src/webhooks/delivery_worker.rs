@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use super::{signature, CallbackPolicy};
 use crate::{
     secrets::random,
-    store::{dispatch::now_ms, AttemptOutcome, Database, PendingCallback, StoreError},
+    store::{AttemptOutcome, Database, PendingCallback, StoreError},
 };
 
 /// Wait before each retry: after the first failure 5 s, then 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
@@ -91,7 +91,7 @@ impl DeliveryWorker {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        let at_ms = now_ms();
+        let at_ms = self.database.now_ms();
         let result = self.send(&callback).await;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status_code, error) = match &result {
@@ -166,7 +166,7 @@ impl DeliveryWorker {
         {
             return Err(format!("{host} resolves to a private address"));
         }
-        let timestamp = now_ms() / 1000;
+        let timestamp = self.database.now_ms() / 1000;
         let signature = signature::sign(
             &callback.webhook_secret,
             &callback.message_id,

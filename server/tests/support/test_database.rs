@@ -4,16 +4,16 @@ use std::{
     thread,
 };
 
-use server::store::Database;
+use server::store::{Database, Pool};
 use sqlx::{migrate::Migrator, Connection, Executor, PgConnection};
 
 use super::postgres_cluster::admin_url;
 
 /// Runs one statement on either backend: how migration tests write data in an older schema.
 pub async fn execute(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    match db.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
+        Pool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
     }
 }
 
@@ -108,9 +108,9 @@ impl Drop for TestDatabase {
 /// Applies this backend's migrations numbered up to `version`, from copies of the files the
 /// server embeds (same text, same checksums: the server's own migrator carries on from there).
 async fn migrate_until(database: &Database, version: i64) {
-    let backend = match database {
-        Database::Sqlite(..) => "sqlite",
-        Database::Postgres(_) => "postgres",
+    let backend = match database.pool() {
+        Pool::Sqlite(..) => "sqlite",
+        Pool::Postgres(_) => "postgres",
     };
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../migrations")
@@ -125,9 +125,9 @@ async fn migrate_until(database: &Database, version: i64) {
         }
     }
     let migrator = Migrator::new(copies.path()).await.expect("read migrations");
-    match database {
-        Database::Sqlite(pool, _) => migrator.run(pool).await,
-        Database::Postgres(pool) => migrator.run(pool).await,
+    match database.pool() {
+        Pool::Sqlite(pool, _) => migrator.run(pool).await,
+        Pool::Postgres(pool) => migrator.run(pool).await,
     }
     .expect("migrate");
 }

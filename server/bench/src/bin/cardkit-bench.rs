@@ -24,7 +24,7 @@ use server::{
     },
     onboarding::onboard_merchant,
     secrets::{random, CardCipher},
-    store::Database,
+    store::{Database, Pool},
     webhooks::CallbackPolicy,
 };
 use sqlx::{Connection, Executor};
@@ -236,7 +236,7 @@ async fn money_movements(
                 amount: Cents(100),
                 currency: "USD".into(),
                 merchant_name: "Bench".into(),
-                at_ms: server::store::dispatch::now_ms(),
+                at_ms: database.now_ms(),
             };
             let authorization = database
                 .authorize_purchase(&merchant, &card, &purchase, "5734", &[])
@@ -279,9 +279,9 @@ async fn raw_inserts(
     concurrency: usize,
 ) -> Result<Measured, sqlx::Error> {
     let create = "CREATE TABLE bench_raw (id TEXT PRIMARY KEY, payload TEXT NOT NULL)";
-    match database {
-        Database::Sqlite(pool, _) => sqlx::query(create).execute(pool).await.map(drop)?,
-        Database::Postgres(pool) => sqlx::query(create).execute(pool).await.map(drop)?,
+    match database.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query(create).execute(pool).await.map(drop)?,
+        Pool::Postgres(pool) => sqlx::query(create).execute(pool).await.map(drop)?,
     }
     let started = Instant::now();
     let latencies = run_concurrently(total, concurrency, |_| {
@@ -290,14 +290,14 @@ async fn raw_inserts(
             let id = random::id("r_");
             let insert = "INSERT INTO bench_raw (id, payload) VALUES ($1, $2)";
             let payload = "x".repeat(200);
-            let result = match &database {
-                Database::Sqlite(pool, _) => sqlx::query(insert)
+            let result = match database.pool() {
+                Pool::Sqlite(pool, _) => sqlx::query(insert)
                     .bind(&id)
                     .bind(&payload)
                     .execute(pool)
                     .await
                     .map(drop),
-                Database::Postgres(pool) => sqlx::query(insert)
+                Pool::Postgres(pool) => sqlx::query(insert)
                     .bind(&id)
                     .bind(&payload)
                     .execute(pool)

@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use app::{domain::Cents, ports::CardFilter};
 use clap::Parser;
-use server::{onboarding::onboard_merchant, store::Database};
+use server::{
+    onboarding::onboard_merchant,
+    store::{Database, Pool},
+};
 
 #[derive(Parser)]
 #[command(about = "Card list latency at many cards per merchant")]
@@ -32,9 +35,9 @@ struct Args {
 
 /// Runs one statement on whichever backend.
 async fn run(database: &Database, sql: &str) -> Result<(), sqlx::Error> {
-    match database {
-        Database::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    match database.pool() {
+        Pool::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(drop),
+        Pool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
     }
 }
 

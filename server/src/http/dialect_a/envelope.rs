@@ -8,7 +8,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use crate::{http::plain_json::first_unplain, store::dispatch::now_ms};
+use crate::{clock::system_now_ms, http::plain_json::first_unplain};
 
 /// Dialect A's error codes (`code` in the envelope); `0` is success. Documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl ErrorCode {
 /// milliseconds scaled by 1000 plus a counter, so it is also a rough timestamp.
 fn trace_id() -> i64 {
     static LAST: AtomicI64 = AtomicI64::new(0);
-    let candidate = now_ms().saturating_mul(1000);
+    let candidate = system_now_ms().saturating_mul(1000);
     let previous = LAST.fetch_max(candidate, Ordering::Relaxed).max(candidate);
     LAST.fetch_add(1, Ordering::Relaxed).max(previous) + 1
 }

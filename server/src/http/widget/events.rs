@@ -22,7 +22,7 @@ use axum::{
 use futures::{stream, Stream};
 use serde::Deserialize;
 
-use crate::{http::AppState, rate_limits::StreamSlot, store::dispatch::now_ms};
+use crate::{http::AppState, rate_limits::StreamSlot};
 
 /// How often a stream looks for a new event: one primary-key read per look. Every instance sees
 /// every change this way, whichever instance's worker made it.
@@ -142,7 +142,7 @@ fn card_states(
     stream::unfold(follow, |mut follow| async move {
         while !follow.done {
             if tokio::time::Instant::now() >= follow.deadline
-                || now_ms() >= follow.grant.expires_at_ms
+                || follow.state.widget_sessions.has_expired(&follow.grant)
             {
                 return None;
             }

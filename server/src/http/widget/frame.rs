@@ -16,10 +16,7 @@ use axum::{
     response::Response,
 };
 
-use crate::{
-    http::{port_context::port_context, AppState},
-    issuing::widget_sessions::grant_of,
-};
+use crate::http::{port_context::port_context, AppState};
 
 pub async fn frame(
     State(state): State<AppState>,
@@ -34,20 +31,21 @@ pub async fn frame(
         Ok(Some(session)) => session.allowed_origins.join(" "),
         Ok(None) | Err(_) => "'none'".to_owned(),
     };
-    let started: WidgetStart = match session.and_then(grant_of) {
-        Ok(grant) => {
-            let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
-            start(
-                &access,
-                &state.issuing,
-                grant,
-                boot.parent_origin.as_deref(),
-            )
-            .await
+    let started: WidgetStart =
+        match session.and_then(|session| state.widget_sessions.grant(session)) {
+            Ok(grant) => {
+                let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+                start(
+                    &access,
+                    &state.issuing,
+                    grant,
+                    boot.parent_origin.as_deref(),
+                )
+                .await
+            }
+            Err(denied) => Err(denied),
         }
-        Err(denied) => Err(denied),
-    }
-    .map_err(|denied| denied.to_string());
+        .map_err(|denied| denied.to_string());
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_to_stream_with_context(port_context(&state), move || {
         widget_shell(options.clone(), boot.clone(), started.clone())
