@@ -239,7 +239,7 @@ pub fn app_state_with(
         rate_limits,
         client_address_header: edge.client_address_header,
         request_timeout: edge.request_timeout,
-        database,
+        system: Arc::new(crate::system_probe::DatabaseProbe::new(database)),
         spending: issuing.clone(),
         issuing,
         callback_policy,

@@ -29,4 +29,8 @@ impl SystemProbe for DatabaseProbe {
             round_trip_micros: u64::try_from(round_trip.as_micros()).unwrap_or(u64::MAX),
         })
     }
+
+    fn database_kind(&self) -> &'static str {
+        self.database.backend().name()
+    }
 }

@@ -116,6 +116,8 @@ pub trait CardIssuing: Send + Sync {
         attestation: SharedKyc,
     ) -> Result<KycView, IssueError>;
     async fn kyc(&self, merchant_id: &str, email: &str) -> Result<KycView, IssueError>;
+    /// The secret the merchant's callbacks are signed with (Standard Webhooks, `whsec_…`).
+    async fn webhook_secret(&self, merchant_id: &str) -> Result<String, IssueError>;
 }
 
 pub type SharedCardIssuing = Arc<dyn CardIssuing>;

@@ -53,6 +53,15 @@ pub trait CardSpending: Send + Sync {
         card_id: &str,
         settings: CardSettings,
     ) -> Result<CardSettings, IssueError>;
+    /// Writes the settings a card is created with, as the caller computed them against the
+    /// balance at creation: not checked against today's balance, which the first month's fee
+    /// may already have lowered.
+    async fn install_settings(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        settings: CardSettings,
+    ) -> Result<(), IssueError>;
     /// Takes part of the balance back to the wallet; `reference` makes it happen once.
     async fn withdraw(
         &self,

@@ -6,6 +6,9 @@ use crate::api::system::SystemStatus;
 #[async_trait::async_trait]
 pub trait SystemProbe: Send + Sync {
     async fn status(&self) -> Result<SystemStatus, String>;
+    /// Which database this is (`sqlite`, `postgres`): for operators' readiness checks, never
+    /// for the public page.
+    fn database_kind(&self) -> &'static str;
 }
 
 pub type SharedSystemProbe = Arc<dyn SystemProbe>;

@@ -3,21 +3,21 @@
 
 use std::sync::Arc;
 
-use app::ports::{SharedCardIssuing, SharedCardSpending};
+use app::ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe};
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::prelude::LeptosOptions;
 
 use super::ApiKeyCache;
 use crate::{
-    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, store::Database,
-    webhooks::CallbackPolicy,
+    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, webhooks::CallbackPolicy,
 };
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub database: Database,
+    /// Whether the database answers: the readiness check and the "Check system" page.
+    pub system: SharedSystemProbe,
     pub issuing: SharedCardIssuing,
     pub spending: SharedCardSpending,
     pub callback_policy: CallbackPolicy,

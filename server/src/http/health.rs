@@ -11,9 +11,9 @@ pub async fn healthz() -> Json<Value> {
 
 /// Readiness: the database answers. Load balancers stop routing here while it does not.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let backend = state.database.backend().name();
-    match state.database.ping().await {
-        Ok(()) => (
+    let backend = state.system.database_kind();
+    match state.system.status().await {
+        Ok(_) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": backend })),
         ),

@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use app::ports::{SharedSystemProbe, SharedWidgetAccess};
+use app::ports::SharedWidgetAccess;
 use leptos::prelude::provide_context;
 
 use super::AppState;
-use crate::system_probe::DatabaseProbe;
 
 /// Server functions reach the adapters through context, never through concrete types.
 pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
-    let probe: SharedSystemProbe = Arc::new(DatabaseProbe::new(state.database.clone()));
+    let probe = state.system.clone();
     let issuing = state.issuing.clone();
     let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
     move || {

@@ -521,4 +521,16 @@ impl CardIssuing for IssuingService {
         self.kyc_view(customer.ok_or(IssueError::CustomerNotFound(email))?)
             .await
     }
+
+    async fn webhook_secret(&self, merchant_id: &str) -> Result<String, IssueError> {
+        let merchant = self
+            .database
+            .merchant(merchant_id)
+            .await
+            .map_err(internal)?;
+        // The caller was just authenticated as this merchant, so it exists.
+        let merchant =
+            merchant.ok_or_else(|| internal(format!("merchant {merchant_id} vanished")))?;
+        Ok(merchant.webhook_secret)
+    }
 }

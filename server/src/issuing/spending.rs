@@ -88,6 +88,23 @@ impl CardSpending for IssuingService {
         })
     }
 
+    async fn install_settings(
+        &self,
+        merchant_id: &str,
+        card_id: &str,
+        settings: CardSettings,
+    ) -> Result<(), IssueError> {
+        self.require_own_card(merchant_id, card_id).await?;
+        let stored = StoredControls {
+            controls: settings.controls,
+            nick_name: settings.nick_name,
+        };
+        self.database
+            .set_card_controls(card_id, &stored, false)
+            .await
+            .map_err(internal)
+    }
+
     async fn withdraw(
         &self,
         merchant_id: &str,

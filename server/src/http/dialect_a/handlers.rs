@@ -130,15 +130,10 @@ pub async fn webhook_secret(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
 ) -> Result<Response, ApiError> {
-    let merchant = state
-        .database
-        .merchant(&merchant_id)
-        .await
-        .map_err(crate::issuing::internal_error)?
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "merchant not found"))?;
+    let secret = state.issuing.webhook_secret(&merchant_id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
-        success(json!({ "secret": merchant.webhook_secret })),
+        success(json!({ "secret": secret })),
     )
         .into_response())
 }

@@ -13,7 +13,7 @@ use app::domain::{
     spend_controls::{default_limits, SpendControls},
     CardStatus, Cents,
 };
-use app::ports::CardFilter;
+use app::ports::{CardFilter, CardSettings};
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -33,7 +33,6 @@ use crate::{
     http::AppState,
     issuing::catalog::{bin_profile, bin_profile_by_code, BIN_PROFILES},
     secrets::random,
-    store::spend_controls::StoredControls,
 };
 
 /// The seed's defaults.
@@ -214,13 +213,13 @@ pub async fn add_card(
     // Written as computed here, against the balance at creation: going through the settings
     // update would read the balance again, and the provisioning worker may have charged the first
     // month's fee meanwhile (a ceiling of 98.50 instead of 100, or a limit refused as too high).
-    let stored = StoredControls {
+    let settings = CardSettings {
         controls,
         nick_name: request.nick_name,
     };
     state
-        .database
-        .set_card_controls(&view.card_id, &stored, false)
+        .spending
+        .install_settings(&merchant_id, &view.card_id, settings)
         .await
         .map_err(|error| {
             ApiError::from_issue(
