@@ -6,6 +6,7 @@ use crate::{
     secrets::CardCipher,
     store::{Database, StoreError},
 };
+use app::domain::ids::CardId;
 
 const CARD_KEY: &str = "card_secrets";
 
@@ -34,7 +35,7 @@ pub async fn verify_card_key(
         None => {
             if let Some((card_id, pan)) = database.any_stored_pan().await? {
                 cipher
-                    .decrypt(&card_id, "pan", &pan)
+                    .decrypt(&CardId::new(card_id), "pan", &pan)
                     .map_err(|_| KeyCheckError::Mismatch)?;
             }
             database.record_key_check(CARD_KEY, &value).await?

@@ -3,6 +3,7 @@
 //! creations, reveals and open status streams. Limits are GCRA buckets (`governor`), kept in
 //! memory per instance: several instances behind one load balancer each allow the full rate.
 
+use app::domain::ids::SessionId;
 use std::{
     collections::HashMap,
     hash::Hash,
@@ -114,10 +115,10 @@ pub struct RateLimits {
     per_address: Buckets<IpAddr>,
     /// Addresses whose failed attempts used up their bucket, refused before any lookup until then.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
-    creations: Buckets<String>,
-    reveals: Buckets<String>,
+    creations: Buckets<SessionId>,
+    reveals: Buckets<SessionId>,
     streams_per_session: u32,
-    open_streams: Arc<Mutex<HashMap<String, u32>>>,
+    open_streams: Arc<Mutex<HashMap<SessionId, u32>>>,
 }
 
 impl RateLimits {
@@ -175,7 +176,11 @@ impl RateLimits {
         })
     }
 
-    pub fn check_session(&self, session_id: &str, action: WidgetAction) -> Result<(), Throttled> {
+    pub fn check_session(
+        &self,
+        session_id: &SessionId,
+        action: WidgetAction,
+    ) -> Result<(), Throttled> {
         let buckets = match action {
             WidgetAction::CreateCard => &self.creations,
             WidgetAction::Reveal => &self.reveals,
@@ -185,7 +190,7 @@ impl RateLimits {
 
     /// A place for one more open status stream of this session, held until the guard is dropped
     /// (when the stream ends or its client goes away). `None` at the cap.
-    pub fn open_stream(&self, session_id: &str) -> Option<StreamSlot> {
+    pub fn open_stream(&self, session_id: &SessionId) -> Option<StreamSlot> {
         let mut open = lock(&self.open_streams);
         let count = open.entry(session_id.to_owned()).or_insert(0);
         if self.streams_per_session != 0 && *count >= self.streams_per_session {
@@ -207,8 +212,8 @@ fn lock<K, V>(map: &Mutex<HashMap<K, V>>) -> std::sync::MutexGuard<'_, HashMap<K
 
 /// One open status stream of a session; gives its place back when dropped.
 pub struct StreamSlot {
-    session_id: String,
-    open_streams: Arc<Mutex<HashMap<String, u32>>>,
+    session_id: SessionId,
+    open_streams: Arc<Mutex<HashMap<SessionId, u32>>>,
 }
 
 impl Drop for StreamSlot {
@@ -252,16 +257,25 @@ mod tests {
         assert_eq!(limits.check_address(address), Ok(()));
         assert!(limits.check_address(address).is_err());
 
-        assert_eq!(limits.check_session("s1", WidgetAction::Reveal), Ok(()));
+        assert_eq!(
+            limits.check_session(&SessionId::new("s1"), WidgetAction::Reveal),
+            Ok(())
+        );
         let throttled = limits
-            .check_session("s1", WidgetAction::Reveal)
+            .check_session(&SessionId::new("s1"), WidgetAction::Reveal)
             .unwrap_err();
         assert!(
             throttled.retry_after_secs() > 1,
             "a per-minute rate waits longer"
         );
-        assert_eq!(limits.check_session("s1", WidgetAction::CreateCard), Ok(()));
-        assert_eq!(limits.check_session("s2", WidgetAction::Reveal), Ok(()));
+        assert_eq!(
+            limits.check_session(&SessionId::new("s1"), WidgetAction::CreateCard),
+            Ok(())
+        );
+        assert_eq!(
+            limits.check_session(&SessionId::new("s2"), WidgetAction::Reveal),
+            Ok(())
+        );
     }
 
     #[test]
@@ -287,12 +301,14 @@ mod tests {
     #[test]
     fn streams_of_a_session_are_capped_and_their_places_come_back() {
         let limits = RateLimits::new(settings());
-        let first = limits.open_stream("s1").expect("first");
-        let second = limits.open_stream("s1").expect("second");
-        assert!(limits.open_stream("s1").is_none());
-        assert!(limits.open_stream("s2").is_some());
+        let first = limits.open_stream(&SessionId::new("s1")).expect("first");
+        let second = limits.open_stream(&SessionId::new("s1")).expect("second");
+        assert!(limits.open_stream(&SessionId::new("s1")).is_none());
+        assert!(limits.open_stream(&SessionId::new("s2")).is_some());
         drop(first);
-        let third = limits.open_stream("s1").expect("a place came back");
+        let third = limits
+            .open_stream(&SessionId::new("s1"))
+            .expect("a place came back");
         drop((second, third));
         assert!(lock(&limits.open_streams).is_empty(), "nothing left behind");
     }
@@ -307,7 +323,9 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(limits.check_key("k1"), Ok(()));
         }
-        let streams: Vec<_> = (0..100).map(|_| limits.open_stream("s1")).collect();
+        let streams: Vec<_> = (0..100)
+            .map(|_| limits.open_stream(&SessionId::new("s1")))
+            .collect();
         assert!(streams.iter().all(Option::is_some));
     }
 }

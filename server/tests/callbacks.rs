@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use std::{
     process::{Command, Stdio},
     sync::{Arc, Mutex},
@@ -178,7 +179,10 @@ async fn every_status_change_is_called_back_signed_and_retried(db: &Database) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         second.run_once().await.unwrap();
-        let log = db.callback_log(&card_id).await.unwrap();
+        let log = db
+            .callback_log(&CardId::new(card_id.to_owned()))
+            .await
+            .unwrap();
         let all_delivered = log.len() == 4
             && log
                 .iter()
@@ -193,7 +197,10 @@ async fn every_status_change_is_called_back_signed_and_retried(db: &Database) {
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
 
-    let log = db.callback_log(&card_id).await.unwrap();
+    let log = db
+        .callback_log(&CardId::new(card_id.to_owned()))
+        .await
+        .unwrap();
     let statuses: Vec<&str> = log.iter().map(|(_, status, _)| status.as_str()).collect();
     assert_eq!(
         statuses,
@@ -258,7 +265,10 @@ async fn a_failing_receiver_is_retried_then_abandoned(db: &Database) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         worker.run_once().await.unwrap();
-        let log = db.callback_log(&card_id).await.unwrap();
+        let log = db
+            .callback_log(&CardId::new(card_id.to_owned()))
+            .await
+            .unwrap();
         if log[0].2.len() == 3 {
             break;
         }
@@ -292,7 +302,7 @@ fn distinct_in_arrival_order(received: &[Received]) -> Vec<Value> {
 }
 
 async fn delivered_count(db: &Database, card_id: &str) -> usize {
-    db.callback_log(card_id)
+    db.callback_log(&CardId::new(card_id.to_owned()))
         .await
         .unwrap()
         .iter()
@@ -303,7 +313,10 @@ async fn delivered_count(db: &Database, card_id: &str) -> usize {
 async fn wait_for_delivered(db: &Database, card_id: &str, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while delivered_count(db, card_id).await < count {
-        let log = db.callback_log(card_id).await.unwrap();
+        let log = db
+            .callback_log(&CardId::new(card_id.to_owned()))
+            .await
+            .unwrap();
         assert!(Instant::now() < deadline, "not delivered: {log:?}");
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
@@ -429,7 +442,10 @@ async fn a_card_whose_receiver_fails_does_not_hold_up_other_cards(db: &Database)
     let stuck = create_card(&server, &key, "cb-stuck", &dead_url).await;
     let card_id = create_card(&server, &key, "cb-flowing", &url).await;
     wait_for_delivered(db, &card_id, 4).await;
-    let log = db.callback_log(&stuck).await.unwrap();
+    let log = db
+        .callback_log(&CardId::new(stuck.to_owned()))
+        .await
+        .unwrap();
     assert!(
         !log[0].2.is_empty(),
         "the stuck card's first message was tried: {log:?}"

@@ -3,6 +3,7 @@
 
 mod support;
 
+use app::domain::ids::MerchantId;
 use std::sync::Arc;
 
 use app::domain::{
@@ -20,7 +21,7 @@ use server::store::{
 };
 use support::{test_server::test_worker, TestServer};
 
-fn creation(merchant_id: &str, order_no: &str, cents: i64, hash: &str) -> CardCreation {
+fn creation(merchant_id: &MerchantId, order_no: &str, cents: i64, hash: &str) -> CardCreation {
     CardCreation {
         merchant_id: merchant_id.to_owned(),
         request: NewCard {

@@ -2,6 +2,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use std::time::{Duration, Instant};
 
 use app::domain::{ledger::LedgerState, Cents};
@@ -185,7 +186,11 @@ async fn freeze_unfreeze_and_delete_follow_the_transition_table(db: &Database) {
         ]
     );
 
-    let view = db.card(&merchant, &card).await.unwrap().unwrap();
+    let view = db
+        .card(&merchant, &CardId::new(card.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
     let statuses: Vec<&str> = view
         .events
         .iter()

@@ -5,6 +5,7 @@
 
 mod support;
 
+use app::domain::ids::{CardId, MerchantId};
 use server::store::Database;
 use support::{test_database::execute, TestDatabase};
 
@@ -49,7 +50,12 @@ async fn every_existing_card_gets_a_user(db: &Database) {
         .await
         .expect("the card owner migration applies to existing data");
 
-    let card = |id: &'static str| async move { db.card("m_1", id).await.unwrap().unwrap() };
+    let card = |id: &'static str| async move {
+        db.card(&MerchantId::new("m_1"), &CardId::new(id.to_owned()))
+            .await
+            .unwrap()
+            .unwrap()
+    };
     let with_customer = card("c_1").await;
     assert_eq!(with_customer.user_id, "u_0123456789abcdef");
     assert_eq!(with_customer.customer_external_id.as_deref(), Some("crm-1"));

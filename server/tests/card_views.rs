@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::{CardId, MerchantId};
 use std::sync::Arc;
 
 use app::{
@@ -23,7 +24,7 @@ on_every_backend!(
 );
 
 /// Creates `count` cards for a new merchant and provisions them to ACTIVE.
-async fn active_cards(db: &Database, round: &str, count: usize) -> (String, Vec<String>) {
+async fn active_cards(db: &Database, round: &str, count: usize) -> (MerchantId, Vec<CardId>) {
     for range in server::issuing::catalog::card_ranges() {
         db.upsert_card_range(&range).await.unwrap();
     }

@@ -3,6 +3,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use std::time::{Duration, Instant};
 
 use app::domain::{card_number::is_luhn_valid, kyc::KycStatus, ledger::LedgerState, Cents};
@@ -188,7 +189,11 @@ async fn the_seed_example_creates_a_card_that_becomes_active(db: &Database) {
     assert_eq!(secrets["cvc"].as_str().unwrap().len(), 3);
 
     // The timeline went through every stage exactly once, in order.
-    let view = db.card(&merchant, &card_id).await.unwrap().unwrap();
+    let view = db
+        .card(&merchant, &CardId::new(card_id.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
     let stages: Vec<&str> = view
         .events
         .iter()

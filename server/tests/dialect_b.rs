@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -310,7 +311,11 @@ async fn amounts_convert_to_cents_exactly_or_are_refused(db: &Database) {
         }
         assert_eq!(status, 200, "{written}: {card}");
         let card_id = card["card_id"].as_str().unwrap();
-        let view = db.card(&merchant, card_id).await.unwrap().unwrap();
+        let view = db
+            .card(&merchant, &CardId::new(card_id.to_owned()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(view.deposit.0, cents, "{written}");
     }
 }

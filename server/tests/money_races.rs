@@ -6,6 +6,7 @@
 
 mod support;
 
+use app::domain::ids::{AuthorizationId, CardId, MerchantId};
 use std::{
     fmt::{self, Display},
     sync::Arc,
@@ -77,11 +78,11 @@ impl Display for Operation {
 /// One round's card: ACTIVE, with or without two pending authorizations, and the wallet nearly
 /// drained.
 struct Stage {
-    merchant: String,
-    card: String,
+    merchant: MerchantId,
+    card: CardId,
     /// The first authorization (a capture's target) and the second (a reversal's); ids of no
     /// authorization on a card without holds.
-    holds: [String; 2],
+    holds: [AuthorizationId; 2],
     /// The card's balance less what is held: what a withdrawal or a purchase can take.
     available: Cents,
 }
@@ -122,7 +123,10 @@ async fn stage(db: &Database, round: &str, with_holds: bool) -> Stage {
     db.set_card_controls(&card.id, &stored, false)
         .await
         .unwrap();
-    let mut holds = vec!["auth_none_1".to_owned(), "auth_none_2".to_owned()];
+    let mut holds = vec![
+        AuthorizationId::new("auth_none_1"),
+        AuthorizationId::new("auth_none_2"),
+    ];
     if with_holds {
         for hold in &mut holds {
             let authorization = db
@@ -149,7 +153,7 @@ async fn perform(
     operation: Operation,
     key: &str,
 ) -> Result<(), String> {
-    let (merchant, card) = (stage.merchant.as_str(), stage.card.as_str());
+    let (merchant, card) = (&stage.merchant, &stage.card);
     let refused = |error: CardOperationError| match error {
         CardOperationError::Store(error) => Err(error.to_string()),
         _ => Ok(()),

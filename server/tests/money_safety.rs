@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::{AuthorizationId, CardId, MerchantId};
 use std::sync::Arc;
 
 use app::domain::{
@@ -34,7 +35,11 @@ on_every_backend!(
 
 /// A merchant with `wallet` cents left after issuing `cards` ACTIVE cards of 6,000 cents each
 /// (5,900 on each after the first month's fee), without spend limits.
-async fn merchant_with_cards(db: &Database, cards: usize, wallet: i64) -> (String, Vec<String>) {
+async fn merchant_with_cards(
+    db: &Database,
+    cards: usize,
+    wallet: i64,
+) -> (MerchantId, Vec<CardId>) {
     for range in server::issuing::catalog::card_ranges() {
         db.upsert_card_range(&range).await.unwrap();
     }
@@ -82,15 +87,20 @@ async fn balance(db: &Database, account: Account) -> Cents {
     db.balance(&account).await.unwrap()
 }
 
-fn wallet(merchant: &str) -> Account {
+fn wallet(merchant: &MerchantId) -> Account {
     Account::MerchantWallet(merchant.to_owned())
 }
 
-fn card(id: &str) -> Account {
+fn card(id: &CardId) -> Account {
     Account::Card(id.to_owned())
 }
 
-async fn authorize(db: &Database, merchant: &str, card: &str, cents: i64) -> String {
+async fn authorize(
+    db: &Database,
+    merchant: &MerchantId,
+    card: &CardId,
+    cents: i64,
+) -> AuthorizationId {
     let purchase = Purchase {
         amount: Cents(cents),
         currency: "USD".into(),

@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use std::{sync::Arc, time::Duration};
 
 use app::domain::{
@@ -153,7 +154,14 @@ async fn card_numbers_and_cvcs_never_reach_the_database_file_in_clear() {
             .unwrap()
             .to_owned();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while db.card(&merchant, &card_id).await.unwrap().unwrap().status != CardStatus::Active {
+        while db
+            .card(&merchant, &CardId::new(card_id.to_owned()))
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            != CardStatus::Active
+        {
             assert!(
                 std::time::Instant::now() < deadline,
                 "card did not activate"
@@ -288,7 +296,7 @@ struct GatedProcessor {
 impl app::ports::CardProcessor for GatedProcessor {
     async fn perform(
         &self,
-        _card_id: &str,
+        _card_id: &CardId,
         holder: (&str, &str),
         _stage: ProvisioningStage,
     ) -> Result<(), app::ports::StageError> {

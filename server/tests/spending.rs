@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::{CardId, MerchantId};
 use std::sync::Arc;
 
 use app::domain::{
@@ -27,7 +28,7 @@ on_every_backend!(
 
 /// An ACTIVE card of a fresh merchant with `deposit` cents on it (the first month's 1.00 fee
 /// already taken): (merchant, card, balance).
-async fn active_card(db: &Database, deposit: i64) -> (String, String, Cents) {
+async fn active_card(db: &Database, deposit: i64) -> (MerchantId, CardId, Cents) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, _) = server.merchant(1_000_000).await;
     let request = new_card("spend-1", deposit);
@@ -56,7 +57,12 @@ fn purchase(cents: i64, at_ms: i64) -> Purchase {
     }
 }
 
-async fn decide(db: &Database, merchant: &str, card: &str, purchase: &Purchase) -> Option<String> {
+async fn decide(
+    db: &Database,
+    merchant: &MerchantId,
+    card: &CardId,
+    purchase: &Purchase,
+) -> Option<String> {
     let authorization = db
         .authorize_purchase(merchant, card, purchase, "5734", &[])
         .await
@@ -68,7 +74,7 @@ async fn decide(db: &Database, merchant: &str, card: &str, purchase: &Purchase) 
     }
 }
 
-async fn set_controls(db: &Database, card: &str, controls: SpendControls) {
+async fn set_controls(db: &Database, card: &CardId, controls: SpendControls) {
     let stored = StoredControls {
         controls,
         nick_name: Some("ads".into()),

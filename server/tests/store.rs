@@ -2,6 +2,7 @@
 
 mod support;
 
+use app::domain::ids::SessionId;
 use server::store::{Backend, Database, Pool, WidgetSession};
 use support::TestServer;
 
@@ -102,7 +103,7 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
     let server = TestServer::start_with(db, false).await;
     let (merchant, _) = server.merchant(0).await;
     let session = WidgetSession {
-        id: "ws_1".into(),
+        id: SessionId::new("ws_1"),
         merchant_id: merchant,
         allowed_origins: vec!["https://shop.example".into()],
         customer_email: Some("buyer@example.com".into()),

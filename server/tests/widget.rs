@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::domain::ids::CardId;
 use serde_json::{json, Value};
 use server::{clock::ManualClock, store::Database};
 use support::{http_client, TestServer};
@@ -381,7 +382,10 @@ async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_i
     )
     .await;
     let Ok(stream) = stream else {
-        let card = db.card(&merchant, &card_id).await.unwrap();
+        let card = db
+            .card(&merchant, &CardId::new(card_id.to_owned()))
+            .await
+            .unwrap();
         panic!("the stream did not end with the card settled: {card:?}");
     };
     assert_eq!(stream.status, 200);
@@ -595,7 +599,7 @@ async fn a_session_makes_at_most_its_cards_and_deposits(db: &Database) {
     let failed_id = created_id(&failed).expect("created, to fail later");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while db
-        .card(&merchant, &failed_id)
+        .card(&merchant, &CardId::new(failed_id.to_owned()))
         .await
         .unwrap()
         .unwrap()

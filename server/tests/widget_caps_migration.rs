@@ -5,6 +5,7 @@
 
 mod support;
 
+use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::domain::Cents;
 use server::store::{Database, Pool, WidgetReservation};
 use support::{test_database::execute, TestDatabase};
@@ -58,15 +59,23 @@ async fn sessions_keep_their_cards_and_their_promise(db: &Database) {
         .expect("the caps migration applies to existing data");
 
     assert!(db
-        .widget_session_reserved("m_1", "s1", "ws1-k1k1k1k1k1")
+        .widget_session_reserved(
+            &MerchantId::new("m_1"),
+            &SessionId::new("s1"),
+            "ws1-k1k1k1k1k1"
+        )
         .await
         .unwrap());
     assert!(!db
-        .widget_session_reserved("m_1", "s1", "order-2")
+        .widget_session_reserved(&MerchantId::new("m_1"), &SessionId::new("s1"), "order-2")
         .await
         .unwrap());
     assert_eq!(
-        db.latest_widget_card("m_1", "s1").await.unwrap().as_deref(),
+        db.latest_widget_card(&MerchantId::new("m_1"), &SessionId::new("s1"))
+            .await
+            .unwrap()
+            .as_ref()
+            .map(CardId::as_str),
         Some("c_1")
     );
     let deposits =
@@ -82,7 +91,13 @@ async fn sessions_keep_their_cards_and_their_promise(db: &Database) {
     for key in ["k2k2k2k2k2", "k3k3k3k3k3"] {
         let order_no = format!("ws1-{key}");
         let reservation = db
-            .reserve_widget_card("m_1", "s1", &order_no, Cents(500_000), 4)
+            .reserve_widget_card(
+                &MerchantId::new("m_1"),
+                &SessionId::new("s1"),
+                &order_no,
+                Cents(500_000),
+                4,
+            )
             .await
             .unwrap();
         assert_eq!(reservation, WidgetReservation::Reserved);

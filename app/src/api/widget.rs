@@ -88,7 +88,7 @@ pub async fn widget_create_card(
 
 #[server(name = WidgetCardStatus, prefix = "/api/widget", endpoint = "card")]
 pub async fn widget_card(session: String, card_id: String) -> Result<WidgetCard, ServerFnError> {
-    backend::card(&session, &card_id).await
+    backend::card(&session, &crate::domain::ids::CardId::new(card_id)).await
 }
 
 #[server(name = WidgetReveal, prefix = "/api/widget", endpoint = "reveal")]
@@ -96,7 +96,7 @@ pub async fn widget_reveal(
     session: String,
     card_id: String,
 ) -> Result<RevealedCard, ServerFnError> {
-    backend::reveal(&session, &card_id).await
+    backend::reveal(&session, &crate::domain::ids::CardId::new(card_id)).await
 }
 
 /// The server side of the functions above, against the ports.
@@ -109,6 +109,7 @@ mod backend {
         domain::{
             card_form::{validate, CardForm, FieldError},
             fee_type::FeeType,
+            ids::CardId,
             issuing::{IssueError, NewCard, RevealedCard},
             order_no::OrderNo,
             recharge::KYC_THRESHOLD,
@@ -198,7 +199,7 @@ mod backend {
         grant: &WidgetGrant,
         access: &SharedWidgetAccess,
         issuing: &SharedCardIssuing,
-        card_id: &str,
+        card_id: &CardId,
     ) -> Result<WidgetCard, ServerFnError> {
         let not_found = || refused_with(http::StatusCode::NOT_FOUND, "This card was not found.");
         match issuing.card(&grant.merchant_id, card_id).await {
@@ -386,14 +387,14 @@ mod backend {
         Ok(answer)
     }
 
-    pub async fn card(session: &str, card_id: &str) -> Result<WidgetCard, ServerFnError> {
+    pub async fn card(session: &str, card_id: &CardId) -> Result<WidgetCard, ServerFnError> {
         let (grant, access, issuing) = open(session).await?;
         own_card(&grant, &access, &issuing, card_id).await
     }
 
     /// A card's number and CVC, for a card this session made (so within the session's lifetime,
     /// a day at most, of the card's creation).
-    pub async fn reveal(session: &str, card_id: &str) -> Result<RevealedCard, ServerFnError> {
+    pub async fn reveal(session: &str, card_id: &CardId) -> Result<RevealedCard, ServerFnError> {
         let (grant, access, issuing) = open(session).await?;
         own_card(&grant, &access, &issuing, card_id).await?;
         access

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::CardId;
+
 use super::{
     cardholder_name::CardholderName, email::Email, fee_type::FeeType,
     holder_address::HolderAddress, money::Cents, order_no::OrderNo,
@@ -70,7 +72,7 @@ impl NewCard {
 /// A card as the core reports it; each dialect renders its own shape from this.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardView {
-    pub card_id: String,
+    pub card_id: CardId,
     pub order_no: String,
     pub holder_id: String,
     pub seq_no: String,

@@ -7,14 +7,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{card_status::CardStatus, money::Cents};
+use super::{
+    card_status::CardStatus,
+    ids::{CardId, MerchantId},
+    money::Cents,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Account {
     /// Outside money paid in by merchants; its balance is the negative of all money ever paid in.
     Funding,
-    MerchantWallet(String),
-    Card(String),
+    MerchantWallet(MerchantId),
+    Card(CardId),
     /// Money spent with cards at their merchants.
     Spend,
     FeeIncome,
@@ -34,8 +38,10 @@ impl Account {
 
     pub fn parse(code: &str) -> Option<Account> {
         match code.split_once(':') {
-            Some(("wallet", id)) if !id.is_empty() => Some(Account::MerchantWallet(id.to_owned())),
-            Some(("card", id)) if !id.is_empty() => Some(Account::Card(id.to_owned())),
+            Some(("wallet", id)) if !id.is_empty() => {
+                Some(Account::MerchantWallet(MerchantId::new(id)))
+            }
+            Some(("card", id)) if !id.is_empty() => Some(Account::Card(CardId::new(id))),
             Some(_) => None,
             None => match code {
                 "funding" => Some(Account::Funding),
@@ -194,7 +200,7 @@ pub struct CardFigures {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LedgerState {
     pub balances: BTreeMap<Account, Cents>,
-    pub cards: BTreeMap<String, CardFigures>,
+    pub cards: BTreeMap<CardId, CardFigures>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -208,16 +214,16 @@ pub enum InvariantViolation {
     #[error("account {0} is overdrawn: {1}")]
     Overdrawn(String, Cents),
     #[error("card {0}: deposit ≠ balance + consume + fees + returned")]
-    CardFiguresDisagree(String),
+    CardFiguresDisagree(CardId),
     #[error("card {card}: pending authorizations hold {held}, more than its balance {balance}")]
     HoldsExceedBalance {
-        card: String,
+        card: CardId,
         held: Cents,
         balance: Cents,
     },
     #[error("card {card} is {status} with {balance} on it and {held} held: it must keep exactly what is held")]
     EndedCardKeepsMoney {
-        card: String,
+        card: CardId,
         status: CardStatus,
         balance: Cents,
         held: Cents,
@@ -228,7 +234,7 @@ pub enum InvariantViolation {
 /// authorizations hold. [`LedgerState::check_standing`] checks these against the balances.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardStanding {
-    pub card: String,
+    pub card: CardId,
     pub status: CardStatus,
     pub held: Cents,
 }
@@ -352,10 +358,10 @@ mod tests {
     use super::*;
 
     fn wallet() -> Account {
-        Account::MerchantWallet("m_1".into())
+        Account::MerchantWallet(MerchantId::new("m_1"))
     }
     fn card(n: u8) -> Account {
-        Account::Card(format!("c_{n}"))
+        Account::Card(CardId::new(format!("c_{n}")))
     }
 
     #[test]
@@ -400,7 +406,7 @@ mod tests {
         let state = LedgerState::replay(&entries).unwrap();
         assert_eq!(state.balance(&wallet()), Cents(5000));
         assert_eq!(
-            state.cards["c_1"],
+            state.cards[&CardId::new("c_1")],
             CardFigures {
                 deposit: Cents(1000),
                 returned: Cents(1000),
@@ -437,7 +443,7 @@ mod tests {
 
     fn standing(status: CardStatus, held: i64) -> CardStanding {
         CardStanding {
-            card: "c_1".into(),
+            card: CardId::new("c_1"),
             status,
             held: Cents(held),
         }
@@ -453,7 +459,7 @@ mod tests {
         assert_eq!(
             state.check_standing(&[standing(CardStatus::Active, 1_001)]),
             Err(InvariantViolation::HoldsExceedBalance {
-                card: "c_1".into(),
+                card: CardId::new("c_1"),
                 held: Cents(1_001),
                 balance: Cents(1_000),
             })

@@ -10,6 +10,7 @@ pub mod cardholder_name;
 pub mod email;
 pub mod fee_type;
 pub mod holder_address;
+pub mod ids;
 pub mod issuing;
 pub mod kyc;
 pub mod kyc_identity;

@@ -62,7 +62,7 @@ pub fn callbacks_after(card: &CardView, after: i64) -> Vec<Value> {
         .into_iter()
         .map(|event| {
             StatusCallback {
-                card_id: &card.card_id,
+                card_id: card.card_id.as_str(),
                 order_no: &card.order_no,
                 event,
                 failure_reason: card.failure_reason.as_deref(),

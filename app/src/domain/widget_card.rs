@@ -39,7 +39,7 @@ impl WidgetCard {
             _ => None,
         };
         WidgetCard {
-            card_id: card.card_id.clone(),
+            card_id: card.card_id.to_string(),
             status: card.status,
             stage: card.stage,
             failure_reason: card.failure_reason.clone(),

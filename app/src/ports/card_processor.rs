@@ -1,4 +1,4 @@
-use crate::domain::provisioning::ProvisioningStage;
+use crate::domain::{ids::CardId, provisioning::ProvisioningStage};
 
 /// What a processor said about one provisioning stage.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -17,7 +17,7 @@ pub enum StageError {
 pub trait CardProcessor: Send + Sync {
     async fn perform(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         holder: (&str, &str),
         stage: ProvisioningStage,
     ) -> Result<(), StageError>;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
+    ids::{AuthorizationId, CardId, MerchantId},
     issuing::{CardView, IssueError},
     order_no::OrderNo,
     spend_controls::{AuthorizationStatus, SpendControls},
@@ -30,8 +31,8 @@ pub struct PurchaseRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationView {
-    pub id: String,
-    pub card_id: String,
+    pub id: AuthorizationId,
+    pub card_id: CardId,
     pub amount: Cents,
     pub currency: String,
     pub merchant_name: String,
@@ -44,13 +45,17 @@ pub struct AuthorizationView {
 
 #[async_trait::async_trait]
 pub trait CardSpending: Send + Sync {
-    async fn settings(&self, merchant_id: &str, card_id: &str) -> Result<CardSettings, IssueError>;
+    async fn settings(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardSettings, IssueError>;
     /// Replaces the card's settings. With autolimit off, the per-transaction ceiling must be
     /// positive and not above the balance; with it on, the ceiling becomes the balance.
     async fn update_settings(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         settings: CardSettings,
     ) -> Result<CardSettings, IssueError>;
     /// Writes the settings a card is created with, as the caller computed them against the
@@ -58,37 +63,41 @@ pub trait CardSpending: Send + Sync {
     /// may already have lowered.
     async fn install_settings(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         settings: CardSettings,
     ) -> Result<(), IssueError>;
     /// Takes part of the balance back to the wallet; `reference` makes it happen once.
     async fn withdraw(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Cents,
         reference: OrderNo,
     ) -> Result<CardView, IssueError>;
     /// Funds held by the card's pending authorizations.
-    async fn pending_holds(&self, merchant_id: &str, card_id: &str) -> Result<Cents, IssueError>;
+    async fn pending_holds(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<Cents, IssueError>;
     async fn authorize(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         purchase: PurchaseRequest,
     ) -> Result<AuthorizationView, IssueError>;
     /// Captures (moves the money through the ledger) or reverses a pending authorization.
     async fn settle(
         &self,
-        merchant_id: &str,
-        authorization_id: &str,
+        merchant_id: &MerchantId,
+        authorization_id: &AuthorizationId,
         capture: bool,
     ) -> Result<AuthorizationView, IssueError>;
     async fn authorizations(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Vec<AuthorizationView>, IssueError>;
 }
 

@@ -1,6 +1,9 @@
 use std::{net::IpAddr, sync::Arc};
 
-use crate::domain::Cents;
+use crate::domain::{
+    ids::{CardId, MerchantId, SessionId},
+    Cents,
+};
 
 /// Who is calling, as the HTTP layer saw it: the client's address (for limits on failed
 /// attempts), the page that sent the request (`Origin`) and the host it was sent to (`Host`).
@@ -27,8 +30,8 @@ pub enum WidgetAction {
 /// session only, from the listed partner origins.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetGrant {
-    pub session_id: String,
-    pub merchant_id: String,
+    pub session_id: SessionId,
+    pub merchant_id: MerchantId,
     pub allowed_origins: Vec<String>,
     /// Prefilled into the form, and the KYC customer of the cards made here.
     pub customer_email: Option<String>,
@@ -110,7 +113,7 @@ pub trait WidgetAccess: Send + Sync {
     /// Whether the session may do `action` now, within its rate.
     fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied>;
     /// The newest card made through this session, so a reload resumes it.
-    async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied>;
+    async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<CardId>, WidgetDenied>;
     /// Whether the card with this orderNo was made through this session.
     async fn owns_card(&self, grant: &WidgetGrant, order_no: &str) -> Result<bool, WidgetDenied>;
     /// Takes a place for the card a form will make, within the session's caps on cards and on
@@ -132,12 +135,12 @@ pub type SharedWidgetAccess = Arc<dyn WidgetAccess>;
 
 #[cfg(test)]
 mod tests {
-    use super::WidgetGrant;
+    use super::{MerchantId, SessionId, WidgetGrant};
 
     fn grant() -> WidgetGrant {
         WidgetGrant {
-            session_id: "s1".into(),
-            merchant_id: "m1".into(),
+            session_id: SessionId::new("s1"),
+            merchant_id: MerchantId::new("m1"),
             allowed_origins: vec!["https://shop.example".into()],
             customer_email: None,
             expires_at_ms: 0,

@@ -2,6 +2,7 @@
 //! asks, and the answer almost never changes. Keys are cached by their hash, never in clear.
 //! Only known keys are cached, so a flood of wrong keys cannot fill the map with them.
 
+use app::domain::ids::MerchantId;
 use std::time::Duration;
 
 use crate::{
@@ -16,11 +17,11 @@ const KEY_CAPACITY: usize = 10_000;
 /// The merchant the edge already found for this request's API key (the rate limiter looks keys up
 /// first), so the handler's authentication does not look it up again.
 #[derive(Clone, Debug)]
-pub struct KeyOwner(pub String);
+pub struct KeyOwner(pub MerchantId);
 
 pub struct ApiKeyCache {
     database: Database,
-    merchants: TtlCache<String, String>,
+    merchants: TtlCache<String, MerchantId>,
 }
 
 impl ApiKeyCache {
@@ -36,7 +37,7 @@ impl ApiKeyCache {
         &self,
         extensions: &axum::http::Extensions,
         token: &str,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<MerchantId>, StoreError> {
         if let Some(KeyOwner(merchant_id)) = extensions.get::<KeyOwner>() {
             return Ok(Some(merchant_id.clone()));
         }
@@ -44,7 +45,7 @@ impl ApiKeyCache {
     }
 
     /// The merchant of a live key, `None` for an unknown or revoked one.
-    pub async fn merchant_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+    pub async fn merchant_for_token(&self, token: &str) -> Result<Option<MerchantId>, StoreError> {
         let hash = hash_token(token);
         if let Some(merchant_id) = self.merchants.get(&hash) {
             return Ok(Some(merchant_id));

@@ -3,6 +3,7 @@
 //! taken over, and several instances can share one PostgreSQL), and a restart resumes every
 //! unfinished card.
 
+use app::domain::ids::CardId;
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use app::{
@@ -98,7 +99,7 @@ impl Stages {
         // Each card is its own task: it progresses (and gives back its database connection)
         // whatever this loop is awaiting.
         let mut in_flight = JoinSet::new();
-        let mut provisioning: HashSet<String> = HashSet::new();
+        let mut provisioning: HashSet<CardId> = HashSet::new();
         let mut next_housekeeping = tokio::time::Instant::now();
         while !*stop.borrow() {
             let free = usize::try_from(self.settings.batch_size)
@@ -149,7 +150,7 @@ impl Stages {
         tracing::info!("provisioning worker stopped");
     }
 
-    async fn claim(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+    async fn claim(&self, limit: usize) -> Result<Vec<CardId>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.database
             .claim_due_cards(&self.settings.owner, self.lease_ms(), limit)
@@ -158,13 +159,13 @@ impl Stages {
 
     /// Provisions one card; answers its id when done, so the place can be given to another. A
     /// panic is caught here, where the card is known: its lease runs out and it is tried again.
-    async fn provision_owned(&self, card_id: String) -> String {
+    async fn provision_owned(&self, card_id: CardId) -> CardId {
         use futures::FutureExt;
         let provisioned = std::panic::AssertUnwindSafe(self.provision(&card_id))
             .catch_unwind()
             .await;
         if provisioned.is_err() {
-            tracing::error!(card_id, "provisioning panicked; the card is retried");
+            tracing::error!(%card_id, "provisioning panicked; the card is retried");
         }
         card_id
     }
@@ -206,14 +207,14 @@ impl Stages {
         i64::try_from(self.settings.lease.as_millis()).unwrap_or(i64::MAX)
     }
 
-    async fn provision(&self, card_id: &str) {
+    async fn provision(&self, card_id: &CardId) {
         if let Err(error) = self.try_provision(card_id).await {
             // The lease runs out and the card is retried; nothing half-done was stored.
-            tracing::warn!(card_id, %error, "provisioning step failed");
+            tracing::warn!(%card_id, %error, "provisioning step failed");
         }
     }
 
-    async fn try_provision(&self, card_id: &str) -> Result<(), StoreError> {
+    async fn try_provision(&self, card_id: &CardId) -> Result<(), StoreError> {
         loop {
             let Some(card) = self.database.provisioning_card(card_id).await? else {
                 return Ok(());
@@ -233,7 +234,7 @@ impl Stages {
                     if !self.complete_stage(&card, stage, next).await? {
                         return Ok(()); // lost the lease: someone else owns this card now
                     }
-                    tracing::info!(card_id, stage = next.label(), "provisioning stage reached");
+                    tracing::info!(%card_id, stage = next.label(), "provisioning stage reached");
                 }
                 Err(StageError::Declined(reason)) => {
                     if self
@@ -241,13 +242,13 @@ impl Stages {
                         .fail_card(card_id, &self.settings.owner, stage, &reason)
                         .await?
                     {
-                        tracing::info!(card_id, stage = stage.label(), %reason, "card failed, deposit refunded");
+                        tracing::info!(%card_id, stage = stage.label(), %reason, "card failed, deposit refunded");
                     }
                     return Ok(());
                 }
                 Err(StageError::Unavailable(reason)) => {
                     let retry_at = self.database.now_ms() + backoff_ms(card.attempts);
-                    tracing::info!(card_id, stage = stage.label(), %reason, retry_at, "processor unavailable, will retry");
+                    tracing::info!(%card_id, stage = stage.label(), %reason, retry_at, "processor unavailable, will retry");
                     return self
                         .database
                         .retry_stage_later(card_id, &self.settings.owner, retry_at)

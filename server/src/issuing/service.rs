@@ -1,3 +1,4 @@
+use app::domain::ids::{CardId, MerchantId};
 use std::{sync::Arc, time::Duration};
 
 use app::{
@@ -38,7 +39,7 @@ pub struct IssuingService {
     creations: CreationBatcher,
     /// (merchant, range id) → the range, when the merchant may issue from it: read by every
     /// creation, changed by operators only; a change is seen within [`RANGE_TTL`].
-    ranges: TtlCache<(String, String), CardRange>,
+    ranges: TtlCache<(MerchantId, String), CardRange>,
     cipher: CardCipher,
     /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
     worker_wakeup: Arc<Notify>,
@@ -63,7 +64,11 @@ impl IssuingService {
         }
     }
 
-    async fn card_range(&self, merchant_id: &str, range_id: &str) -> Result<CardRange, IssueError> {
+    async fn card_range(
+        &self,
+        merchant_id: &MerchantId,
+        range_id: &str,
+    ) -> Result<CardRange, IssueError> {
         let key = (merchant_id.to_owned(), range_id.to_owned());
         if let Some(range) = self.ranges.get(&key) {
             return Ok(range);
@@ -80,7 +85,7 @@ impl IssuingService {
 
     async fn kyc_gate(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         request: &NewCard,
     ) -> Result<Option<Customer>, IssueError> {
         let customer = match &request.customer_email {
@@ -110,7 +115,7 @@ impl IssuingService {
     /// account": the merchant's customer with that email) to be KYC-approved.
     async fn require_approved(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: Option<&str>,
     ) -> Result<(), IssueError> {
         let Some(email) = email else {
@@ -151,8 +156,8 @@ impl IssuingService {
 
     async fn transition(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         to: CardStatus,
     ) -> Result<CardView, IssueError> {
         self.database
@@ -160,8 +165,8 @@ impl IssuingService {
             .await
             .map_err(operation_error)?;
         tracing::info!(
-            card_id,
-            merchant_id,
+            %card_id,
+            %merchant_id,
             status = to.code(),
             "card status changed"
         );
@@ -261,7 +266,7 @@ fn request_hash(request: &NewCard) -> String {
 impl CardIssuing for IssuingService {
     async fn create_card(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         request: NewCard,
     ) -> Result<CardView, IssueError> {
         let range = self.card_range(merchant_id, &request.range_id).await?;
@@ -290,7 +295,7 @@ impl CardIssuing for IssuingService {
                 })?;
         match outcome {
             CreateOutcome::Created(created) => {
-                tracing::info!(card_id = %created.id, merchant_id, order_no = request.order_no.as_str(), "card created");
+                tracing::info!(card_id = %created.id, %merchant_id, order_no = request.order_no.as_str(), "card created");
                 self.worker_wakeup.notify_one();
                 let user_id = creation.user_id(&created);
                 Ok(new_card_view(&request, &range, customer, user_id, created))
@@ -299,14 +304,18 @@ impl CardIssuing for IssuingService {
         }
     }
 
-    async fn latest_event_seq(&self, card_id: &str) -> Result<i64, IssueError> {
+    async fn latest_event_seq(&self, card_id: &CardId) -> Result<i64, IssueError> {
         self.database
             .card_event_seq(card_id)
             .await
             .map_err(internal)
     }
 
-    async fn card(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+    async fn card(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardView, IssueError> {
         self.database
             .card(merchant_id, card_id)
             .await
@@ -316,7 +325,7 @@ impl CardIssuing for IssuingService {
 
     async fn card_by_order_no(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         order_no: &str,
     ) -> Result<CardView, IssueError> {
         self.database
@@ -328,7 +337,7 @@ impl CardIssuing for IssuingService {
 
     async fn cards(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         filter: CardFilter,
         page: i64,
         page_size: i64,
@@ -348,14 +357,18 @@ impl CardIssuing for IssuingService {
         })
     }
 
-    async fn card_ranges(&self, merchant_id: &str) -> Result<Vec<CardRange>, IssueError> {
+    async fn card_ranges(&self, merchant_id: &MerchantId) -> Result<Vec<CardRange>, IssueError> {
         self.database
             .card_ranges_for(merchant_id)
             .await
             .map_err(internal)
     }
 
-    async fn reveal(&self, merchant_id: &str, card_id: &str) -> Result<RevealedCard, IssueError> {
+    async fn reveal(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<RevealedCard, IssueError> {
         let card = self.card(merchant_id, card_id).await?;
         if !card.status.has_card_details() {
             return Err(IssueError::IllegalTransition(format!(
@@ -381,14 +394,14 @@ impl CardIssuing for IssuingService {
             .cipher
             .decrypt(card_id, "cvc", &cvc)
             .map_err(internal)?;
-        tracing::info!(card_id, merchant_id, "card details revealed");
+        tracing::info!(%card_id, %merchant_id, "card details revealed");
         Ok(RevealedCard { number, cvc })
     }
 
     async fn recharge(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Recharge,
         order_no: OrderNo,
     ) -> Result<CardView, IssueError> {
@@ -414,8 +427,8 @@ impl CardIssuing for IssuingService {
             })?;
         if posted {
             tracing::info!(
-                card_id,
-                merchant_id,
+                %card_id,
+                %merchant_id,
                 amount = amount.amount().0,
                 "card recharged"
             );
@@ -423,12 +436,20 @@ impl CardIssuing for IssuingService {
         self.card(merchant_id, card_id).await
     }
 
-    async fn freeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+    async fn freeze(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardView, IssueError> {
         self.transition(merchant_id, card_id, CardStatus::Freeze)
             .await
     }
 
-    async fn unfreeze(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+    async fn unfreeze(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardView, IssueError> {
         let card = self.card(merchant_id, card_id).await?;
         if card.status != CardStatus::Freeze {
             return Err(IssueError::IllegalTransition(format!(
@@ -440,20 +461,24 @@ impl CardIssuing for IssuingService {
             .await
     }
 
-    async fn delete(&self, merchant_id: &str, card_id: &str) -> Result<CardView, IssueError> {
+    async fn delete(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardView, IssueError> {
         let returned = self
             .database
             .delete_card(merchant_id, card_id)
             .await
             .map_err(operation_error)?;
-        tracing::info!(card_id, merchant_id, returned = returned.0, "card deleted");
+        tracing::info!(%card_id, %merchant_id, returned = returned.0, "card deleted");
         self.card(merchant_id, card_id).await
     }
 
     async fn transactions(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Vec<CardTransactionView>, IssueError> {
         let transactions = self
             .database
@@ -474,7 +499,7 @@ impl CardIssuing for IssuingService {
 
     async fn submit_ach_kyc(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         identity: AchIdentity,
     ) -> Result<KycView, IssueError> {
         let delay = i64::try_from(self.kyc_review_delay.as_millis()).unwrap_or(i64::MAX);
@@ -487,13 +512,13 @@ impl CardIssuing for IssuingService {
             )
             .await
             .map_err(internal)?;
-        tracing::info!(merchant_id, user_id = %customer.id, "ACH KYC submitted");
+        tracing::info!(%merchant_id, user_id = %customer.id, "ACH KYC submitted");
         self.kyc_view(customer).await
     }
 
     async fn sync_shared_kyc(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         attestation: SharedKyc,
     ) -> Result<KycView, IssueError> {
         let customer = self
@@ -507,11 +532,11 @@ impl CardIssuing for IssuingService {
             )
             .await
             .map_err(internal)?;
-        tracing::info!(merchant_id, user_id = %customer.id, provider = %attestation.provider, "shared KYC synced");
+        tracing::info!(%merchant_id, user_id = %customer.id, provider = %attestation.provider, "shared KYC synced");
         self.kyc_view(customer).await
     }
 
-    async fn kyc(&self, merchant_id: &str, email: &str) -> Result<KycView, IssueError> {
+    async fn kyc(&self, merchant_id: &MerchantId, email: &str) -> Result<KycView, IssueError> {
         let email = email.trim().to_ascii_lowercase();
         let customer = self
             .database
@@ -522,7 +547,7 @@ impl CardIssuing for IssuingService {
             .await
     }
 
-    async fn webhook_secret(&self, merchant_id: &str) -> Result<String, IssueError> {
+    async fn webhook_secret(&self, merchant_id: &MerchantId) -> Result<String, IssueError> {
         let merchant = self
             .database
             .merchant(merchant_id)

@@ -9,6 +9,7 @@
 //! | `Failactivation` | declined at Activating Card                                |
 //! | `Flaky`          | Creating Virtual Card is unavailable once, then succeeds   |
 
+use app::domain::ids::CardId;
 use std::{collections::HashSet, sync::Mutex, time::Duration};
 
 use app::{
@@ -22,7 +23,7 @@ pub struct SimulatedProcessor {
     stage_delay: Duration,
     /// Probability in [0, 1] that a stage is declined; a simulation knob, not money.
     failure_rate: f64,
-    flaky_seen: Mutex<HashSet<String>>,
+    flaky_seen: Mutex<HashSet<CardId>>,
 }
 
 impl SimulatedProcessor {
@@ -50,7 +51,7 @@ pub fn declined_stage(last_name: &str) -> Option<ProvisioningStage> {
 impl CardProcessor for SimulatedProcessor {
     async fn perform(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         holder: (&str, &str),
         stage: ProvisioningStage,
     ) -> Result<(), StageError> {

@@ -1,6 +1,7 @@
 //! [`CardSpending`] for the issuing core: settings, withdrawals and authorizations, all through
 //! the same store and ledger as issuance.
 
+use app::domain::ids::{AuthorizationId, CardId, MerchantId};
 use app::{
     domain::{
         issuing::{CardView, IssueError},
@@ -19,7 +20,11 @@ use crate::store::spend_controls::StoredControls;
 
 impl IssuingService {
     /// Not found unless the card is the merchant's: one indexed lookup, not a whole card view.
-    async fn require_own_card(&self, merchant_id: &str, card_id: &str) -> Result<(), IssueError> {
+    async fn require_own_card(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<(), IssueError> {
         match self.database.owns_card(merchant_id, card_id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(IssueError::CardNotFound),
@@ -30,7 +35,11 @@ impl IssuingService {
 
 #[async_trait::async_trait]
 impl CardSpending for IssuingService {
-    async fn settings(&self, merchant_id: &str, card_id: &str) -> Result<CardSettings, IssueError> {
+    async fn settings(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<CardSettings, IssueError> {
         let stored = self
             .database
             .card_controls(merchant_id, card_id)
@@ -45,8 +54,8 @@ impl CardSpending for IssuingService {
 
     async fn update_settings(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         settings: CardSettings,
     ) -> Result<CardSettings, IssueError> {
         let card = self.card(merchant_id, card_id).await?;
@@ -81,7 +90,7 @@ impl CardSpending for IssuingService {
             .set_card_controls(card_id, &stored, false)
             .await
             .map_err(internal)?;
-        tracing::info!(card_id, merchant_id, "card settings changed");
+        tracing::info!(%card_id, %merchant_id, "card settings changed");
         Ok(CardSettings {
             controls: stored.controls,
             nick_name: stored.nick_name,
@@ -90,8 +99,8 @@ impl CardSpending for IssuingService {
 
     async fn install_settings(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         settings: CardSettings,
     ) -> Result<(), IssueError> {
         self.require_own_card(merchant_id, card_id).await?;
@@ -107,8 +116,8 @@ impl CardSpending for IssuingService {
 
     async fn withdraw(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Cents,
         reference: OrderNo,
     ) -> Result<CardView, IssueError> {
@@ -128,8 +137,8 @@ impl CardSpending for IssuingService {
             })?;
         if posted {
             tracing::info!(
-                card_id,
-                merchant_id,
+                %card_id,
+                %merchant_id,
                 amount = amount.0,
                 "card withdrawn from"
             );
@@ -137,15 +146,19 @@ impl CardSpending for IssuingService {
         self.card(merchant_id, card_id).await
     }
 
-    async fn pending_holds(&self, merchant_id: &str, card_id: &str) -> Result<Cents, IssueError> {
+    async fn pending_holds(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<Cents, IssueError> {
         self.require_own_card(merchant_id, card_id).await?;
         self.database.pending_holds(card_id).await.map_err(internal)
     }
 
     async fn authorize(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         purchase: PurchaseRequest,
     ) -> Result<AuthorizationView, IssueError> {
         let card = self.card(merchant_id, card_id).await?;
@@ -169,8 +182,8 @@ impl CardSpending for IssuingService {
             .await
             .map_err(operation_error)?;
         tracing::info!(
-            card_id,
-            merchant_id,
+            %card_id,
+            %merchant_id,
             authorization_id = %authorization.id,
             status = authorization.status.code(),
             "purchase authorization decided"
@@ -180,8 +193,8 @@ impl CardSpending for IssuingService {
 
     async fn settle(
         &self,
-        merchant_id: &str,
-        authorization_id: &str,
+        merchant_id: &MerchantId,
+        authorization_id: &AuthorizationId,
         capture: bool,
     ) -> Result<AuthorizationView, IssueError> {
         self.database
@@ -197,8 +210,8 @@ impl CardSpending for IssuingService {
 
     async fn authorizations(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Vec<AuthorizationView>, IssueError> {
         self.require_own_card(merchant_id, card_id).await?;
         self.database

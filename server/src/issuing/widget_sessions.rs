@@ -1,6 +1,7 @@
 //! Widget sessions: minted by a merchant's backend, then opened by the widget's server functions
 //! and its live-status stream with nothing but the token.
 
+use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::{
     domain::{recharge::MAX_RECHARGE, Cents},
     ports::{Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant},
@@ -56,13 +57,13 @@ impl WidgetSessions {
 
     pub async fn mint(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         request: SessionRequest,
     ) -> Result<MintedSession, crate::store::StoreError> {
         let now = self.database.now_ms();
         let session = WidgetSession {
             // Hex only: it becomes part of the orderNo of every card the session makes.
-            id: random::id(""),
+            id: SessionId::new(random::id("")),
             merchant_id: merchant_id.to_owned(),
             allowed_origins: request.allowed_origins,
             customer_email: request.customer_email,
@@ -147,7 +148,7 @@ impl WidgetAccess for WidgetSessions {
             .map_err(too_many)
     }
 
-    async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<String>, WidgetDenied> {
+    async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<CardId>, WidgetDenied> {
         self.database
             .latest_widget_card(&grant.merchant_id, &grant.session_id)
             .await

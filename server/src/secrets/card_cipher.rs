@@ -2,6 +2,7 @@ use aes_gcm::{
     aead::{Aead, KeyInit, Payload},
     Aes256Gcm, Nonce,
 };
+use app::domain::ids::CardId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -56,7 +57,7 @@ impl CardCipher {
     }
 
     /// nonce ‖ ciphertext ‖ tag.
-    pub fn encrypt(&self, card_id: &str, field: &str, plaintext: &str) -> Vec<u8> {
+    pub fn encrypt(&self, card_id: &CardId, field: &str, plaintext: &str) -> Vec<u8> {
         let nonce = super::random::bytes::<NONCE_LEN>();
         let aad = format!("{card_id}/{field}");
         let sealed = self
@@ -74,7 +75,7 @@ impl CardCipher {
 
     pub fn decrypt(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         field: &str,
         stored: &[u8],
     ) -> Result<String, CipherError> {
@@ -117,16 +118,16 @@ mod tests {
     #[test]
     fn round_trips_and_binds_to_card_and_field() {
         let cipher = CardCipher::new(&[7; 32]);
-        let sealed = cipher.encrypt("c_1", "pan", "4725931234567890");
+        let sealed = cipher.encrypt(&CardId::new("c_1"), "pan", "4725931234567890");
         assert!(!sealed.windows(16).any(|w| w == b"4725931234567890"));
         assert_eq!(
-            cipher.decrypt("c_1", "pan", &sealed).unwrap(),
+            cipher.decrypt(&CardId::new("c_1"), "pan", &sealed).unwrap(),
             "4725931234567890"
         );
-        assert!(cipher.decrypt("c_2", "pan", &sealed).is_err());
-        assert!(cipher.decrypt("c_1", "cvc", &sealed).is_err());
+        assert!(cipher.decrypt(&CardId::new("c_2"), "pan", &sealed).is_err());
+        assert!(cipher.decrypt(&CardId::new("c_1"), "cvc", &sealed).is_err());
         assert!(CardCipher::new(&[8; 32])
-            .decrypt("c_1", "pan", &sealed)
+            .decrypt(&CardId::new("c_1"), "pan", &sealed)
             .is_err());
     }
 

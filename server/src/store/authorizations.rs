@@ -2,6 +2,7 @@
 //! locked, so two concurrent purchases cannot both spend the same money; approved ones hold funds
 //! (PENDING) until captured (the ledger moves the money to spend) or reversed (the hold ends).
 
+use app::domain::ids::{AuthorizationId, CardId, MerchantId};
 use app::{
     domain::{
         ledger::{Account, EntryKind, JournalEntry},
@@ -54,8 +55,8 @@ fn authorization(row: AuthorizationRow) -> Result<AuthorizationView, StoreError>
     Ok(AuthorizationView {
         status: AuthorizationStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("authorization {id}")))?,
-        id,
-        card_id,
+        id: AuthorizationId::new(id),
+        card_id: CardId::new(card_id),
         amount: Cents(amount),
         currency,
         merchant_name,
@@ -71,8 +72,8 @@ impl Database {
     /// merchant sees them). `bin_merchants` is the card's BIN allow-list.
     pub async fn authorize_purchase(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         purchase: &Purchase,
         category: &str,
         bin_merchants: &[String],
@@ -143,7 +144,7 @@ impl Database {
         tx.commit().await?;
         let decision = (status, reason);
         Ok(AuthorizationView {
-            id,
+            id: AuthorizationId::new(id),
             card_id: card_id.to_owned(),
             amount: purchase.amount,
             currency: purchase.currency.clone(),
@@ -162,8 +163,8 @@ impl Database {
     /// sends it back to the wallet, so a deleted card ends with nothing on it.
     pub async fn settle_authorization(
         &self,
-        merchant_id: &str,
-        authorization_id: &str,
+        merchant_id: &MerchantId,
+        authorization_id: &AuthorizationId,
         capture: bool,
         now: i64,
     ) -> Result<AuthorizationView, CardOperationError> {
@@ -173,7 +174,7 @@ impl Database {
                 &[authorization_id.into()],
             )
             .await?;
-        let card_id = card_id.ok_or(CardOperationError::NotFound)?;
+        let card_id = CardId::new(card_id.ok_or(CardOperationError::NotFound)?);
         let settled = self
             .settle_pending(merchant_id, authorization_id, &card_id, capture, now)
             .await?;
@@ -191,9 +192,9 @@ impl Database {
     /// The settlement itself, under the card's lock; whether the authorization was PENDING.
     async fn settle_pending(
         &self,
-        merchant_id: &str,
-        authorization_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        authorization_id: &AuthorizationId,
+        card_id: &CardId,
         capture: bool,
         now: i64,
     ) -> Result<bool, CardOperationError> {
@@ -255,8 +256,8 @@ impl Database {
 
     pub async fn authorization(
         &self,
-        merchant_id: &str,
-        authorization_id: &str,
+        merchant_id: &MerchantId,
+        authorization_id: &AuthorizationId,
     ) -> Result<Option<AuthorizationView>, StoreError> {
         let sql = format!(
             "SELECT {AUTHORIZATION_COLUMNS} FROM authorizations WHERE id = $1 \
@@ -271,7 +272,7 @@ impl Database {
     /// A card's authorizations, newest first.
     pub async fn card_authorizations(
         &self,
-        card_id: &str,
+        card_id: &CardId,
     ) -> Result<Vec<AuthorizationView>, StoreError> {
         let sql = format!(
             "SELECT {AUTHORIZATION_COLUMNS} FROM authorizations WHERE card_id = $1 ORDER BY created_at_ms DESC, id"
@@ -281,7 +282,7 @@ impl Database {
     }
 
     /// The funds held by a card's pending authorizations.
-    pub async fn pending_holds(&self, card_id: &str) -> Result<Cents, StoreError> {
+    pub async fn pending_holds(&self, card_id: &CardId) -> Result<Cents, StoreError> {
         let sql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations WHERE card_id = $1 AND status = 'PENDING'";
         let total: i64 = self.scalar(sql, &[card_id.into()]).await?;
         Ok(Cents(total))

@@ -5,6 +5,7 @@
 //! its own savepoint, so a refused card (overdrawn wallet, repeated orderNo) is rolled back alone
 //! and the others still commit. Nothing is reported created before the shared commit succeeds.
 
+use app::domain::ids::{CardId, MerchantId};
 use std::sync::Arc;
 
 use app::domain::{
@@ -31,7 +32,7 @@ use crate::secrets::random;
 pub enum CreateOutcome {
     Created(CreatedCard),
     /// The same orderNo with the same request: the card made the first time.
-    Existing(String),
+    Existing(CardId),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,7 +168,7 @@ impl Database {
     /// existing card when the request is the same, a conflict otherwise.
     pub async fn create_card(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         request: &NewCard,
         request_hash: &str,
         customer_id: Option<&str>,
@@ -327,7 +328,7 @@ impl Database {
                     .await?
                 {
                     Some((id, hash)) if hash == creation.request_hash => {
-                        Ok(CreateOutcome::Existing(id))
+                        Ok(CreateOutcome::Existing(CardId::new(id)))
                     }
                     Some(_) => Err(CreateCardError::OrderNoConflict),
                     None => Err(CreateCardError::Store(StoreError::Invalid(format!(
@@ -346,7 +347,7 @@ impl Database {
 
     async fn existing_order(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         order_no: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
         let sql = "SELECT id, request_hash FROM cards WHERE merchant_id = $1 AND order_no = $2";
@@ -404,7 +405,7 @@ async fn insert_card(
     )
     .await?;
     let reference = format!("deposit:{}", card.id);
-    let (merchant_id, now) = (creation.merchant_id.as_str(), card.created_at_ms);
+    let (merchant_id, now) = (&creation.merchant_id, card.created_at_ms);
     post_entry(conn, &entry, merchant_id, Some(&card.id), &reference, now).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! A card to create, and what its creation makes up: the input both creation paths share (the
 //! card-by-card one in `card_creation`, PostgreSQL's batch statement in `card_creation_postgres`).
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     issuing::{CardEvent, NewCard},
     ledger::{Account, EntryKind, JournalEntry},
@@ -14,7 +15,7 @@ use crate::secrets::random;
 /// One card to create, owned so that it can wait in a batch.
 #[derive(Debug, Clone)]
 pub struct CardCreation {
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     pub request: NewCard,
     /// Identifies the request's content: a repeated orderNo with another hash is a conflict.
     pub request_hash: String,
@@ -44,7 +45,7 @@ impl CardCreation {
 /// What creation wrote that the request did not say, so the caller can answer without reading back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedCard {
-    pub id: String,
+    pub id: CardId,
     pub holder_id: String,
     pub seq_no: String,
     pub created_at_ms: i64,
@@ -54,7 +55,7 @@ pub struct CreatedCard {
 
 pub(super) fn new_identity(created_at_ms: i64) -> CreatedCard {
     CreatedCard {
-        id: random::id("c_"),
+        id: CardId::new(random::id("c_")),
         holder_id: random::id("ch_"),
         seq_no: random::id("C").to_uppercase(),
         created_at_ms,
@@ -64,7 +65,7 @@ pub(super) fn new_identity(created_at_ms: i64) -> CreatedCard {
 
 pub(super) fn deposit_entry(
     creation: &CardCreation,
-    card_id: &str,
+    card_id: &CardId,
 ) -> Result<JournalEntry, StoreError> {
     JournalEntry::transfer(
         EntryKind::CardDeposit,

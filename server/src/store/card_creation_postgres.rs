@@ -87,8 +87,8 @@ pub async fn create_all_or_none(
     }
     let (wallets, totals): (Vec<String>, Vec<i64>) = wallet_totals.into_iter().unzip();
     let result = sqlx::query(CREATE_CARDS)
-        .bind(column(|_, card| card.id.clone()))
-        .bind(column(|c, _| c.merchant_id.clone()))
+        .bind(column(|_, card| card.id.to_string()))
+        .bind(column(|c, _| c.merchant_id.to_string()))
         .bind(column(|c, _| c.request.order_no.as_str().to_owned()))
         .bind(column(|c, _| c.request_hash.clone()))
         .bind(column(|c, _| c.request.range_id.clone()))

@@ -3,6 +3,7 @@
 //! state machine has it: the merchant reclaims it by deleting the card (EXPIRED → CANCELLING →
 //! DELETED), and monthly fees stop.
 
+use app::domain::ids::CardId;
 use app::domain::{calendar::month_after, provisioning::ProvisioningStage, CardStatus};
 
 use super::{card_operations::set_status, Database, StoreError};
@@ -20,6 +21,7 @@ impl Database {
             .await?;
         let mut expired = 0;
         for (card_id, status, stage) in due {
+            let card_id = CardId::new(card_id);
             let corrupt = || StoreError::Corrupt(format!("card {card_id}"));
             let from = CardStatus::parse(&status).ok_or_else(corrupt)?;
             let stage = ProvisioningStage::parse(&stage).ok_or_else(corrupt)?;

@@ -1,6 +1,7 @@
 //! What a merchant does with a live card: freeze, unfreeze, delete, recharge, and read its
 //! transactions. Each change is one transaction: status, timeline event and ledger entry together.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     ledger::{Account, EntryKind, JournalEntry},
     provisioning::ProvisioningStage,
@@ -60,11 +61,11 @@ impl PriorMovement {
     /// (`Ok(false)`: nothing moved now); with anything else it is a conflict and moves nothing.
     fn repeat_or_conflict(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
-        if self.card.as_deref() == Some(card_id) && self.amount == amount {
+        if self.card.as_deref() == Some(card_id.as_str()) && self.amount == amount {
             Ok(false)
         } else {
             Err(CardOperationError::KeyReused(key.to_owned()))
@@ -75,7 +76,7 @@ impl PriorMovement {
 /// A guarded status change plus its event and callback; whether the card was still in `from`.
 pub(super) async fn set_status(
     conn: &mut Conn<'_>,
-    card_id: &str,
+    card_id: &CardId,
     from: CardStatus,
     to: CardStatus,
     stage: ProvisioningStage,
@@ -115,8 +116,8 @@ enum Direction {
 /// A top-up or withdrawal as it is posted: the entry and where it goes in the ledger.
 struct Movement<'a> {
     entry: &'a JournalEntry,
-    merchant_id: &'a str,
-    card_id: &'a str,
+    merchant_id: &'a MerchantId,
+    card_id: &'a CardId,
     reference: &'a str,
     /// What the paying account had free: the answer to an overdraft.
     available: Cents,
@@ -177,8 +178,8 @@ async fn prior_movement(
 /// writers queue anyway, it is only the read.
 pub(super) async fn lock_card(
     conn: &mut Conn<'_>,
-    merchant_id: &str,
-    card_id: &str,
+    merchant_id: &MerchantId,
+    card_id: &CardId,
 ) -> Result<Option<CardStatus>, StoreError> {
     let status: Option<String> = conn
         .scalar_optional(
@@ -198,7 +199,7 @@ pub(super) async fn lock_card(
 /// after a top-up when autolimit is on, and never left above it.
 async fn ceiling_follows_balance(
     conn: &mut Conn<'_>,
-    card_id: &str,
+    card_id: &CardId,
     topped_up: bool,
 ) -> Result<(), StoreError> {
     let balance = balance_of(conn, &Account::Card(card_id.to_owned())).await?;
@@ -220,8 +221,8 @@ impl Database {
     /// [`CardOperationError::KeyReused`].
     pub async fn withdraw_from_card(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
@@ -246,7 +247,7 @@ impl Database {
         &self,
         outcome: Result<bool, CardOperationError>,
         reference: &str,
-        card_id: &str,
+        card_id: &CardId,
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
@@ -263,8 +264,8 @@ impl Database {
 
     async fn card_state(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<(CardStatus, ProvisioningStage), CardOperationError> {
         let sql = "SELECT status, stage FROM cards WHERE merchant_id = $1 AND id = $2";
         let row: Option<(String, String)> = self
@@ -281,8 +282,8 @@ impl Database {
     /// Moves a merchant's card to `to` if the transition table allows it from its current status.
     pub async fn transition_card(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         to: CardStatus,
     ) -> Result<(), CardOperationError> {
         let (from, stage) = self.card_state(merchant_id, card_id).await?;
@@ -307,8 +308,8 @@ impl Database {
     /// spend, a reversal returns it to the wallet ([`Database::settle_authorization`]).
     pub async fn delete_card(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Cents, CardOperationError> {
         let (from, stage) = self.card_state(merchant_id, card_id).await?;
         from.transition(CardStatus::Cancelling)
@@ -364,8 +365,8 @@ impl Database {
     /// card or amount is [`CardOperationError::KeyReused`].
     pub async fn recharge_card(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
@@ -389,8 +390,8 @@ impl Database {
     /// is refused), and a repeated key is answered before anything moves.
     async fn try_move(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
         amount: Cents,
         reference: &str,
         key: &str,
@@ -445,8 +446,8 @@ impl Database {
     /// The card's statement, oldest first.
     pub async fn card_transactions(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Vec<CardTransaction>, CardOperationError> {
         self.card_state(merchant_id, card_id).await?;
         let sql = "SELECT e.id, e.kind, e.reference, p.amount, e.created_at_ms FROM postings p \
@@ -472,8 +473,8 @@ impl Database {
     /// The customer a card was issued for, if any: (email, KYC status code).
     pub async fn card_customer_email(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT u.email FROM cards c JOIN customers u ON u.id = c.customer_id \
                    WHERE c.merchant_id = $1 AND c.id = $2";

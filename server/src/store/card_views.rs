@@ -3,6 +3,7 @@
 //! in a fixed number of queries whatever the page size (the card rows, their count, and the
 //! figures, events and balances of all of them at once).
 
+use app::domain::ids::{CardId, MerchantId};
 use std::collections::HashMap;
 
 use app::{
@@ -60,8 +61,8 @@ impl Database {
     /// A card of this merchant, by id; another merchant's card is simply not found.
     pub async fn card(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Option<CardView>, StoreError> {
         let sql =
             format!("SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.merchant_id = $1 AND c.id = $2");
@@ -71,7 +72,7 @@ impl Database {
 
     pub async fn card_by_order_no(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         order_no: &str,
     ) -> Result<Option<CardView>, StoreError> {
         let sql = format!(
@@ -84,7 +85,7 @@ impl Database {
     /// A page of the merchant's cards, newest first, and the total count.
     pub async fn cards(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         filter: &CardFilter,
         page: i64,
         page_size: i64,
@@ -125,7 +126,7 @@ impl Database {
 
     /// The number of a card's newest event (0 when it has none): one indexed read, so a live
     /// status stream can look often and build the whole card only when something happened.
-    pub async fn card_event_seq(&self, card_id: &str) -> Result<i64, StoreError> {
+    pub async fn card_event_seq(&self, card_id: &CardId) -> Result<i64, StoreError> {
         let sql =
             "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM card_events WHERE card_id = $1";
         self.scalar(sql, &[card_id.into()]).await
@@ -161,7 +162,7 @@ async fn views_of(conn: &mut Conn<'_>, rows: Vec<CardRow>) -> Result<Vec<CardVie
     }
     let accounts: Vec<String> = rows
         .iter()
-        .map(|row| Account::Card(row.id.clone()).code())
+        .map(|row| Account::Card(CardId::new(row.id.clone())).code())
         .collect();
     let account_params: Vec<Param<'_>> = accounts.iter().map(Param::from).collect();
     let id_params: Vec<Param<'_>> = rows.iter().map(|row| Param::from(&row.id)).collect();
@@ -271,7 +272,7 @@ fn view(
         recharged: sum(&[EntryKind::CardRecharge]),
         withdrawn: sum(&[EntryKind::CardWithdrawal]),
         balance,
-        card_id: row.id,
+        card_id: CardId::new(row.id),
         order_no: row.order_no,
         holder_id: row.holder_id,
         seq_no: row.seq_no,

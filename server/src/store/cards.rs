@@ -2,6 +2,7 @@
 //! reads in `card_views`). Every step is a conditional update on (lease owner, expected stage), so a
 //! stage can only ever be completed once.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     ledger::{Account, EntryKind, JournalEntry},
     provisioning::ProvisioningStage,
@@ -32,8 +33,10 @@ pub struct Activation {
 /// What the provisioning worker needs to know about a claimed card.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProvisioningCard {
-    pub id: String,
-    pub merchant_id: String,
+    #[sqlx(try_from = "String")]
+    pub id: CardId,
+    #[sqlx(try_from = "String")]
+    pub merchant_id: MerchantId,
     pub stage: String,
     pub status: String,
     pub first_name: String,
@@ -72,14 +75,16 @@ impl Database {
         owner: &str,
         lease_ms: i64,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        self.claim_due(super::Queue::Provisioning, owner, lease_ms, limit)
-            .await
+    ) -> Result<Vec<CardId>, StoreError> {
+        let claimed: Vec<String> = self
+            .claim_due(super::Queue::Provisioning, owner, lease_ms, limit)
+            .await?;
+        Ok(claimed.into_iter().map(CardId::new).collect())
     }
 
     pub async fn provisioning_card(
         &self,
-        card_id: &str,
+        card_id: &CardId,
     ) -> Result<Option<ProvisioningCard>, StoreError> {
         let sql = format!(
             "SELECT c.id, c.merchant_id, c.stage, c.status, c.first_name, c.last_name, c.attempts, \
@@ -94,7 +99,7 @@ impl Database {
     /// card is still at `from`.
     pub async fn advance_stage(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         owner: &str,
         from: ProvisioningStage,
         to: ProvisioningStage,
@@ -141,6 +146,7 @@ impl Database {
         let Some((merchant_id,)) = updated else {
             return Ok(false);
         };
+        let merchant_id = MerchantId::new(merchant_id);
         let change = StatusChange {
             card_id,
             status,
@@ -164,7 +170,7 @@ impl Database {
     /// wallet in the same transaction. Same guard as [`Database::advance_stage`].
     pub async fn fail_card(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         owner: &str,
         at: ProvisioningStage,
         reason: &str,
@@ -190,6 +196,7 @@ impl Database {
         let Some((merchant_id,)) = row else {
             return Ok(false);
         };
+        let merchant_id = MerchantId::new(merchant_id);
         let change = StatusChange {
             card_id,
             status: CardStatus::CardFailedRefund,
@@ -222,7 +229,7 @@ impl Database {
     /// A transient processor error: release the lease and try again at `retry_at_ms`.
     pub async fn retry_stage_later(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         owner: &str,
         retry_at_ms: i64,
     ) -> Result<(), StoreError> {
@@ -244,8 +251,8 @@ impl Database {
     /// The encrypted PAN and CVC of a merchant's card, for an explicit reveal.
     pub async fn card_secrets(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
         let sql =
             "SELECT pan_ciphertext, cvc_ciphertext FROM cards WHERE merchant_id = $1 AND id = $2 \

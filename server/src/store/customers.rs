@@ -1,5 +1,6 @@
 //! A merchant's customers, identified by email, and their KYC state.
 
+use app::domain::ids::MerchantId;
 use app::domain::kyc::KycStatus;
 
 use super::{Database, StoreError};
@@ -31,7 +32,7 @@ impl Database {
     /// The merchant's customer with this email, created on first use. A given external id is kept.
     pub async fn upsert_customer(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: &str,
         external_id: Option<&str>,
     ) -> Result<Customer, StoreError> {
@@ -57,7 +58,7 @@ impl Database {
 
     pub async fn customer_by_email(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: &str,
     ) -> Result<Option<Customer>, StoreError> {
         let sql = "SELECT id, email, external_id, kyc_status FROM customers WHERE merchant_id = $1 AND email = $2";
@@ -69,7 +70,7 @@ impl Database {
 
     pub async fn set_kyc_status(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: &str,
         status: KycStatus,
         source: &str,

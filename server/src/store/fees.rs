@@ -2,6 +2,7 @@
 //! [`Database::charge_due_fees`], run by the background worker. Each period's charge has its own
 //! ledger reference, so it is posted at most once, whichever instance gets there.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     ledger::{Account, EntryKind, JournalEntry},
     Cents,
@@ -24,8 +25,8 @@ pub const MONTHLY_FEE_SQL: &str =
 /// is never overdrawn by its fee, and an approved purchase stays capturable.
 pub async fn charge_fee(
     conn: &mut Conn<'_>,
-    merchant_id: &str,
-    card_id: &str,
+    merchant_id: &MerchantId,
+    card_id: &CardId,
     fee: Cents,
     reference: &str,
     now_ms: i64,
@@ -54,6 +55,7 @@ impl Database {
             self.fetch_all(&sql, &[now.into(), limit.into()]).await?;
         let mut charged = 0;
         for (card_id, merchant_id, due_at, fee) in due {
+            let (card_id, merchant_id) = (CardId::new(card_id), MerchantId::new(merchant_id));
             let mut tx = self.begin().await?;
             // Guarded on the due time and the status (the card row stays locked until commit):
             // of two instances only one moves the month on, and a card closed since it was read

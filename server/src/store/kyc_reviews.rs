@@ -1,6 +1,7 @@
 //! KYC reviews: ACH submissions decided by the simulated verifier when their time comes, and
 //! attestations synced from other platforms. The customer's KYC status follows the latest review.
 
+use app::domain::ids::MerchantId;
 use app::domain::{
     kyc::KycStatus,
     kyc_identity::{simulated_decision, AchIdentity},
@@ -13,7 +14,7 @@ impl Database {
     /// Records an ACH submission; the customer is PENDING until `decide_at_ms`.
     pub async fn submit_ach_review(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         identity: &AchIdentity,
         decide_at_ms: i64,
     ) -> Result<Customer, StoreError> {
@@ -57,7 +58,7 @@ impl Database {
     /// The merchant attests the customer was verified on another platform: APPROVED at once.
     pub async fn sync_shared_kyc(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: &str,
         external_id: Option<&str>,
         provider: &str,
@@ -103,7 +104,7 @@ impl Database {
     /// The customer with any ACH review that has come due decided first, so the answer is current.
     pub async fn customer_with_kyc(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         email: &str,
     ) -> Result<Option<Customer>, StoreError> {
         let Some(customer) = self.customer_by_email(merchant_id, email).await? else {

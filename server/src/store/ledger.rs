@@ -1,5 +1,6 @@
 //! The persisted ledger: journal entries, their postings, and a running balance per account.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     ledger::{Account, CardStanding, EntryKind, JournalEntry, Posting},
     CardStatus, Cents,
@@ -23,8 +24,8 @@ use super::{
 pub async fn post_entry(
     conn: &mut Conn<'_>,
     entry: &JournalEntry,
-    merchant_id: &str,
-    card_id: Option<&str>,
+    merchant_id: &MerchantId,
+    card_id: Option<&CardId>,
     reference: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
@@ -237,7 +238,7 @@ impl Database {
                 let status = CardStatus::parse(&status)
                     .ok_or_else(|| StoreError::Corrupt(format!("card {card}")))?;
                 Ok(CardStanding {
-                    card,
+                    card: CardId::new(card),
                     status,
                     held: Cents(held),
                 })

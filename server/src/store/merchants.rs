@@ -1,5 +1,6 @@
 //! Merchants, their API keys, and the card ranges they may issue from.
 
+use app::domain::ids::MerchantId;
 use app::domain::{issuing::CardRange, Cents};
 use sha2::{Digest, Sha256};
 
@@ -8,7 +9,7 @@ use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Merchant {
-    pub id: String,
+    pub id: MerchantId,
     pub name: String,
     pub webhook_secret: String,
 }
@@ -63,7 +64,7 @@ const RANGE_COLUMNS: &str =
 impl Database {
     pub async fn create_merchant(&self, name: &str) -> Result<Merchant, StoreError> {
         let merchant = Merchant {
-            id: random::id("m_"),
+            id: MerchantId::new(random::id("m_")),
             name: name.to_owned(),
             webhook_secret: format!("whsec_{}", base64_secret()),
         };
@@ -81,11 +82,11 @@ impl Database {
         Ok(merchant)
     }
 
-    pub async fn merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
+    pub async fn merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
         let sql = "SELECT id, name, webhook_secret FROM merchants WHERE id = $1";
         let row: Option<(String, String, String)> = self.fetch_optional(sql, &[id.into()]).await?;
         Ok(row.map(|(id, name, webhook_secret)| Merchant {
-            id,
+            id: MerchantId::new(id),
             name,
             webhook_secret,
         }))
@@ -93,7 +94,7 @@ impl Database {
 
     pub async fn issue_api_key(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         label: &str,
     ) -> Result<IssuedKey, StoreError> {
         let key_id = random::id("key_");
@@ -115,10 +116,14 @@ impl Database {
 
     /// The merchant a bearer token belongs to, if the token is known and not revoked.
     /// The merchant of a live API key, by the key's hash ([`hash_token`]).
-    pub async fn merchant_for_token_hash(&self, hash: &str) -> Result<Option<String>, StoreError> {
+    pub async fn merchant_for_token_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<MerchantId>, StoreError> {
         let sql =
             "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at_ms IS NULL";
-        self.scalar_optional(sql, &[hash.into()]).await
+        let merchant: Option<String> = self.scalar_optional(sql, &[hash.into()]).await?;
+        Ok(merchant.map(MerchantId::new))
     }
 
     /// Creates or updates a card range (ranges are operator data, shared by merchants).
@@ -149,7 +154,7 @@ impl Database {
 
     pub async fn grant_card_range(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         range_id: &str,
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO merchant_card_ranges (merchant_id, range_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -158,7 +163,10 @@ impl Database {
         Ok(())
     }
 
-    pub async fn card_ranges_for(&self, merchant_id: &str) -> Result<Vec<CardRange>, StoreError> {
+    pub async fn card_ranges_for(
+        &self,
+        merchant_id: &MerchantId,
+    ) -> Result<Vec<CardRange>, StoreError> {
         let sql = format!(
             "SELECT {RANGE_COLUMNS} FROM card_ranges r JOIN merchant_card_ranges m ON m.range_id = r.id \
              WHERE m.merchant_id = $1 ORDER BY r.id"
@@ -169,7 +177,7 @@ impl Database {
 
     pub async fn card_range_for(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         range_id: &str,
     ) -> Result<Option<CardRange>, StoreError> {
         let sql = format!(
@@ -185,7 +193,7 @@ impl Database {
     /// Pays `amount` into the merchant's wallet from outside (a journal entry from `funding`).
     pub async fn fund_wallet(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         amount: Cents,
         reference: &str,
     ) -> Result<(), StoreError> {

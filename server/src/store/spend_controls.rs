@@ -1,6 +1,7 @@
 //! A card's spend controls. Stored only once set (by dialect B's creation or a settings update);
 //! until then a card has [`SpendControls::initial`] for its current balance.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     ledger::Account,
     spend_controls::{SpendControls, SpendLimit},
@@ -39,7 +40,7 @@ pub(super) struct ControlsRow {
 /// The stored controls row of a card, if any.
 pub(super) async fn controls_row(
     conn: &mut Conn<'_>,
-    card_id: &str,
+    card_id: &CardId,
 ) -> Result<Option<ControlsRow>, StoreError> {
     Ok(conn
         .fetch_optional(
@@ -53,7 +54,7 @@ pub(super) async fn controls_row(
 /// The card's effective controls: stored, or the initial ones for its balance.
 pub(super) async fn controls_of(
     conn: &mut Conn<'_>,
-    card_id: &str,
+    card_id: &CardId,
 ) -> Result<StoredControls, StoreError> {
     match controls_row(conn, card_id).await? {
         Some(row) => row.into_stored(card_id),
@@ -65,7 +66,7 @@ pub(super) async fn controls_of(
 }
 
 impl ControlsRow {
-    pub(super) fn into_stored(self, card_id: &str) -> Result<StoredControls, StoreError> {
+    pub(super) fn into_stored(self, card_id: &CardId) -> Result<StoredControls, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of card {card_id}"));
         let limits: Vec<SpendLimit> =
             serde_json::from_str(&self.limits).map_err(|_| corrupt("limits"))?;
@@ -88,7 +89,7 @@ impl ControlsRow {
 /// Stores a card's controls; with `only_if_absent`, controls already stored win.
 pub(super) async fn upsert_controls(
     conn: &mut Conn<'_>,
-    card_id: &str,
+    card_id: &CardId,
     stored: &StoredControls,
     only_if_absent: bool,
 ) -> Result<(), StoreError> {
@@ -130,8 +131,8 @@ impl Database {
     /// The controls of a merchant's card; `None` when the card is not the merchant's.
     pub async fn card_controls(
         &self,
-        merchant_id: &str,
-        card_id: &str,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
     ) -> Result<Option<StoredControls>, StoreError> {
         if !self.owns_card(merchant_id, card_id).await? {
             return Ok(None);
@@ -144,7 +145,7 @@ impl Database {
     /// creation must not reset settings changed since).
     pub async fn set_card_controls(
         &self,
-        card_id: &str,
+        card_id: &CardId,
         stored: &StoredControls,
         only_if_absent: bool,
     ) -> Result<(), StoreError> {
@@ -153,7 +154,11 @@ impl Database {
         tx.commit().await
     }
 
-    pub async fn owns_card(&self, merchant_id: &str, card_id: &str) -> Result<bool, StoreError> {
+    pub async fn owns_card(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM cards WHERE merchant_id = $1 AND id = $2";
         let count: i64 = self
             .scalar(sql, &[merchant_id.into(), card_id.into()])

@@ -7,6 +7,7 @@
 //! `ON CONFLICT`, `RETURNING`). `sqlx::query()` checks the Rust types of what is bound and read at
 //! compile time, not the SQL: the SQL is checked by running every store test on both backends.
 
+use app::domain::ids::Id;
 use sqlx::{
     pool::PoolConnection, postgres::PgRow, sqlite::SqliteRow, Arguments, Decode, Encode, FromRow,
     PgConnection, Postgres, Sqlite, SqliteConnection, Type,
@@ -57,6 +58,19 @@ impl<'a> From<Option<&'a str>> for Param<'a> {
 impl<'a> From<&'a Option<String>> for Param<'a> {
     fn from(value: &'a Option<String>) -> Self {
         Param::Text(value.as_deref())
+    }
+}
+
+/// An id binds as its text: the typed id ends here, at the SQL.
+impl<'a, K> From<&'a Id<K>> for Param<'a> {
+    fn from(value: &'a Id<K>) -> Self {
+        Param::Text(Some(value.as_str()))
+    }
+}
+
+impl<'a, K> From<Option<&'a Id<K>>> for Param<'a> {
+    fn from(value: Option<&'a Id<K>>) -> Self {
+        Param::Text(value.map(Id::as_str))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The callback outbox: a message per card status change, written in the same transaction as the
 //! change, then delivered (and retried) by the delivery worker. Every attempt is logged.
 
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{issuing::CardEvent, provisioning::ProvisioningStage, CardStatus};
 
 use super::{sql::Conn, Database, StoreError};
@@ -8,7 +9,7 @@ use crate::secrets::random;
 
 /// What a status callback is about: the card's status change, as its card event recorded it.
 pub struct StatusChange<'a> {
-    pub card_id: &'a str,
+    pub card_id: &'a CardId,
     pub status: CardStatus,
     pub stage: ProvisioningStage,
     pub at_ms: i64,
@@ -20,7 +21,7 @@ pub struct StatusChange<'a> {
 pub async fn insert_status_callback(
     conn: &mut Conn<'_>,
     change: &StatusChange<'_>,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     order_no: &str,
     url: &str,
     failure_reason: Option<&str>,
@@ -59,13 +60,13 @@ pub async fn insert_status_callback(
 
 /// The callback body for a status change, as text.
 pub fn status_callback_payload(
-    card_id: &str,
+    card_id: &CardId,
     order_no: &str,
     failure_reason: Option<&str>,
     event: &app::domain::issuing::CardEvent,
 ) -> String {
     app::domain::status_callback::StatusCallback {
-        card_id,
+        card_id: card_id.as_str(),
         order_no,
         event,
         failure_reason,
@@ -89,7 +90,7 @@ pub async fn enqueue_status_callback(
         insert_status_callback(
             conn,
             change,
-            &merchant_id,
+            &MerchantId::new(merchant_id),
             &order_no,
             &url,
             failure_reason.as_deref(),
@@ -104,7 +105,8 @@ pub async fn enqueue_status_callback(
 pub struct PendingCallback {
     pub id: i64,
     pub message_id: String,
-    pub card_id: String,
+    #[sqlx(try_from = "String")]
+    pub card_id: CardId,
     pub url: String,
     pub payload: String,
     pub attempts: i64,
@@ -199,7 +201,7 @@ impl Database {
     /// The delivery log of a card's callbacks: (message id, status, attempts in order).
     pub async fn callback_log(
         &self,
-        card_id: &str,
+        card_id: &CardId,
     ) -> Result<Vec<(String, String, Vec<DeliveryAttempt>)>, StoreError> {
         let messages: Vec<(i64, String, String)> = self
             .fetch_all(

@@ -1,13 +1,14 @@
 //! Widget sessions: what a partner page may do on a merchant's behalf, and until when.
 
+use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::domain::{CardStatus, Cents};
 
 use super::{hash_token, Database, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetSession {
-    pub id: String,
-    pub merchant_id: String,
+    pub id: SessionId,
+    pub merchant_id: MerchantId,
     pub allowed_origins: Vec<String>,
     pub customer_email: Option<String>,
     pub created_at_ms: i64,
@@ -50,8 +51,8 @@ impl Database {
     /// How many of a session's cards count against its cap (see [`USAGE`]).
     pub async fn widget_cards_counted(
         &self,
-        merchant_id: &str,
-        session_id: &str,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
     ) -> Result<i64, StoreError> {
         let refunded = CardStatus::CardFailedRefund.code();
         let sql = format!("{USAGE} AND r.merchant_id = $3");
@@ -114,8 +115,8 @@ impl Database {
                 let allowed_origins = serde_json::from_str(&origins)
                     .map_err(|_| StoreError::Corrupt(format!("widget session {id}")))?;
                 Ok(WidgetSession {
-                    id,
-                    merchant_id,
+                    id: SessionId::new(id),
+                    merchant_id: MerchantId::new(merchant_id),
                     allowed_origins,
                     customer_email,
                     created_at_ms,
@@ -131,22 +132,24 @@ impl Database {
     /// The newest card made through a session.
     pub async fn latest_widget_card(
         &self,
-        merchant_id: &str,
-        session_id: &str,
-    ) -> Result<Option<String>, StoreError> {
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
+    ) -> Result<Option<CardId>, StoreError> {
         let sql = "SELECT c.id FROM widget_session_cards r \
                    JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
                    WHERE r.merchant_id = $1 AND r.session_id = $2 \
                    ORDER BY c.created_at_ms DESC, c.id DESC LIMIT 1";
-        self.scalar_optional(sql, &[merchant_id.into(), session_id.into()])
-            .await
+        let card: Option<String> = self
+            .scalar_optional(sql, &[merchant_id.into(), session_id.into()])
+            .await?;
+        Ok(card.map(CardId::new))
     }
 
     /// Whether the orderNo was reserved by this session (its card was made through it).
     pub async fn widget_session_reserved(
         &self,
-        merchant_id: &str,
-        session_id: &str,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
         order_no: &str,
     ) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM widget_session_cards \
@@ -166,8 +169,8 @@ impl Database {
     /// no longer counts.
     pub async fn reserve_widget_card(
         &self,
-        merchant_id: &str,
-        session_id: &str,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
         order_no: &str,
         deposit: Cents,
         now_ms: i64,
@@ -223,8 +226,8 @@ impl Database {
     /// Gives back a reservation whose card was not made.
     pub async fn release_widget_card(
         &self,
-        merchant_id: &str,
-        session_id: &str,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
         order_no: &str,
     ) -> Result<(), StoreError> {
         let sql = "DELETE FROM widget_session_cards \

@@ -1,6 +1,7 @@
 //! The whole server in-process on a loopback port: issuing core, provisioning worker (simulated
 //! processor without delays) and HTTP, over a test database.
 
+use app::domain::ids::MerchantId;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use super::http_client;
@@ -170,7 +171,7 @@ impl TestServer {
     }
 
     /// A new merchant with all card ranges, `funding` in its wallet; returns (merchant id, API key).
-    pub async fn merchant(&self, funding: i64) -> (String, String) {
+    pub async fn merchant(&self, funding: i64) -> (MerchantId, String) {
         let onboarded = onboard_merchant(&self.database, "Test Merchant", Cents(funding))
             .await
             .unwrap();

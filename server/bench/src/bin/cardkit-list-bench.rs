@@ -7,6 +7,7 @@
 //! It uses nothing but the store's public surface, so the same file measures the store before and
 //! after a change of it (issue 13: one-snapshot reads, a page in a fixed number of queries).
 
+use app::domain::ids::MerchantId;
 use std::time::{Duration, Instant};
 
 use app::{domain::Cents, ports::CardFilter};
@@ -44,7 +45,11 @@ async fn run(database: &Database, sql: &str) -> Result<(), sqlx::Error> {
 /// `cards` cards of the merchant, oldest first one millisecond apart, each ACTIVE with a deposit
 /// of $10.00 (one journal entry, two postings, a balance) and one event. Written in one
 /// statement per table from a counter, in chunks so that no statement grows unbounded.
-async fn generate_cards(database: &Database, merchant: &str, cards: i64) -> Result<(), String> {
+async fn generate_cards(
+    database: &Database,
+    merchant: &MerchantId,
+    cards: i64,
+) -> Result<(), String> {
     const CHUNK: i64 = 10_000;
     let mut first = 1;
     while first <= cards {

@@ -1,3 +1,4 @@
+use app::domain::ids::MerchantId;
 use axum::{
     extract::FromRequestParts,
     http::{header::AUTHORIZATION, request::Parts},
@@ -8,7 +9,7 @@ use crate::http::{bearer::bearer_token, AppState};
 
 /// The merchant whose API key signed the request (`Authorization: Bearer <key>`). Every handler
 /// takes one, so no dialect A route can run unauthenticated or outside its merchant.
-pub struct AuthenticatedMerchant(pub String);
+pub struct AuthenticatedMerchant(pub MerchantId);
 
 impl FromRequestParts<AppState> for AuthenticatedMerchant {
     type Rejection = ApiError;

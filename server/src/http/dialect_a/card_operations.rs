@@ -1,6 +1,7 @@
 //! Dialect A's operations on an existing card: recharge, freeze, unfreeze, delete, transactions.
 
 use super::schemas::{Envelope, RechargeRequest};
+use app::domain::ids::CardId;
 use app::domain::unit_amount::whole_number_from_json;
 use app::domain::{order_no::OrderNo, recharge::Recharge, Cents};
 use axum::{
@@ -22,7 +23,7 @@ use crate::http::AppState;
 pub async fn recharge(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
@@ -56,7 +57,7 @@ pub async fn recharge(
 pub async fn freeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     Ok(success(card_model::card(
         &state.issuing.freeze(&merchant_id, &card_id).await?,
@@ -67,7 +68,7 @@ pub async fn freeze(
 pub async fn unfreeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     Ok(success(card_model::card(
         &state.issuing.unfreeze(&merchant_id, &card_id).await?,
@@ -78,7 +79,7 @@ pub async fn unfreeze(
 pub async fn delete(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     Ok(success(card_model::card(
         &state.issuing.delete(&merchant_id, &card_id).await?,
@@ -89,7 +90,7 @@ pub async fn delete(
 pub async fn transactions(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     let transactions = state.issuing.transactions(&merchant_id, &card_id).await?;
     let list: Vec<Value> = transactions
@@ -121,7 +122,7 @@ pub struct EventsQuery {
 pub async fn events(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     query: Result<axum::extract::Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);

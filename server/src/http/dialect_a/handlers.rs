@@ -1,4 +1,5 @@
 use super::schemas::{CreateCardRequest, Envelope};
+use app::domain::ids::CardId;
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -33,7 +34,7 @@ pub async fn create_card(
 pub async fn get_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     let card = state.issuing.card(&merchant_id, &card_id).await?;
     Ok(success(card_model::card(&card)))
@@ -110,7 +111,7 @@ pub async fn list_card_ranges(
 pub async fn reveal_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     let card = state.issuing.card(&merchant_id, &card_id).await?;
     let secrets = state.issuing.reveal(&merchant_id, &card_id).await?;

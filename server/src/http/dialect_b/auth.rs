@@ -1,12 +1,13 @@
 //! Dialect B authentication: the same merchant API keys as dialect A (`Authorization: Bearer
 //! <key>`), refused in dialect B's error shape.
 
+use app::domain::ids::MerchantId;
 use axum::{extract::FromRequestParts, http::request::Parts, http::StatusCode};
 
 use super::errors::{loc, ApiError};
 use crate::http::{bearer::bearer_token, AppState};
 
-pub struct Merchant(pub String);
+pub struct Merchant(pub MerchantId);
 
 impl FromRequestParts<AppState> for Merchant {
     type Rejection = ApiError;

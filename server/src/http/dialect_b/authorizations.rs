@@ -3,6 +3,7 @@
 
 use super::errors::ErrorBody;
 use super::schemas::AuthorizeRequest;
+use app::domain::ids::{AuthorizationId, CardId, MerchantId};
 use app::{
     domain::spend_controls::AuthorizationStatus,
     ports::{AuthorizationView, PurchaseRequest},
@@ -42,8 +43,8 @@ pub struct AuthorizationObject {
 fn object(view: AuthorizationView) -> AuthorizationObject {
     AuthorizationObject {
         approved: view.status != AuthorizationStatus::Declined,
-        id: view.id,
-        card_id: view.card_id,
+        id: view.id.into_string(),
+        card_id: view.card_id.into_string(),
         amount: Units(view.amount),
         currency: view.currency,
         merchant_name: view.merchant_name,
@@ -64,7 +65,7 @@ fn object(view: AuthorizationView) -> AuthorizationObject {
 pub async fn authorize(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     body: Bytes,
 ) -> Result<Json<AuthorizationObject>, ApiError> {
     let mut body = Body::parse(&body)?;
@@ -105,8 +106,8 @@ pub async fn authorize(
 
 async fn settle(
     state: AppState,
-    merchant_id: String,
-    authorization_id: String,
+    merchant_id: MerchantId,
+    authorization_id: AuthorizationId,
     capture: bool,
 ) -> Result<Json<AuthorizationObject>, ApiError> {
     let settled = state
@@ -134,7 +135,7 @@ async fn settle(
 pub async fn capture(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(authorization_id): Path<String>,
+    Path(authorization_id): Path<AuthorizationId>,
 ) -> Result<Json<AuthorizationObject>, ApiError> {
     settle(state, merchant_id, authorization_id, true).await
 }
@@ -145,7 +146,7 @@ pub async fn capture(
 pub async fn reverse(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(authorization_id): Path<String>,
+    Path(authorization_id): Path<AuthorizationId>,
 ) -> Result<Json<AuthorizationObject>, ApiError> {
     settle(state, merchant_id, authorization_id, false).await
 }
@@ -173,7 +174,7 @@ pub struct Transactions {
 pub async fn transactions(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Json<Transactions>, ApiError> {
     let ledger = state.issuing.transactions(&merchant_id, &card_id).await?;
     let authorizations = state

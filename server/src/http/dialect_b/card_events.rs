@@ -1,6 +1,7 @@
 //! `GET /api/v1/cards/card/{card_id}/events?after=N`: the card's callbacks after a `sequence`,
 //! exactly as they were sent and in order, so a receiver that missed some catches up.
 
+use app::domain::ids::CardId;
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
     http::StatusCode,
@@ -37,7 +38,7 @@ pub struct CardEvents {
 pub async fn card_events(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Result<Json<CardEvents>, ApiError> {
     let invalid = |msg: String, kind: &str| {
@@ -59,6 +60,6 @@ pub async fn card_events(
     let card = state.issuing.card(&merchant_id, &card_id).await?;
     Ok(Json(CardEvents {
         events: app::domain::status_callback::callbacks_after(&card, after),
-        card_id: card.card_id,
+        card_id: card.card_id.into_string(),
     }))
 }

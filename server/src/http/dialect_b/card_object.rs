@@ -182,7 +182,7 @@ pub fn card_object(
     let email = view.customer_email.clone();
     CardObject {
         cardholder_id: view.holder_id.clone(),
-        card_id: view.card_id.clone(),
+        card_id: view.card_id.to_string(),
         created_at: iso_time(view.created_at_ms),
         closed_at,
         mask_number,
@@ -204,7 +204,7 @@ pub fn card_object(
         },
         bin: bin(profile),
         balance: Balance {
-            card_id: view.card_id.clone(),
+            card_id: view.card_id.to_string(),
             limit: Units(limit),
             available: Units(Cents(limit.0 - view.consume.0)),
             used: Units(view.consume),

@@ -2,6 +2,7 @@
 
 use super::errors::ErrorBody;
 use super::schemas::{AmountRequest, SettingsRequest, TopUpRequest};
+use app::domain::ids::CardId;
 use app::domain::{
     order_no::OrderNo,
     recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
@@ -50,7 +51,7 @@ fn parse_instant(text: &str) -> Option<i64> {
 pub async fn update_settings(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     body: Bytes,
 ) -> Result<Json<CardObject>, ApiError> {
     let mut body = Body::parse(&body)?;
@@ -217,7 +218,7 @@ fn reference(headers: &HeaderMap, prefix: &str) -> Result<OrderNo, ApiError> {
 pub async fn topup(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<CardObject>, ApiError> {
@@ -252,7 +253,7 @@ pub async fn topup(
 pub async fn withdraw(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<CardObject>, ApiError> {
@@ -277,7 +278,7 @@ pub async fn withdraw(
 pub async fn freeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.freeze(&merchant_id, &card_id).await?;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
@@ -288,7 +289,7 @@ pub async fn freeze(
 pub async fn unfreeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.unfreeze(&merchant_id, &card_id).await?;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
@@ -300,7 +301,7 @@ pub async fn unfreeze(
 pub async fn close(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.delete(&merchant_id, &card_id).await?;
     Ok(Json(full_card(&state, &merchant_id, view).await?))

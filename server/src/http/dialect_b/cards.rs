@@ -3,6 +3,7 @@
 
 use super::errors::ErrorBody;
 use super::schemas::AddCardRequest;
+use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     cardholder_name::CardholderName,
     email::Email,
@@ -233,7 +234,7 @@ pub async fn add_card(
 /// Everything the card object shows: the core's view plus settings and holds.
 pub async fn full_card(
     state: &AppState,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     view: CardView,
 ) -> Result<CardObject, ApiError> {
     let settings = state.spending.settings(merchant_id, &view.card_id).await?;
@@ -250,7 +251,7 @@ pub async fn full_card(
 pub async fn get_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.card(&merchant_id, &card_id).await?;
     Ok(Json(full_card(&state, &merchant_id, view).await?))

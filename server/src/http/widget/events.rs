@@ -4,6 +4,7 @@
 //! says it already has it, so a tracker that was offline catches up in one message. The stream
 //! ends when the card settles or the session expires.
 
+use app::domain::ids::CardId;
 use std::{convert::Infallible, time::Duration};
 
 use app::{
@@ -62,7 +63,7 @@ fn refusal(denied: WidgetDenied) -> Response {
 
 pub async fn card_events(
     State(state): State<AppState>,
-    Path(card_id): Path<String>,
+    Path(card_id): Path<CardId>,
     Query(query): Query<SessionQuery>,
     address: Option<Extension<ClientAddress>>,
     headers: HeaderMap,
@@ -115,7 +116,7 @@ pub async fn card_events(
 struct Follow {
     state: AppState,
     grant: WidgetGrant,
-    card_id: String,
+    card_id: CardId,
     last_sent: i64,
     deadline: tokio::time::Instant,
     done: bool,
@@ -126,7 +127,7 @@ struct Follow {
 fn card_states(
     state: AppState,
     grant: WidgetGrant,
-    card_id: String,
+    card_id: CardId,
     last_seen: i64,
     slot: StreamSlot,
 ) -> impl Stream<Item = Result<Event, Infallible>> {

@@ -155,10 +155,10 @@ pub async fn create_session(
         .mint(&merchant_id, request)
         .await
         .map_err(|error| ApiError::from_issue(internal_error(error), "body"))?;
-    tracing::info!(merchant_id, session_id = %minted.session.id, "widget session minted");
+    tracing::info!(%merchant_id, session_id = %minted.session.id, "widget session minted");
     let created = WidgetSessionCreated {
         session_token: minted.token,
-        session_id: minted.session.id,
+        session_id: minted.session.id.into_string(),
         expires_at: format!(
             "{}Z",
             format_datetime(minted.session.expires_at_ms).replace(' ', "T")
