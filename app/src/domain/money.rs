@@ -33,6 +33,13 @@ impl Cents {
         self.0.checked_sub(other.0).map(Cents)
     }
 
+    /// For figures that are only reported (a statement's "opening balance"), never posted:
+    /// clamped at the `i64` bounds instead of failing the answer. Money that moves uses
+    /// [`Cents::checked_sub`].
+    pub fn saturating_sub(self, other: Cents) -> Cents {
+        Cents(self.0.saturating_sub(other.0))
+    }
+
     pub fn is_positive(self) -> bool {
         self.0 > 0
     }

@@ -175,10 +175,13 @@ pub fn card_object(
         .iter()
         .find(|event| event.status == CardStatus::Deleted)
         .map(|event| iso_time(event.at_ms));
-    let opening = Cents(view.deposit.0 - view.recharged.0);
+    let opening = view.deposit.saturating_sub(view.recharged);
     // The card's lifetime spending limit as funded: what went on, less what came back off and
     // the fees; `available` is that less what was spent (the seed's `limit - used`).
-    let limit = Cents(view.deposit.0 - view.returned.0 - view.fees.0);
+    let limit = view
+        .deposit
+        .saturating_sub(view.returned)
+        .saturating_sub(view.fees);
     let email = view.customer_email.clone();
     CardObject {
         cardholder_id: view.holder_id.clone(),
@@ -206,7 +209,7 @@ pub fn card_object(
         balance: Balance {
             card_id: view.card_id.to_string(),
             limit: Units(limit),
-            available: Units(Cents(limit.0 - view.consume.0)),
+            available: Units(limit.saturating_sub(view.consume)),
             used: Units(view.consume),
             opening_balance: Units(opening),
             topup_balance: Units(view.recharged),
