@@ -1,10 +1,16 @@
-//! The issuing core's services: the [`app::ports::CardIssuing`] implementation, the provisioning
-//! worker, the simulated processor, and the card range catalogue.
+//! The issuing core's services: the [`app::ports::CardIssuing`] implementation (`service`, with
+//! its KYC rule in `kyc`, the view of a new card in `created_card` and its error mapping in
+//! `errors`), spending (`spending`), widget sessions, the provisioning worker, the simulated
+//! processor, and the card range catalogue.
 pub mod catalog;
+mod created_card;
+mod errors;
+mod kyc;
 pub mod provisioning_worker;
 mod service;
 pub mod simulated_processor;
 mod spending;
 pub mod widget_sessions;
 
-pub use service::{internal as internal_error, IssuingService};
+pub use errors::internal as internal_error;
+pub use service::IssuingService;

@@ -3,26 +3,27 @@ use std::{sync::Arc, time::Duration};
 
 use app::{
     domain::{
-        issuing::{CardEvent, CardRange, CardView, IssueError, NewCard},
-        kyc::KycStatus,
+        issuing::{CardRange, CardView, IssueError, NewCard},
         kyc_identity::AchIdentity,
         order_no::OrderNo,
-        provisioning::ProvisioningStage,
         recharge::Recharge,
-        CardStatus, Cents,
+        CardStatus,
     },
     ports::{
         CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc,
     },
 };
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
+use super::{
+    created_card::{new_card_view, request_hash},
+    errors::{internal, operation_error},
+};
 use crate::{
-    secrets::{random, CardCipher},
+    secrets::CardCipher,
     store::{
-        creation_batcher::CreationBatcher, CardCreation, CardOperationError, CreateCardError,
-        CreateOutcome, CreatedCard, Customer, Database, StoreError,
+        creation_batcher::CreationBatcher, CardCreation, CreateCardError, CreateOutcome, Database,
+        StoreError,
     },
     ttl_cache::TtlCache,
 };
@@ -44,7 +45,7 @@ pub struct IssuingService {
     /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
     worker_wakeup: Arc<Notify>,
     /// How long the simulated ACH verifier takes to decide.
-    kyc_review_delay: Duration,
+    pub(super) kyc_review_delay: Duration,
 }
 
 impl IssuingService {
@@ -83,77 +84,6 @@ impl IssuingService {
         Ok(range)
     }
 
-    async fn kyc_gate(
-        &self,
-        merchant_id: &MerchantId,
-        request: &NewCard,
-    ) -> Result<Option<Customer>, IssueError> {
-        let customer = match &request.customer_email {
-            Some(email) => Some(
-                self.database
-                    .upsert_customer(
-                        merchant_id,
-                        email.as_str(),
-                        request.customer_external_id.as_deref(),
-                    )
-                    .await
-                    .map_err(internal)?,
-            ),
-            None => None,
-        };
-        if request.deposit.requires_kyc() {
-            self.require_approved(
-                merchant_id,
-                customer.as_ref().map(|customer| customer.email.as_str()),
-            )
-            .await?;
-        }
-        Ok(customer)
-    }
-
-    /// The KYC rule of the seed: recharges above 1000 USD need the customer ("the user's email
-    /// account": the merchant's customer with that email) to be KYC-approved.
-    async fn require_approved(
-        &self,
-        merchant_id: &MerchantId,
-        email: Option<&str>,
-    ) -> Result<(), IssueError> {
-        let Some(email) = email else {
-            return Err(IssueError::KycRequired {
-                email: "the customer's email".to_owned(),
-            });
-        };
-        let customer = self
-            .database
-            .customer_with_kyc(merchant_id, email)
-            .await
-            .map_err(internal)?;
-        match customer {
-            Some(customer) if customer.kyc_status == KycStatus::Approved => Ok(()),
-            _ => Err(IssueError::KycRequired {
-                email: email.to_owned(),
-            }),
-        }
-    }
-
-    async fn kyc_view(&self, customer: Customer) -> Result<KycView, IssueError> {
-        let rejection_reason = if customer.kyc_status == KycStatus::Rejected {
-            self.database
-                .latest_kyc_rejection(&customer.id)
-                .await
-                .map_err(internal)?
-        } else {
-            None
-        };
-        Ok(KycView {
-            user_id: customer.id,
-            email: customer.email,
-            customer_id: customer.external_id,
-            status: customer.kyc_status,
-            rejection_reason,
-        })
-    }
-
     async fn transition(
         &self,
         merchant_id: &MerchantId,
@@ -172,94 +102,6 @@ impl IssuingService {
         );
         self.card(merchant_id, card_id).await
     }
-}
-
-pub(super) fn operation_error(error: CardOperationError) -> IssueError {
-    match error {
-        CardOperationError::NotFound => IssueError::CardNotFound,
-        CardOperationError::Illegal { from, to } => {
-            IssueError::IllegalTransition(format!("a card in status {from} cannot become {to}"))
-        }
-        CardOperationError::InsufficientFunds { available } => IssueError::InsufficientFunds {
-            available,
-            needed: app::domain::Cents(0),
-        },
-        CardOperationError::KeyReused(key) => IssueError::OrderNoConflict(key),
-        CardOperationError::NotPending(status) => {
-            IssueError::IllegalTransition(format!("the authorization is {status}, not PENDING"))
-        }
-        CardOperationError::Store(error) => internal(error),
-    }
-}
-
-/// Logs the real error under a fresh reference and returns only the reference to the caller.
-pub fn internal(error: impl std::fmt::Display) -> IssueError {
-    let reference = random::id("err_");
-    tracing::error!(%reference, %error, "internal error");
-    IssueError::Internal(reference)
-}
-
-/// The view of a card just created, from what was written: the same as reading it back (the
-/// dialect tests compare both), without the four reads.
-fn new_card_view(
-    request: &NewCard,
-    range: &CardRange,
-    customer: Option<Customer>,
-    user_id: String,
-    created: CreatedCard,
-) -> CardView {
-    let stage = ProvisioningStage::OpeningCard;
-    let deposit = request.deposit.amount();
-    CardView {
-        card_id: created.id,
-        order_no: request.order_no.as_str().to_owned(),
-        holder_id: created.holder_id,
-        seq_no: created.seq_no,
-        first_name: request.first_name.as_str().to_owned(),
-        last_name: request.last_name.as_str().to_owned(),
-        range_id: range.id.clone(),
-        fee_type: request.fee_type,
-        user_id,
-        customer_external_id: customer
-            .as_ref()
-            .and_then(|customer| customer.external_id.clone())
-            .or_else(|| request.customer_external_id.clone()),
-        customer_email: customer.as_ref().map(|customer| customer.email.clone()),
-        customer_id: customer.map(|customer| customer.id),
-        holder_address: request.holder_address.clone(),
-        tags: request.tags.clone(),
-        status: CardStatus::Init,
-        stage,
-        failure_reason: None,
-        deposit,
-        consume: Cents::ZERO,
-        fees: Cents::ZERO,
-        returned: Cents::ZERO,
-        recharged: Cents::ZERO,
-        withdrawn: Cents::ZERO,
-        balance: deposit,
-        card_bin: None,
-        last4: None,
-        pan_length: range.pan_length,
-        brand: range.brand.clone(),
-        exp_month: None,
-        exp_year: None,
-        created_at_ms: created.created_at_ms,
-        updated_at_ms: created.created_at_ms,
-        events: vec![CardEvent {
-            seq: 1,
-            status: CardStatus::Init,
-            stage,
-            at_ms: created.created_at_ms,
-        }],
-    }
-}
-
-fn request_hash(request: &NewCard) -> String {
-    Sha256::digest(request.canonical_form().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[async_trait::async_trait]
@@ -502,18 +344,7 @@ impl CardIssuing for IssuingService {
         merchant_id: &MerchantId,
         identity: AchIdentity,
     ) -> Result<KycView, IssueError> {
-        let delay = i64::try_from(self.kyc_review_delay.as_millis()).unwrap_or(i64::MAX);
-        let customer = self
-            .database
-            .submit_ach_review(
-                merchant_id,
-                &identity,
-                self.database.now_ms().saturating_add(delay),
-            )
-            .await
-            .map_err(internal)?;
-        tracing::info!(%merchant_id, user_id = %customer.id, "ACH KYC submitted");
-        self.kyc_view(customer).await
+        self.submit_ach(merchant_id, identity).await
     }
 
     async fn sync_shared_kyc(
@@ -521,30 +352,11 @@ impl CardIssuing for IssuingService {
         merchant_id: &MerchantId,
         attestation: SharedKyc,
     ) -> Result<KycView, IssueError> {
-        let customer = self
-            .database
-            .sync_shared_kyc(
-                merchant_id,
-                attestation.email.as_str(),
-                attestation.external_id.as_deref(),
-                &attestation.provider,
-                &attestation.reference,
-            )
-            .await
-            .map_err(internal)?;
-        tracing::info!(%merchant_id, user_id = %customer.id, provider = %attestation.provider, "shared KYC synced");
-        self.kyc_view(customer).await
+        self.sync_shared(merchant_id, attestation).await
     }
 
     async fn kyc(&self, merchant_id: &MerchantId, email: &str) -> Result<KycView, IssueError> {
-        let email = email.trim().to_ascii_lowercase();
-        let customer = self
-            .database
-            .customer_with_kyc(merchant_id, &email)
-            .await
-            .map_err(internal)?;
-        self.kyc_view(customer.ok_or(IssueError::CustomerNotFound(email))?)
-            .await
+        self.customer_kyc(merchant_id, email).await
     }
 
     async fn webhook_secret(&self, merchant_id: &MerchantId) -> Result<String, IssueError> {

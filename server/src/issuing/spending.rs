@@ -14,7 +14,8 @@ use app::{
 
 use super::{
     catalog::bin_profile,
-    service::{internal, operation_error, IssuingService},
+    errors::{internal, operation_error},
+    IssuingService,
 };
 use crate::store::spend_controls::StoredControls;
 
