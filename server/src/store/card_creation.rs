@@ -19,9 +19,9 @@ use super::{
     card_creation_input::{
         deposit_entry, first_callback_payload, new_identity, CardCreation, CreatedCard,
     },
-    cards::append_event,
     dispatch::{is_check_violation, is_unique_violation},
     ledger::post_entry,
+    provisioning_steps::append_event,
     sql::{Conn, Param},
     webhook_outbox::{insert_status_callback, StatusChange},
     Database, Pool, StoreError,

@@ -9,8 +9,8 @@ use app::domain::{
 };
 
 use super::{
-    cards::append_event,
     ledger::{balance_of, funds_of, post_entry},
+    provisioning_steps::append_event,
     sql::Conn,
     webhook_outbox::{enqueue_status_callback, StatusChange},
     Database, StoreError,
