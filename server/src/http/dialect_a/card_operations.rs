@@ -19,7 +19,18 @@ use super::{
 use crate::http::AppState;
 
 /// `{"amount": "1000", "orderNo": "topup-1"}`: amount in cents like the create call's deposit.
-#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/recharge", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), request_body = RechargeRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/cards/{card_id}/recharge",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    request_body = RechargeRequest,
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn recharge(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -53,7 +64,17 @@ pub async fn recharge(
     Ok(success(card_model::card(&card)))
 }
 
-#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/freeze", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/cards/{card_id}/freeze",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn freeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -64,7 +85,17 @@ pub async fn freeze(
     )))
 }
 
-#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/unfreeze", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/cards/{card_id}/unfreeze",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn unfreeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -75,7 +106,17 @@ pub async fn unfreeze(
     )))
 }
 
-#[utoipa::path(delete, path = "/api/vcc/v1/cards/{card_id}", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    delete,
+    path = "/api/vcc/v1/cards/{card_id}",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -86,7 +127,17 @@ pub async fn delete(
     )))
 }
 
-#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}/transactions", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/cards/{card_id}/transactions",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn transactions(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -118,7 +169,20 @@ pub struct EventsQuery {
 
 /// The card's callbacks after a `sequence`, exactly as they were sent, in order: how a receiver
 /// that missed some (it was down, or a message was abandoned) catches up.
-#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}/events", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)"), EventsQuery), responses((status = 200, description = "success: true; `model.events` are callback payloads", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/cards/{card_id}/events",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(
+        ("card_id" = String, Path, description = "The card's id (the same in both dialects)"),
+        EventsQuery
+    ),
+    responses(
+        (status = 200, description = "success: true; `model.events` are callback payloads", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,

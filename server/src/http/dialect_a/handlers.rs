@@ -17,7 +17,17 @@ use super::{
 };
 use crate::http::AppState;
 
-#[utoipa::path(post, path = "/api/vcc/v1/cards", tag = "dialect A", security(("bearer" = [])), request_body = CreateCardRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/cards",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    request_body = CreateCardRequest,
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn create_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -30,7 +40,17 @@ pub async fn create_card(
     Ok(success(card_model::card(&card)))
 }
 
-#[utoipa::path(get, path = "/api/vcc/v1/cards/{card_id}", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/cards/{card_id}",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn get_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -53,7 +73,17 @@ pub struct ListQuery {
 }
 
 /// `?orderNo=` finds the card of one order; otherwise a page of cards, newest first.
-#[utoipa::path(get, path = "/api/vcc/v1/cards", tag = "dialect A", security(("bearer" = [])), params(ListQuery), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/cards",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn list_cards(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -95,7 +125,16 @@ pub async fn list_cards(
     })))
 }
 
-#[utoipa::path(get, path = "/api/vcc/v1/card-ranges", tag = "dialect A", security(("bearer" = [])), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/card-ranges",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn list_card_ranges(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -107,7 +146,17 @@ pub async fn list_card_ranges(
 }
 
 /// The one call that returns the full card number and CVC. Never cached.
-#[utoipa::path(post, path = "/api/vcc/v1/cards/{card_id}/reveal", tag = "dialect A", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/cards/{card_id}/reveal",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn reveal_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -126,7 +175,16 @@ pub async fn reveal_card(
 }
 
 /// The secret the merchant verifies callback signatures with (Standard Webhooks, `whsec_…`).
-#[utoipa::path(get, path = "/api/vcc/v1/webhooks/secret", tag = "dialect A", security(("bearer" = [])), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/webhooks/secret",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn webhook_secret(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,

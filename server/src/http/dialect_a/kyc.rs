@@ -80,7 +80,17 @@ fn short(limit: usize) -> impl Fn(&str) -> Result<String, String> {
 }
 
 /// `POST /api/vcc/v1/kyc/ach`: `{email, customerId?, firstName, lastName, dateOfBirth, country}`.
-#[utoipa::path(post, path = "/api/vcc/v1/kyc/ach", tag = "dialect A", security(("bearer" = [])), request_body = AchKycRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/kyc/ach",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    request_body = AchKycRequest,
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn submit_ach(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -133,7 +143,17 @@ pub async fn submit_ach(
 
 /// `POST /api/vcc/v1/kyc/shared`: `{email, customerId?, provider, reference}` for a customer already
 /// verified on another platform; the merchant attests it and the customer is approved.
-#[utoipa::path(post, path = "/api/vcc/v1/kyc/shared", tag = "dialect A", security(("bearer" = [])), request_body = SharedKycRequest, responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    post,
+    path = "/api/vcc/v1/kyc/shared",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    request_body = SharedKycRequest,
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn sync_shared(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
@@ -178,7 +198,17 @@ pub struct KycQuery {
 }
 
 /// `GET /api/vcc/v1/kyc?email=…`
-#[utoipa::path(get, path = "/api/vcc/v1/kyc", tag = "dialect A", security(("bearer" = [])), params(KycQuery), responses((status = 200, description = "success: true", body = Envelope), (status = "4XX", description = "success: false, with the error code", body = Envelope)))]
+#[utoipa::path(
+    get,
+    path = "/api/vcc/v1/kyc",
+    tag = "dialect A",
+    security(("bearer" = [])),
+    params(KycQuery),
+    responses(
+        (status = 200, description = "success: true", body = Envelope),
+        (status = "4XX", description = "success: false, with the error code", body = Envelope)
+    )
+)]
 pub async fn status(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,

@@ -59,9 +59,20 @@ fn object(view: AuthorizationView) -> AuthorizationObject {
 /// `POST /api/v1/cards/card/{card_id}/authorizations`
 /// `{"amount": 12.5, "currency": "USD", "merchant_name": "Facebook", "merchant_category": "7311"}`.
 /// A decline is a normal answer (200, `approved: false`, a reason), not an error.
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/authorizations", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/authorizations",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
     request_body = AuthorizeRequest,
-    responses((status = 200, description = "Approved (PENDING, funds held) or declined with a reason", body = AuthorizationObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Approved (PENDING, funds held) or declined with a reason", body = AuthorizationObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn authorize(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -130,8 +141,20 @@ async fn settle(
 }
 
 /// Captures a pending authorization: the money moves from the card to spend.
-#[utoipa::path(post, path = "/api/v1/cards/authorizations/{authorization_id}/capture", tag = "dialect B", security(("bearer" = [])), params(("authorization_id" = String, Path)),
-    responses((status = 200, body = AuthorizationObject), (status = 404, body = ErrorBody), (status = 409, description = "Not PENDING", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/authorizations/{authorization_id}/capture",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("authorization_id" = String, Path)),
+    responses(
+        (status = 200, body = AuthorizationObject),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not PENDING", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn capture(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -141,8 +164,20 @@ pub async fn capture(
 }
 
 /// Reverses a pending authorization: its hold ends, nothing moves.
-#[utoipa::path(post, path = "/api/v1/cards/authorizations/{authorization_id}/reverse", tag = "dialect B", security(("bearer" = [])), params(("authorization_id" = String, Path)),
-    responses((status = 200, body = AuthorizationObject), (status = 404, body = ErrorBody), (status = 409, description = "Not PENDING", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/authorizations/{authorization_id}/reverse",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("authorization_id" = String, Path)),
+    responses(
+        (status = 200, body = AuthorizationObject),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not PENDING", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn reverse(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -169,8 +204,19 @@ pub struct Transactions {
     authorizations: Vec<AuthorizationObject>,
 }
 
-#[utoipa::path(get, path = "/api/v1/cards/card/{card_id}/transactions", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    responses((status = 200, description = "Ledger lines and authorizations", body = Transactions), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/card/{card_id}/transactions",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, description = "Ledger lines and authorizations", body = Transactions),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn transactions(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

@@ -33,8 +33,22 @@ pub struct CardEvents {
     events: Vec<Value>,
 }
 
-#[utoipa::path(get, path = "/api/v1/cards/card/{card_id}/events", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)"), EventsQuery),
-    responses((status = 200, body = CardEvents), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/card/{card_id}/events",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(
+        ("card_id" = String, Path, description = "The card's id (the same in both dialects)"),
+        EventsQuery
+    ),
+    responses(
+        (status = 200, body = CardEvents),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn card_events(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

@@ -46,8 +46,21 @@ fn parse_instant(text: &str) -> Option<i64> {
 }
 
 /// `PATCH /api/v1/cards/card/{card_id}/settings`: every field optional; what is absent stays.
-#[utoipa::path(patch, path = "/api/v1/cards/card/{card_id}/settings", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    request_body = SettingsRequest, responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    patch,
+    path = "/api/v1/cards/card/{card_id}/settings",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    request_body = SettingsRequest,
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn update_settings(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -212,9 +225,25 @@ fn reference(headers: &HeaderMap, prefix: &str) -> Result<OrderNo, ApiError> {
 }
 
 /// `POST .../topup {"amount": 10.5}`: from the wallet onto the card (5..=5000 USD per top-up).
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/topup", tag = "dialect B", security(("bearer" = [])),
-    params(("card_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry top up once")),
-    request_body = TopUpRequest, responses((status = 200, body = CardObject), (status = 403, description = "Above 1000 the card's user needs KYC (`kyc_required`)", body = ErrorBody), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/topup",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(
+        ("card_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry top up once")
+    ),
+    request_body = TopUpRequest,
+    responses(
+        (status = 200, body = CardObject),
+        (status = 403, description = "Above 1000 the card's user needs KYC (`kyc_required`)", body = ErrorBody),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn topup(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -247,9 +276,24 @@ pub async fn topup(
 }
 
 /// `POST .../withdraw {"amount": 10}`: from the card back to the wallet (a limit decrease).
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/withdraw", tag = "dialect B", security(("bearer" = [])),
-    params(("card_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry withdraw once")),
-    request_body = AmountRequest, responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/withdraw",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(
+        ("card_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry withdraw once")
+    ),
+    request_body = AmountRequest,
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn withdraw(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -273,8 +317,20 @@ pub async fn withdraw(
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/freeze", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/freeze",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn freeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -284,8 +340,20 @@ pub async fn freeze(
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/unfreeze", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/unfreeze",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn unfreeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -296,8 +364,20 @@ pub async fn unfreeze(
 }
 
 /// Closes the card; its remaining balance goes back to the wallet.
-#[utoipa::path(post, path = "/api/v1/cards/card/{card_id}/close", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/{card_id}/close",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn close(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -308,8 +388,17 @@ pub async fn close(
 }
 
 /// The BINs this merchant can issue from.
-#[utoipa::path(get, path = "/api/v1/cards/bins", tag = "dialect B", security(("bearer" = [])),
-    responses((status = 200, description = "The BINs this merchant can issue from", body = Vec<Bin>), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/bins",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The BINs this merchant can issue from", body = Vec<Bin>),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn bins(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

@@ -158,11 +158,23 @@ fn order_no(headers: &HeaderMap) -> Result<OrderNo, ApiError> {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/cards/card/add", tag = "dialect B", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the same card")),
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/card/add",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the same card")
+    ),
     request_body = AddCardRequest,
-    responses((status = 200, description = "The new card (status INIT; it becomes ACTIVE asynchronously)", body = CardObject),
-        (status = 403, description = "Above 1000 USD the user needs KYC", body = ErrorBody), (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The new card (status INIT; it becomes ACTIVE asynchronously)", body = CardObject),
+        (status = 403, description = "Above 1000 USD the user needs KYC", body = ErrorBody),
+        (status = 409, description = "Refused in the card's state, or insufficient funds", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn add_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -246,8 +258,19 @@ pub async fn full_card(
     Ok(card_object(&view, &settings, pending, profile))
 }
 
-#[utoipa::path(get, path = "/api/v1/cards/card/{card_id}", tag = "dialect B", security(("bearer" = [])), params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
-    responses((status = 200, body = CardObject), (status = 404, description = "Not this merchant's card", body = ErrorBody), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/card/{card_id}",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(("card_id" = String, Path, description = "The card's id (the same in both dialects)")),
+    responses(
+        (status = 200, body = CardObject),
+        (status = 404, description = "Not this merchant's card", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn get_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
@@ -284,8 +307,18 @@ pub struct CardList {
     size: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/cards/card/list", tag = "dialect B", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of cards, newest first", body = CardList), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/card/list",
+    tag = "dialect B",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of cards, newest first", body = CardList),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn list_cards(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,

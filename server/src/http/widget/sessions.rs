@@ -75,9 +75,18 @@ pub struct WidgetSessionCreated {
     pub script_url: String,
 }
 
-#[utoipa::path(post, path = "/api/widget/v1/sessions", tag = "widget", security(("bearer" = [])),
+#[utoipa::path(
+    post,
+    path = "/api/widget/v1/sessions",
+    tag = "widget",
+    security(("bearer" = [])),
     request_body = WidgetSessionRequest,
-    responses((status = 201, body = WidgetSessionCreated), (status = 401, description = "Missing or invalid API key", body = ErrorBody), (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)))]
+    responses(
+        (status = 201, body = WidgetSessionCreated),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 422, description = "Invalid request: every problem listed", body = ErrorBody)
+    )
+)]
 pub async fn create_session(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
