@@ -1,12 +1,14 @@
 //! Delivers queued callbacks: signed per Standard Webhooks, at least once, retried on a schedule
 //! that spans more than a day, every attempt logged. The destination is checked again at delivery
-//! against what its name resolves to, and the connection is pinned to the checked address.
+//! against what its name resolves to (the client's [`CheckedResolver`]), and the connection goes
+//! to the checked address. One HTTP client serves every delivery, so connections to a receiver
+//! are reused instead of a TLS handshake per message.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 
-use super::{signature, CallbackPolicy};
+use super::{checked_resolver::CheckedResolver, signature, CallbackPolicy};
 use crate::{
     secrets::random,
     store::{AttemptOutcome, Database, PendingCallback, StoreError},
@@ -49,11 +51,27 @@ impl DeliverySettings {
 pub struct DeliveryWorker {
     database: Database,
     settings: DeliverySettings,
+    client: reqwest::Client,
 }
 
 impl DeliveryWorker {
     pub fn new(database: Database, settings: DeliverySettings) -> Self {
-        Self { database, settings }
+        let resolver = CheckedResolver {
+            allow_private: settings.policy.allow_private,
+        };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .dns_resolver(Arc::new(resolver))
+            .user_agent(concat!("Cardkit-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            // Building fails only when the TLS backend cannot start: nothing could be delivered.
+            .expect("the callback HTTP client starts");
+        Self {
+            database,
+            settings,
+            client,
+        }
     }
 
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
@@ -146,26 +164,6 @@ impl DeliveryWorker {
             .policy
             .check(&callback.url)
             .map_err(|error| format!("callback URL {error}"))?;
-        let host = url.host_str().ok_or("callback URL has no host")?.to_owned();
-        let port = url
-            .port_or_known_default()
-            .ok_or("callback URL has no port")?;
-        let addresses: Vec<SocketAddr> =
-            tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-                .await
-                .map_err(|error| format!("cannot resolve {host}: {error}"))?
-                .collect();
-        let address = addresses
-            .first()
-            .copied()
-            .ok_or_else(|| format!("{host} has no address"))?;
-        if !self.settings.policy.allow_private
-            && addresses
-                .iter()
-                .any(|a| super::callback_url::is_private(a.ip()))
-        {
-            return Err(format!("{host} resolves to a private address"));
-        }
         let timestamp = self.database.now_ms() / 1000;
         let signature = signature::sign(
             &callback.webhook_secret,
@@ -174,26 +172,30 @@ impl DeliveryWorker {
             &callback.payload,
         )
         .map_err(|error| error.to_string())?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.settings.timeout)
-            .resolve(&host, address)
-            .build()
-            .map_err(|error| error.to_string())?;
-        let response = client
+        let response = self
+            .client
             .post(url)
             .header("content-type", "application/json")
-            .header(
-                "user-agent",
-                concat!("Cardkit-Webhooks/", env!("CARGO_PKG_VERSION")),
-            )
             .header("webhook-id", &callback.message_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(callback.payload.clone())
             .send()
             .await
-            .map_err(|error| format!("request failed: {error}"))?;
+            .map_err(|error| format!("request failed: {}", with_causes(&error)))?;
         Ok(response.status().as_u16())
     }
+}
+
+/// An error with the chain of its causes ("error sending request: … : x resolves to a private
+/// address"): reqwest's own message names only the outermost.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
