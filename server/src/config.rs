@@ -1,6 +1,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 
 use crate::rate_limits::RateLimitSettings;
 
@@ -113,8 +114,10 @@ pub struct Config {
 
     /// Card encryption key, 32 bytes in base64. Without it, `<data-dir>/card.key` is used and
     /// generated (mode 0600) on first start.
-    #[arg(long, env = "CARDKIT_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    // A `SecretString`: printing the configuration (its Debug) shows `[REDACTED]`, and the text
+    // is wiped from memory when dropped.
+    #[arg(long, env = "CARDKIT_SECRET_KEY", hide_env_values = true, value_parser = secret_text)]
+    pub secret_key: Option<SecretString>,
 
     /// Simulated processor: time each provisioning stage takes, in milliseconds.
     #[arg(long, env = "CARDKIT_STAGE_DELAY_MS", default_value_t = 400)]
@@ -163,9 +166,23 @@ impl Config {
     }
 }
 
+fn secret_text(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_card_key_never_shows_in_a_printed_configuration() {
+        let key = "q0JXyHQwcjFfE6n6zB5Y3mBgkJ1rQqWcWvO3lFqk0yM=";
+        let config = parse(&["cardkit", "--secret-key", key]);
+        assert!(!format!("{config:?}").contains(key));
+        assert!(!format!("{config:#?}").contains(&key[..12]));
+        use secrecy::ExposeSecret;
+        assert_eq!(config.secret_key.unwrap().expose_secret(), key);
+    }
 
     fn parse(args: &[&str]) -> Config {
         Cli::parse_from(args).config

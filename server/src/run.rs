@@ -2,6 +2,7 @@ use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use app::domain::Cents;
 use leptos::prelude::LeptosOptions;
+use secrecy::ExposeSecret;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
@@ -63,10 +64,10 @@ async fn open(config: &Config) -> Result<(Database, CardCipher), StartupError> {
         database.upsert_card_range(&range).await?;
     }
     let key = load_or_create_key(
-        config.secret_key.as_deref(),
+        config.secret_key.as_ref().map(ExposeSecret::expose_secret),
         &config.data_dir.join("card.key"),
     )?;
-    let cipher = CardCipher::new(&key);
+    let cipher = CardCipher::new(key.expose_secret());
     verify_card_key(&database, &cipher).await?;
     tracing::info!(
         backend = database.backend().name(),

@@ -6,6 +6,7 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use secrecy::SecretBox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -28,9 +29,16 @@ pub fn decode_key(text: &str) -> Result<[u8; 32], KeyError> {
         .ok_or(KeyError::Malformed)
 }
 
+/// The card encryption key: wiped from memory when dropped, `[REDACTED]` when printed.
+pub type CardKey = SecretBox<[u8; 32]>;
+
 /// The key from `configured` (base64) when given; otherwise from `path`, which is generated with
 /// mode 0600 on first start. A key file that others can read is refused.
-pub fn load_or_create_key(configured: Option<&str>, path: &Path) -> Result<[u8; 32], KeyError> {
+pub fn load_or_create_key(configured: Option<&str>, path: &Path) -> Result<CardKey, KeyError> {
+    read_or_create(configured, path).map(|key| SecretBox::new(Box::new(key)))
+}
+
+fn read_or_create(configured: Option<&str>, path: &Path) -> Result<[u8; 32], KeyError> {
     if let Some(text) = configured {
         return decode_key(text);
     }
@@ -66,7 +74,7 @@ pub fn load_or_create_key(configured: Option<&str>, path: &Path) -> Result<[u8; 
                     Ok(key)
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    load_or_create_key(None, path)
+                    read_or_create(None, path)
                 }
                 Err(error) => Err(io(error)),
             }
@@ -77,6 +85,8 @@ pub fn load_or_create_key(configured: Option<&str>, path: &Path) -> Result<[u8; 
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     #[test]
@@ -88,7 +98,10 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        assert_eq!(load_or_create_key(None, &path).unwrap(), first);
+        assert_eq!(
+            load_or_create_key(None, &path).unwrap().expose_secret(),
+            first.expose_secret()
+        );
     }
 
     #[test]
