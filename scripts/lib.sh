@@ -12,10 +12,17 @@ die() {
 # The API fuzzer's version (scripts/setup.sh installs it, scripts/fuzz-api.sh runs it).
 SCHEMATHESIS_VERSION=4.32.5
 
-# A value from the workspace's [[workspace.metadata.leptos]] table, e.g. `leptos_meta output-name`.
+# A value from the workspace's [[workspace.metadata.leptos]] table, e.g. `leptos_meta output-name`,
+# as cargo itself reads the manifest (`cargo metadata`), not by pattern-matching TOML text.
 leptos_meta() {
-    sed -n '/^\[\[workspace.metadata.leptos\]\]/,/^\[/p' Cargo.toml |
-        sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" | head -n 1
+    cargo metadata --format-version 1 --no-deps --offline |
+        node -e '
+            let text = "";
+            process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+                const value = JSON.parse(text).metadata.leptos[0][process.argv[1]];
+                if (value === undefined) throw new Error(`no ${process.argv[1]} in [[workspace.metadata.leptos]]`);
+                console.log(value);
+            });' "$1"
 }
 
 # The version Cargo.lock pins for a crate, e.g. `locked_version wasm-bindgen`.
