@@ -31,12 +31,13 @@ async fn a_card_life_at_trace_level_never_logs_its_pan_or_cvc() {
     let writer = captured.clone();
     tracing_subscriber::fmt()
         .with_env_filter("trace")
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();
 
     for db in [TestDatabase::sqlite().await, TestDatabase::postgres().await] {
         let server = TestServer::start(&db.database).await;
-        let (_, key) = server.merchant(100_000).await;
+        let (merchant, key) = server.merchant(100_000).await;
         let body = json!({
             "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" }, "deposit": "1000",
             "vid": "vab_069af8a792ad", "orderNo": "logged", "callbackUrl": "https://example.com/h"
@@ -114,6 +115,11 @@ async fn a_card_life_at_trace_level_never_logs_its_pan_or_cvc() {
             logs.contains(&card_id) && logs.contains("card details revealed"),
             "logging was captured"
         );
+        // The reveal ran in the service's span and the store's, named by ids, nothing else.
+        let service_span = format!("reveal{{merchant_id={merchant} card_id={card_id}}}");
+        let store_span = format!("card_secrets{{merchant_id={merchant} card_id={card_id}}}");
+        assert!(logs.contains(&service_span), "no span {service_span}");
+        assert!(logs.contains(&store_span), "no span {store_span}");
         assert!(!logs.contains(&pan), "the PAN was logged");
         assert!(!logs.contains(&pan[6..]), "most of the PAN was logged");
         assert!(

@@ -84,6 +84,7 @@ impl IssuingService {
         Ok(range)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn transition(
         &self,
         merchant_id: &MerchantId,
@@ -106,6 +107,7 @@ impl IssuingService {
 
 #[async_trait::async_trait]
 impl CardIssuing for IssuingService {
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn create_card(
         &self,
         merchant_id: &MerchantId,
@@ -153,6 +155,7 @@ impl CardIssuing for IssuingService {
             .map_err(internal)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn card(
         &self,
         merchant_id: &MerchantId,
@@ -165,6 +168,7 @@ impl CardIssuing for IssuingService {
             .ok_or(IssueError::CardNotFound)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn card_by_order_no(
         &self,
         merchant_id: &MerchantId,
@@ -177,6 +181,7 @@ impl CardIssuing for IssuingService {
             .ok_or(IssueError::CardNotFound)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn cards(
         &self,
         merchant_id: &MerchantId,
@@ -199,6 +204,7 @@ impl CardIssuing for IssuingService {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn card_ranges(&self, merchant_id: &MerchantId) -> Result<Vec<CardRange>, IssueError> {
         self.database
             .card_ranges_for(merchant_id)
@@ -206,6 +212,7 @@ impl CardIssuing for IssuingService {
             .map_err(internal)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn reveal(
         &self,
         merchant_id: &MerchantId,
@@ -240,6 +247,7 @@ impl CardIssuing for IssuingService {
         Ok(RevealedCard { number, cvc })
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn recharge(
         &self,
         merchant_id: &MerchantId,
@@ -278,6 +286,7 @@ impl CardIssuing for IssuingService {
         self.card(merchant_id, card_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn freeze(
         &self,
         merchant_id: &MerchantId,
@@ -287,6 +296,7 @@ impl CardIssuing for IssuingService {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn unfreeze(
         &self,
         merchant_id: &MerchantId,
@@ -303,6 +313,7 @@ impl CardIssuing for IssuingService {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn delete(
         &self,
         merchant_id: &MerchantId,
@@ -317,6 +328,7 @@ impl CardIssuing for IssuingService {
         self.card(merchant_id, card_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn transactions(
         &self,
         merchant_id: &MerchantId,
@@ -339,6 +351,7 @@ impl CardIssuing for IssuingService {
             .collect())
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn submit_ach_kyc(
         &self,
         merchant_id: &MerchantId,
@@ -347,6 +360,7 @@ impl CardIssuing for IssuingService {
         self.submit_ach(merchant_id, identity).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn sync_shared_kyc(
         &self,
         merchant_id: &MerchantId,
@@ -355,10 +369,12 @@ impl CardIssuing for IssuingService {
         self.sync_shared(merchant_id, attestation).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn kyc(&self, merchant_id: &MerchantId, email: &str) -> Result<KycView, IssueError> {
         self.customer_kyc(merchant_id, email).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id))]
     async fn webhook_secret(&self, merchant_id: &MerchantId) -> Result<String, IssueError> {
         let merchant = self
             .database

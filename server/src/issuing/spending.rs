@@ -36,6 +36,7 @@ impl IssuingService {
 
 #[async_trait::async_trait]
 impl CardSpending for IssuingService {
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn settings(
         &self,
         merchant_id: &MerchantId,
@@ -53,6 +54,7 @@ impl CardSpending for IssuingService {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn update_settings(
         &self,
         merchant_id: &MerchantId,
@@ -98,6 +100,7 @@ impl CardSpending for IssuingService {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn install_settings(
         &self,
         merchant_id: &MerchantId,
@@ -115,6 +118,7 @@ impl CardSpending for IssuingService {
             .map_err(internal)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn withdraw(
         &self,
         merchant_id: &MerchantId,
@@ -147,6 +151,7 @@ impl CardSpending for IssuingService {
         self.card(merchant_id, card_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn pending_holds(
         &self,
         merchant_id: &MerchantId,
@@ -156,6 +161,7 @@ impl CardSpending for IssuingService {
         self.database.pending_holds(card_id).await.map_err(internal)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn authorize(
         &self,
         merchant_id: &MerchantId,
@@ -192,6 +198,7 @@ impl CardSpending for IssuingService {
         Ok(authorization)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %authorization_id))]
     async fn settle(
         &self,
         merchant_id: &MerchantId,
@@ -209,6 +216,7 @@ impl CardSpending for IssuingService {
             .map_err(operation_error)
     }
 
+    #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
     async fn authorizations(
         &self,
         merchant_id: &MerchantId,

@@ -70,6 +70,7 @@ fn authorization(row: AuthorizationRow) -> Result<AuthorizationView, StoreError>
 impl Database {
     /// Decides a purchase on a merchant's card and records the decision (declines too, so the
     /// merchant sees them). `bin_merchants` is the card's BIN allow-list.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn authorize_purchase(
         &self,
         merchant_id: &MerchantId,
@@ -161,6 +162,7 @@ impl Database {
     /// the ledger; otherwise the hold is released. Settling twice is refused. A closed card's
     /// authorizations settle too: a capture takes what the closure left held, and a reversal
     /// sends it back to the wallet, so a deleted card ends with nothing on it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %authorization_id))]
     pub async fn settle_authorization(
         &self,
         merchant_id: &MerchantId,
@@ -190,6 +192,7 @@ impl Database {
     }
 
     /// The settlement itself, under the card's lock; whether the authorization was PENDING.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id, %authorization_id))]
     async fn settle_pending(
         &self,
         merchant_id: &MerchantId,
@@ -254,6 +257,7 @@ impl Database {
         Ok(true)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %authorization_id))]
     pub async fn authorization(
         &self,
         merchant_id: &MerchantId,
@@ -270,6 +274,7 @@ impl Database {
     }
 
     /// A card's authorizations, newest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn card_authorizations(
         &self,
         card_id: &CardId,
@@ -282,6 +287,7 @@ impl Database {
     }
 
     /// The funds held by a card's pending authorizations.
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn pending_holds(&self, card_id: &CardId) -> Result<Cents, StoreError> {
         let sql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM authorizations WHERE card_id = $1 AND status = 'PENDING'";
         let total: i64 = self.scalar(sql, &[card_id.into()]).await?;

@@ -166,6 +166,7 @@ enum Isolation {
 impl Database {
     /// Creates one card and reserves its deposit, atomically. A repeated orderNo returns the
     /// existing card when the request is the same, a conflict otherwise.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id))]
     pub async fn create_card(
         &self,
         merchant_id: &MerchantId,
@@ -193,6 +194,7 @@ impl Database {
     ///
     /// The creations are written in wallet order: two batches in flight at once (several
     /// runners or instances) then lock their wallets in the same order and cannot deadlock.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_cards(
         &self,
         creations: &[CardCreation],
@@ -216,6 +218,7 @@ impl Database {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn insert_sorted_cards(
         &self,
         creations: &[CardCreation],
@@ -265,6 +268,7 @@ impl Database {
 
     /// Every creation in one transaction: `None` when an optimistic batch met a refusal (and
     /// was rolled back whole), otherwise each creation's attempt, in order.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn insert_cards_in_one_transaction(
         &self,
         creations: &[CardCreation],
@@ -299,6 +303,7 @@ impl Database {
 
     /// Turns a creation's attempt into the caller's answer: a taken orderNo is the same card again
     /// or a conflict, an overdraft reports what the wallet holds now.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn settle_creation(
         &self,
         creation: &CardCreation,
@@ -345,6 +350,7 @@ impl Database {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id))]
     async fn existing_order(
         &self,
         merchant_id: &MerchantId,

@@ -12,6 +12,7 @@ impl Database {
     /// Moves up to `limit` live cards whose expiry month ended before `now` (epoch ms; a
     /// parameter so tests can travel in time) to EXPIRED, each with its event and callback.
     /// Returns how many it moved.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn expire_due_cards(&self, now: i64, limit: i64) -> Result<usize, StoreError> {
         let (year, month) = month_after(now, 0);
         let sql = "SELECT id, status, stage FROM cards WHERE status IN ('ACTIVE', 'FREEZE') \

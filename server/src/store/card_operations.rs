@@ -219,6 +219,7 @@ impl Database {
     /// withdrawals, makes it happen once: the same key and request again changes nothing and
     /// reports `false`; the same key with another card or amount is
     /// [`CardOperationError::KeyReused`].
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn withdraw_from_card(
         &self,
         merchant_id: &MerchantId,
@@ -243,6 +244,7 @@ impl Database {
 
     /// A concurrent request with the same key posted first (its ledger reference is unique):
     /// this one is answered as if it had come just after it, a repeat or a conflict.
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     async fn after_key_race(
         &self,
         outcome: Result<bool, CardOperationError>,
@@ -262,6 +264,7 @@ impl Database {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     async fn card_state(
         &self,
         merchant_id: &MerchantId,
@@ -280,6 +283,7 @@ impl Database {
     }
 
     /// Moves a merchant's card to `to` if the transition table allows it from its current status.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn transition_card(
         &self,
         merchant_id: &MerchantId,
@@ -306,6 +310,7 @@ impl Database {
     /// atomically. What pending authorizations hold stays on the closed card, as a card network
     /// keeps an approved authorization capturable after the card is closed: a capture takes it to
     /// spend, a reversal returns it to the wallet ([`Database::settle_authorization`]).
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn delete_card(
         &self,
         merchant_id: &MerchantId,
@@ -363,6 +368,7 @@ impl Database {
     /// recharges (dialect A's `orderNo`, dialect B's `Idempotency-Key`), makes it happen once: the
     /// same key and request again changes nothing and reports `false`; the same key with another
     /// card or amount is [`CardOperationError::KeyReused`].
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn recharge_card(
         &self,
         merchant_id: &MerchantId,
@@ -388,6 +394,7 @@ impl Database {
     /// A top-up or withdrawal under the card's lock: a close cannot slip in between the status
     /// check and the movement (either the movement comes first and the close returns it, or it
     /// is refused), and a repeated key is answered before anything moves.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     async fn try_move(
         &self,
         merchant_id: &MerchantId,
@@ -444,6 +451,7 @@ impl Database {
     }
 
     /// The card's statement, oldest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn card_transactions(
         &self,
         merchant_id: &MerchantId,
@@ -471,6 +479,7 @@ impl Database {
     }
 
     /// The customer a card was issued for, if any: (email, KYC status code).
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn card_customer_email(
         &self,
         merchant_id: &MerchantId,

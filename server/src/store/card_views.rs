@@ -59,6 +59,7 @@ const CARD_FROM: &str =
 
 impl Database {
     /// A card of this merchant, by id; another merchant's card is simply not found.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn card(
         &self,
         merchant_id: &MerchantId,
@@ -70,6 +71,7 @@ impl Database {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id))]
     pub async fn card_by_order_no(
         &self,
         merchant_id: &MerchantId,
@@ -83,6 +85,7 @@ impl Database {
     }
 
     /// A page of the merchant's cards, newest first, and the total count.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id))]
     pub async fn cards(
         &self,
         merchant_id: &MerchantId,
@@ -133,6 +136,7 @@ impl Database {
     }
 
     /// The view of the card the query finds, if any, from one snapshot.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn one_view(
         &self,
         sql: &str,

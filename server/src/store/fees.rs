@@ -45,6 +45,7 @@ pub async fn charge_fee(
 impl Database {
     /// Charges every live card whose fee month has come by `now` (epoch ms; a parameter so tests can
     /// move through months), and moves each on by a month. Returns how many cards were charged.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn charge_due_fees(&self, now: i64, limit: i64) -> Result<usize, StoreError> {
         let sql = format!(
             "SELECT c.id, c.merchant_id, c.next_fee_at_ms, {MONTHLY_FEE_SQL} FROM cards c \

@@ -30,6 +30,9 @@ pub struct Activation {
     pub first_fee: Cents,
 }
 
+/// A card's PAN and CVC as stored: (PAN ciphertext, CVC ciphertext).
+pub type SealedSecrets = (Vec<u8>, Vec<u8>);
+
 /// What the provisioning worker needs to know about a claimed card.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProvisioningCard {
@@ -70,6 +73,7 @@ pub(super) async fn append_event(
 
 impl Database {
     /// Leases up to `limit` due cards (see [`super::Queue`]).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_due_cards(
         &self,
         owner: &str,
@@ -82,6 +86,7 @@ impl Database {
         Ok(claimed.into_iter().map(CardId::new).collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn provisioning_card(
         &self,
         card_id: &CardId,
@@ -97,6 +102,7 @@ impl Database {
     /// Records that `from` is done and `to` is next (or, for `Activated`, that the card is live with
     /// its secrets). Returns false, changing nothing, unless `owner` still holds the lease and the
     /// card is still at `from`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn advance_stage(
         &self,
         card_id: &CardId,
@@ -168,6 +174,7 @@ impl Database {
 
     /// Provisioning failed for good: CARD FAILED REFUND, and the whole card balance back to the
     /// wallet in the same transaction. Same guard as [`Database::advance_stage`].
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn fail_card(
         &self,
         card_id: &CardId,
@@ -227,6 +234,7 @@ impl Database {
     }
 
     /// A transient processor error: release the lease and try again at `retry_at_ms`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn retry_stage_later(
         &self,
         card_id: &CardId,
@@ -242,6 +250,7 @@ impl Database {
     }
 
     /// Gives up this worker's leases (at shutdown) so the cards are due again at once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn release_leases(&self, owner: &str) -> Result<(), StoreError> {
         let sql = "UPDATE cards SET lease_owner = NULL, lease_expires_at_ms = NULL WHERE lease_owner = $1";
         self.execute(sql, &[owner.into()]).await?;
@@ -249,11 +258,12 @@ impl Database {
     }
 
     /// The encrypted PAN and CVC of a merchant's card, for an explicit reveal.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn card_secrets(
         &self,
         merchant_id: &MerchantId,
         card_id: &CardId,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<SealedSecrets>, StoreError> {
         let sql =
             "SELECT pan_ciphertext, cvc_ciphertext FROM cards WHERE merchant_id = $1 AND id = $2 \
                    AND pan_ciphertext IS NOT NULL";

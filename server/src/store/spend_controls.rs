@@ -129,6 +129,7 @@ pub(super) async fn upsert_controls(
 
 impl Database {
     /// The controls of a merchant's card; `None` when the card is not the merchant's.
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn card_controls(
         &self,
         merchant_id: &MerchantId,
@@ -143,6 +144,7 @@ impl Database {
 
     /// Stores a card's controls. With `only_if_absent`, controls already stored win (a repeated
     /// creation must not reset settings changed since).
+    #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn set_card_controls(
         &self,
         card_id: &CardId,
@@ -154,6 +156,7 @@ impl Database {
         tx.commit().await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%merchant_id, %card_id))]
     pub async fn owns_card(
         &self,
         merchant_id: &MerchantId,
