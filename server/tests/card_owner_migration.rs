@@ -9,19 +9,18 @@ use app::domain::ids::{CardId, MerchantId};
 use server::store::Database;
 use support::{test_database::execute, TestDatabase};
 
-/// The last migration before card owners, per backend.
-const SQLITE_BEFORE_OWNERS: i64 = 11;
-const POSTGRES_BEFORE_OWNERS: i64 = 12;
+/// The last migration before card owners (the same number on both backends).
+const BEFORE_OWNERS: i64 = 12;
 
 #[tokio::test]
 async fn sqlite_every_existing_card_gets_a_user() {
-    let db = TestDatabase::sqlite_at(Some(SQLITE_BEFORE_OWNERS)).await;
+    let db = TestDatabase::sqlite_at(Some(BEFORE_OWNERS)).await;
     every_existing_card_gets_a_user(&db.database).await;
 }
 
 #[tokio::test]
 async fn postgres_every_existing_card_gets_a_user() {
-    let db = TestDatabase::postgres_at(Some(POSTGRES_BEFORE_OWNERS)).await;
+    let db = TestDatabase::postgres_at(Some(BEFORE_OWNERS)).await;
     every_existing_card_gets_a_user(&db.database).await;
 }
 

@@ -8,19 +8,18 @@ use app::domain::{ledger::LedgerState, CardStatus, Cents};
 use server::store::{Database, Pool};
 use support::{test_database::execute, TestDatabase};
 
-/// The last migration before the holds column, per backend.
-const SQLITE_BEFORE_HOLDS: i64 = 7;
-const POSTGRES_BEFORE_HOLDS: i64 = 8;
+/// The last migration before the holds column (the same number on both backends).
+const BEFORE_HOLDS: i64 = 8;
 
 #[tokio::test]
 async fn sqlite_pending_authorizations_become_the_held_amount() {
-    let db = TestDatabase::sqlite_at(Some(SQLITE_BEFORE_HOLDS)).await;
+    let db = TestDatabase::sqlite_at(Some(BEFORE_HOLDS)).await;
     pending_authorizations_become_the_held_amount(&db.database).await;
 }
 
 #[tokio::test]
 async fn postgres_pending_authorizations_become_the_held_amount() {
-    let db = TestDatabase::postgres_at(Some(POSTGRES_BEFORE_HOLDS)).await;
+    let db = TestDatabase::postgres_at(Some(BEFORE_HOLDS)).await;
     pending_authorizations_become_the_held_amount(&db.database).await;
 }
 

@@ -106,3 +106,94 @@ async fn both_migration_trees_build_the_same_tables_columns_and_indexes() {
     }
     assert_eq!(sqlite_indexes, postgres_indexes, "indexes");
 }
+
+/// Migration `N` is the same step on both backends (an empty one where only one changes), so
+/// `schema_version` names one schema everywhere.
+#[tokio::test]
+async fn both_migration_trees_number_the_same_steps() {
+    let numbers = |backend: &str| -> Vec<(i64, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(backend);
+        let mut steps: Vec<(i64, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|file| file.unwrap().file_name().to_string_lossy().into_owned())
+            .map(|name| {
+                let (number, rest) = name.split_once('_').unwrap();
+                (number.parse().unwrap(), rest.to_owned())
+            })
+            .collect();
+        steps.sort();
+        steps
+    };
+    assert_eq!(numbers("sqlite"), numbers("postgres"));
+    let sqlite = TestDatabase::sqlite().await;
+    let postgres = TestDatabase::postgres().await;
+    assert_eq!(
+        sqlite.database.schema_version().await.unwrap(),
+        postgres.database.schema_version().await.unwrap()
+    );
+}
+
+/// SQLite databases migrated before the trees were numbered alike (SQLite had no step 6, so its
+/// 6–12 are today's 7–13) carry on: their history is renumbered once, nothing is run twice, and
+/// their data stays.
+#[tokio::test]
+async fn a_sqlite_database_numbered_the_old_way_migrates_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let db = Database::connect(&url).await.unwrap();
+    let Pool::Sqlite(pool, _) = db.pool() else {
+        unreachable!()
+    };
+    // The files as they were named then: the same text (so the same checksums), without step 6.
+    let old_tree = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+    for file in std::fs::read_dir(source).unwrap() {
+        let path = file.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (number, rest) = name.split_once('_').unwrap();
+        let number: i64 = number.parse().unwrap();
+        let old_number = match number {
+            6 => continue,
+            7.. => number - 1,
+            _ => number,
+        };
+        std::fs::copy(
+            &path,
+            old_tree.path().join(format!("{old_number:04}_{rest}")),
+        )
+        .unwrap();
+    }
+    sqlx::migrate::Migrator::new(old_tree.path())
+        .await
+        .unwrap()
+        .run(pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO merchants (id, name, created_at_ms, webhook_secret) VALUES ('m_old', 'Old', 1, 'whsec_x')")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(db.schema_version().await.unwrap(), 12);
+
+    db.migrate().await.unwrap();
+    assert_eq!(
+        db.schema_version().await.unwrap(),
+        db.latest_known_version()
+    );
+    db.migrate().await.unwrap();
+    let history: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, description FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(history.len() as i64, db.latest_known_version());
+    assert_eq!(history[5], (6, "pan fingerprint partial".to_owned()));
+    assert_eq!(history[6], (7, "spend controls".to_owned()));
+    let merchant = db
+        .merchant(&app::domain::ids::MerchantId::new("m_old"))
+        .await
+        .unwrap();
+    assert_eq!(merchant.unwrap().name, "Old");
+}

@@ -10,19 +10,18 @@ use app::domain::Cents;
 use server::store::{Database, Pool, WidgetReservation};
 use support::{test_database::execute, TestDatabase};
 
-/// The last migration before the caps, per backend.
-const SQLITE_BEFORE_CAPS: i64 = 9;
-const POSTGRES_BEFORE_CAPS: i64 = 10;
+/// The last migration before the caps (the same number on both backends).
+const BEFORE_CAPS: i64 = 10;
 
 #[tokio::test]
 async fn sqlite_sessions_keep_their_cards_and_their_promise() {
-    let db = TestDatabase::sqlite_at(Some(SQLITE_BEFORE_CAPS)).await;
+    let db = TestDatabase::sqlite_at(Some(BEFORE_CAPS)).await;
     sessions_keep_their_cards_and_their_promise(&db.database).await;
 }
 
 #[tokio::test]
 async fn postgres_sessions_keep_their_cards_and_their_promise() {
-    let db = TestDatabase::postgres_at(Some(POSTGRES_BEFORE_CAPS)).await;
+    let db = TestDatabase::postgres_at(Some(BEFORE_CAPS)).await;
     sessions_keep_their_cards_and_their_promise(&db.database).await;
 }
 

@@ -211,7 +211,11 @@ impl Database {
     /// several instances at once (sqlx takes an advisory lock on PostgreSQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Sqlite(pool, _) => {
+                super::migration_history::renumber_old_sqlite_history(pool, &SQLITE_MIGRATIONS)
+                    .await?;
+                SQLITE_MIGRATIONS.run(pool).await?
+            }
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())

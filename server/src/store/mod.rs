@@ -34,6 +34,7 @@ mod kyc_reviews;
 mod leases;
 pub(crate) mod ledger;
 mod merchants;
+mod migration_history;
 mod provisioning_steps;
 mod secret_key_checks;
 pub mod spend_controls;

@@ -1,0 +1,4 @@
+-- Nothing to do on SQLite: this number is PostgreSQL's change of the PAN fingerprint's unique
+-- constraint into a partial index. SQLite's UNIQUE column already lets the NULL fingerprints of
+-- unactivated cards coexist, at no cost. The empty step keeps both trees numbered alike, so a
+-- schema version means the same schema on either backend.
