@@ -23,6 +23,8 @@ pub struct Id<K> {
 pub type MerchantId = Id<MerchantKind>;
 /// A card (`c_…`).
 pub type CardId = Id<CardKind>;
+/// A merchant's customer, the person a card is issued for (`u_…`; dialect B calls it a user).
+pub type CustomerId = Id<CustomerKind>;
 /// A widget session (`ws_…`), not its secret token.
 pub type SessionId = Id<SessionKind>;
 /// A purchase authorization on a card (`auth_…`).
@@ -33,6 +35,8 @@ pub type AuthorizationId = Id<AuthorizationKind>;
 pub enum MerchantKind {}
 #[derive(Debug)]
 pub enum CardKind {}
+#[derive(Debug)]
+pub enum CustomerKind {}
 #[derive(Debug)]
 pub enum SessionKind {}
 #[derive(Debug)]

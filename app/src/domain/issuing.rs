@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::CardId;
+use super::ids::{CardId, CustomerId};
 
 use super::{
     cardholder_name::CardholderName, email::Email, fee_type::FeeType,
@@ -84,7 +84,7 @@ pub struct CardView {
     /// of the email it was made for, or a user of its own when it was made without one.
     pub user_id: String,
     /// The customer row of that email, if any (KYC lives there).
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// The merchant's own id for the customer (seed 000's `customerId`).
     pub customer_external_id: Option<String>,
     pub customer_email: Option<String>,

@@ -78,7 +78,7 @@ impl IssuingService {
             None
         };
         Ok(KycView {
-            user_id: customer.id,
+            user_id: customer.id.into_string(),
             email: customer.email,
             customer_id: customer.external_id,
             status: customer.kyc_status,

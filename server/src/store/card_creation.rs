@@ -5,7 +5,7 @@
 //! its own savepoint, so a refused card (overdrawn wallet, repeated orderNo) is rolled back alone
 //! and the others still commit. Nothing is reported created before the shared commit succeeds.
 
-use app::domain::ids::{CardId, MerchantId};
+use app::domain::ids::{CardId, CustomerId, MerchantId};
 use std::sync::Arc;
 
 use app::domain::{
@@ -117,7 +117,7 @@ impl CardColumns {
             request.order_no.as_str().into(),
             (&creation.request_hash).into(),
             (&request.range_id).into(),
-            (&creation.customer_id).into(),
+            creation.customer_id.as_ref().into(),
             (&card.holder_id).into(),
             (&card.seq_no).into(),
             request.first_name.as_str().into(),
@@ -172,13 +172,13 @@ impl Database {
         merchant_id: &MerchantId,
         request: &NewCard,
         request_hash: &str,
-        customer_id: Option<&str>,
+        customer_id: Option<&CustomerId>,
     ) -> Result<CreateOutcome, CreateCardError> {
         let creation = CardCreation {
             merchant_id: merchant_id.to_owned(),
             request: request.clone(),
             request_hash: request_hash.to_owned(),
-            customer_id: customer_id.map(str::to_owned),
+            customer_id: customer_id.cloned(),
         };
         let attempt = self
             .insert_cards(std::slice::from_ref(&creation))

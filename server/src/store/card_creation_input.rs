@@ -1,7 +1,7 @@
 //! A card to create, and what its creation makes up: the input both creation paths share (the
 //! card-by-card one in `card_creation`, PostgreSQL's batch statement in `card_creation_postgres`).
 
-use app::domain::ids::{CardId, MerchantId};
+use app::domain::ids::{CardId, CustomerId, MerchantId};
 use app::domain::{
     issuing::{CardEvent, NewCard},
     ledger::{Account, EntryKind, JournalEntry},
@@ -19,16 +19,17 @@ pub struct CardCreation {
     pub request: NewCard,
     /// Identifies the request's content: a repeated orderNo with another hash is a conflict.
     pub request_hash: String,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
 }
 
 impl CardCreation {
     /// The user the card belongs to: the customer of its email, or else the user of its own
     /// that creation made up for it.
     pub fn user_id(&self, card: &CreatedCard) -> String {
-        self.customer_id
-            .clone()
-            .unwrap_or_else(|| card.own_user_id.clone())
+        match &self.customer_id {
+            Some(customer) => customer.to_string(),
+            None => card.own_user_id.clone(),
+        }
     }
 
     /// The holder's own address as stored (JSON), `None` for the range's billing address.

@@ -5,6 +5,7 @@
 //! and writes nothing, and the caller redoes the batch card by card with savepoints, which sorts
 //! out which card was refused. Refusals are rare, so almost every batch takes this path.
 
+use app::domain::ids::CustomerId;
 use app::domain::{
     ledger::{Account, EntryKind},
     provisioning::ProvisioningStage,
@@ -95,7 +96,7 @@ pub async fn create_all_or_none(
         .bind(
             creations
                 .iter()
-                .map(|c| c.customer_id.clone())
+                .map(|c| c.customer_id.as_ref().map(CustomerId::to_string))
                 .collect::<Vec<_>>(),
         )
         .bind(column(|_, card| card.holder_id.clone()))

@@ -3,7 +3,7 @@
 //! in a fixed number of queries whatever the page size (the card rows, their count, and the
 //! figures, events and balances of all of them at once).
 
-use app::domain::ids::{CardId, MerchantId};
+use app::domain::ids::{CardId, CustomerId, MerchantId};
 use std::collections::HashMap;
 
 use app::{
@@ -284,7 +284,7 @@ fn view(
         last_name: row.last_name,
         range_id: row.range_id,
         user_id,
-        customer_id: row.customer_id,
+        customer_id: row.customer_id.map(CustomerId::new),
         customer_external_id: row.customer_external_id,
         customer_email: row.customer_email,
         holder_address,

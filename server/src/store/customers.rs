@@ -1,6 +1,6 @@
 //! A merchant's customers, identified by email, and their KYC state.
 
-use app::domain::ids::MerchantId;
+use app::domain::ids::{CustomerId, MerchantId};
 use app::domain::kyc::KycStatus;
 
 use super::{Database, StoreError};
@@ -8,7 +8,7 @@ use crate::secrets::random;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Customer {
-    pub id: String,
+    pub id: CustomerId,
     pub email: String,
     pub external_id: Option<String>,
     pub kyc_status: KycStatus,
@@ -21,7 +21,7 @@ fn customer(row: CustomerRow) -> Result<Customer, StoreError> {
     let kyc_status = KycStatus::parse(&kyc)
         .ok_or_else(|| StoreError::Corrupt(format!("customer {id} KYC status")))?;
     Ok(Customer {
-        id,
+        id: CustomerId::new(id),
         email,
         external_id,
         kyc_status,

@@ -1,7 +1,7 @@
 //! KYC reviews: ACH submissions decided by the simulated verifier when their time comes, and
 //! attestations synced from other platforms. The customer's KYC status follows the latest review.
 
-use app::domain::ids::MerchantId;
+use app::domain::ids::{CustomerId, MerchantId};
 use app::domain::{
     kyc::KycStatus,
     kyc_identity::{simulated_decision, AchIdentity},
@@ -155,7 +155,7 @@ impl Database {
     /// The reason of the customer's latest rejected review, if the latest decision was a rejection.
     pub async fn latest_kyc_rejection(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT reason FROM kyc_reviews WHERE customer_id = $1 AND decision IS NOT NULL \
                    ORDER BY submitted_at_ms DESC LIMIT 1";

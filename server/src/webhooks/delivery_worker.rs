@@ -15,7 +15,9 @@ use crate::{
 };
 
 /// Wait before each retry: after the first failure 5 s, then 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
-/// (about 27.6 h in all), after which the message is abandoned.
+/// (about 27.6 h in all), after which the message is abandoned. Hand-written on purpose: the
+/// schedule lives in the database (next attempt time per message), so it survives restarts and is
+/// shared by every instance, which an in-process retry crate cannot do.
 pub const RETRY_SCHEDULE: [Duration; 7] = [
     Duration::from_secs(5),
     Duration::from_secs(5 * 60),
