@@ -23,6 +23,7 @@ mod card_creation;
 mod card_creation_input;
 pub mod card_creation_postgres;
 mod card_expiry;
+mod card_money_movements;
 mod card_operations;
 mod card_views;
 pub mod creation_batcher;
