@@ -137,18 +137,7 @@ impl Database {
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
-        let reference = format!("withdrawal:{merchant_id}:{key}");
-        let outcome = self
-            .try_move(
-                merchant_id,
-                card_id,
-                amount,
-                &reference,
-                key,
-                Direction::Withdrawal,
-            )
-            .await;
-        self.after_key_race(outcome, &reference, card_id, amount, key)
+        self.move_once(merchant_id, card_id, amount, key, Direction::Withdrawal)
             .await
     }
 
@@ -186,16 +175,27 @@ impl Database {
         amount: Cents,
         key: &str,
     ) -> Result<bool, CardOperationError> {
-        let reference = format!("recharge:{merchant_id}:{key}");
+        self.move_once(merchant_id, card_id, amount, key, Direction::TopUp)
+            .await
+    }
+
+    /// One movement per (merchant, direction, key): its ledger reference is unique, so a key can
+    /// move money once.
+    async fn move_once(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+        amount: Cents,
+        key: &str,
+        direction: Direction,
+    ) -> Result<bool, CardOperationError> {
+        let kind = match direction {
+            Direction::TopUp => "recharge",
+            Direction::Withdrawal => "withdrawal",
+        };
+        let reference = format!("{kind}:{merchant_id}:{key}");
         let outcome = self
-            .try_move(
-                merchant_id,
-                card_id,
-                amount,
-                &reference,
-                key,
-                Direction::TopUp,
-            )
+            .try_move(merchant_id, card_id, amount, &reference, key, direction)
             .await;
         self.after_key_race(outcome, &reference, card_id, amount, key)
             .await
