@@ -2,10 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
-use crate::pages::home::HomePage;
+use crate::pages::{
+    console::{overview::OverviewPage, sign_in::SignInPage},
+    home::HomePage,
+};
 
 /// The HTML document the server renders around the app: head tags, hydration scripts, body.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,6 +39,17 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
                     <Route path=StaticSegment("") view=HomePage/>
+                    // The console's pages wait for their data before answering, so a signed-out
+                    // visitor gets a redirect and every page reads with JavaScript off.
+                    <Route
+                        path=StaticSegment("console")
+                        view=OverviewPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("sign-in"))
+                        view=SignInPage
+                    />
                 </Routes>
             </main>
         </Router>

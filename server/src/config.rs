@@ -30,6 +30,13 @@ pub enum Command {
         /// Initial wallet funding in cents (1000 = $10.00).
         #[arg(long, default_value_t = 0)]
         fund_cents: i64,
+        /// Also create the merchant's console owner login with this email; a one-time password
+        /// is printed unless `--owner-password-file` gives one.
+        #[arg(long)]
+        owner_email: Option<String>,
+        /// A file holding the owner's password (its first line, at least 12 characters).
+        #[arg(long, requires = "owner_email")]
+        owner_password_file: Option<PathBuf>,
     },
 }
 
@@ -220,7 +227,44 @@ mod tests {
             "250000",
         ]);
         assert!(
-            matches!(cli.command, Some(Command::CreateMerchant { ref name, fund_cents: 250000 }) if name == "Acme")
+            matches!(cli.command, Some(Command::CreateMerchant { ref name, fund_cents: 250000, owner_email: None, .. }) if name == "Acme")
         );
+    }
+
+    #[test]
+    fn create_merchant_takes_an_owner_login() {
+        let cli = Cli::parse_from([
+            "cardkit",
+            "create-merchant",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "owner@acme.example",
+            "--owner-password-file",
+            "/run/secrets/owner",
+        ]);
+        let Some(Command::CreateMerchant {
+            owner_email,
+            owner_password_file,
+            ..
+        }) = cli.command
+        else {
+            panic!("not create-merchant");
+        };
+        assert_eq!(owner_email.as_deref(), Some("owner@acme.example"));
+        assert_eq!(
+            owner_password_file,
+            Some(PathBuf::from("/run/secrets/owner"))
+        );
+        // A password file alone makes no login: it is refused rather than ignored.
+        assert!(Cli::try_parse_from([
+            "cardkit",
+            "create-merchant",
+            "--name",
+            "Acme",
+            "--owner-password-file",
+            "/x",
+        ])
+        .is_err());
     }
 }

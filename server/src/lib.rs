@@ -18,5 +18,5 @@ pub mod webhooks;
 
 pub use run::{
     app_state, app_state_with, create_merchant, run, serve, serve_configured, serve_with_limit,
-    EdgeSettings, StartupError,
+    EdgeSettings, OwnerRequest, StartupError,
 };

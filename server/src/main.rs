@@ -11,8 +11,17 @@ async fn main() -> std::process::ExitCode {
     }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run(cli.config).await,
-        Command::CreateMerchant { name, fund_cents } => {
-            server::create_merchant(cli.config, &name, fund_cents).await
+        Command::CreateMerchant {
+            name,
+            fund_cents,
+            owner_email,
+            owner_password_file,
+        } => {
+            let owner = owner_email.map(|email| server::OwnerRequest {
+                email,
+                password_file: owner_password_file,
+            });
+            server::create_merchant(cli.config, &name, fund_cents, owner).await
         }
     };
     match outcome {

@@ -2,12 +2,49 @@
 
 use std::{io::Write, net::SocketAddr, os::unix::fs::OpenOptionsExt, path::Path};
 
-use app::domain::Cents;
+use app::domain::{console_role::Role, email::Email, ids::MerchantId, Cents};
 
 use crate::{
-    issuing::catalog,
+    issuing::{catalog, console_sessions::hash_password},
+    secrets::random,
     store::{Database, Merchant, StoreError},
 };
+
+/// The email of the sandbox merchant's owner login.
+pub const SANDBOX_OWNER_EMAIL: &str = "owner@sandbox.cardkit.test";
+
+/// A console login made at onboarding, with its password when one was generated (shown once).
+pub struct OwnerLogin {
+    pub email: String,
+    pub generated_password: Option<String>,
+}
+
+/// The merchant's owner login for the console: `password`, or a generated one-time password.
+pub async fn create_owner_login(
+    database: &Database,
+    merchant_id: &MerchantId,
+    email: &str,
+    password: Option<&str>,
+) -> Result<OwnerLogin, StoreError> {
+    let email = Email::parse(email)
+        .map_err(|_| StoreError::Invalid(format!("{email:?} is not an email address")))?;
+    let generated = password.is_none().then(random::token);
+    let password = password.or(generated.as_deref()).unwrap_or_default();
+    if password.chars().count() < 12 {
+        return Err(StoreError::Invalid(
+            "an owner password has at least 12 characters".to_owned(),
+        ));
+    }
+    let hash = hash_password(password).await;
+    let email = email.as_str().to_lowercase();
+    database
+        .create_console_user(merchant_id, &email, &hash, Role::Owner)
+        .await?;
+    Ok(OwnerLogin {
+        email,
+        generated_password: generated,
+    })
+}
 
 pub struct Onboarded {
     pub merchant: Merchant,
@@ -57,27 +94,44 @@ pub async fn seed_sandbox(
         return Ok(());
     }
     let onboarded = onboard_merchant(database, "Sandbox", SANDBOX_FUNDING).await?;
+    let owner =
+        create_owner_login(database, &onboarded.merchant.id, SANDBOX_OWNER_EMAIL, None).await?;
+    let password = owner.generated_password.unwrap_or_default();
     let key_file = data_dir.join("sandbox-api-key");
-    let saved = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&key_file)
-        .and_then(|mut file| file.write_all(onboarded.api_key.as_bytes()));
-    if let Err(error) = saved {
-        tracing::warn!(%error, path = %key_file.display(), "could not save the sandbox API key");
-    }
+    save_owner_only(&key_file, onboarded.api_key.as_bytes());
+    let login_file = data_dir.join("sandbox-console-login");
+    save_owner_only(
+        &login_file,
+        format!("{}\n{password}\n", owner.email).as_bytes(),
+    );
     println!(
         "\nSandbox merchant {} created with {} in its wallet.\n\
          API key (also in {}):\n    {}\n\
          Callbacks are signed (Standard Webhooks) with:\n    {}\n\
-         Try:\n    curl -H \"Authorization: Bearer $(cat {})\" http://{listen}/api/vcc/v1/card-ranges\n",
+         Try:\n    curl -H \"Authorization: Bearer $(cat {})\" http://{listen}/api/vcc/v1/card-ranges\n\
+         Console: http://{listen}/console/sign-in as {} with the password (also in {}):\n    {}\n",
         onboarded.merchant.id,
         SANDBOX_FUNDING,
         key_file.display(),
         onboarded.api_key,
         onboarded.merchant.webhook_secret,
         key_file.display(),
+        owner.email,
+        login_file.display(),
+        password,
     );
     Ok(())
+}
+
+/// Writes a file only its owner can read; a failure is logged (the secret was printed anyway).
+fn save_owner_only(path: &Path, contents: &[u8]) {
+    let saved = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(contents));
+    if let Err(error) = saved {
+        tracing::warn!(%error, path = %path.display(), "could not save a sandbox secret");
+    }
 }

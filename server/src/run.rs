@@ -159,11 +159,19 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// `cardkit create-merchant`: prints the new merchant's id and API key.
+/// The console owner login `create-merchant` is asked to make.
+pub struct OwnerRequest {
+    pub email: String,
+    /// Where the password is; `None`: generate a one-time password and print it.
+    pub password_file: Option<std::path::PathBuf>,
+}
+
+/// `cardkit create-merchant`: prints the new merchant's id and API key (and owner login).
 pub async fn create_merchant(
     config: Config,
     name: &str,
     fund_cents: i64,
+    owner: Option<OwnerRequest>,
 ) -> Result<(), StartupError> {
     if name.trim().is_empty() || fund_cents < 0 {
         return Err(StartupError::Invalid(
@@ -178,6 +186,32 @@ pub async fn create_merchant(
         onboarded.api_key
     );
     println!("wallet:   {}", Cents(fund_cents));
+    if let Some(owner) = owner {
+        let password = match &owner.password_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|error| {
+                        StartupError::Invalid(format!("cannot read {}: {error}", path.display()))
+                    })?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let login = onboarding::create_owner_login(
+            &database,
+            &onboarded.merchant.id,
+            &owner.email,
+            password.as_deref(),
+        )
+        .await?;
+        println!("console:  {} (owner)", login.email);
+        if let Some(password) = login.generated_password {
+            println!("password: {password}   (generated; shown once, store it now)");
+        }
+    }
     database.close().await;
     Ok(())
 }
@@ -237,6 +271,15 @@ pub fn app_state_with(
             database.clone(),
             rate_limits.clone(),
         ),
+        console: crate::issuing::console_sessions::ConsoleSessions::new(
+            database.clone(),
+            rate_limits.clone(),
+        ),
+        // Plain http is only acceptable on loopback (a developer's machine); anywhere else the
+        // server sits behind TLS, and the cookie must never travel without it.
+        console_cookie: app::api::console::ConsoleCookiePolicy {
+            secure: !addr.ip().is_loopback(),
+        },
         rate_limits,
         client_address_header: edge.client_address_header,
         request_timeout: edge.request_timeout,

@@ -1,3 +1,4 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
+pub mod console;
 pub mod system;
 pub mod widget;

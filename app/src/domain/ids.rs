@@ -25,6 +25,8 @@ pub type MerchantId = Id<MerchantKind>;
 pub type CardId = Id<CardKind>;
 /// A merchant's customer, the person a card is issued for (`u_…`; dialect B calls it a user).
 pub type CustomerId = Id<CustomerKind>;
+/// A person who signs in to the console (`usr_…`).
+pub type UserId = Id<UserKind>;
 /// A widget session (`ws_…`), not its secret token.
 pub type SessionId = Id<SessionKind>;
 /// A purchase authorization on a card (`auth_…`).
@@ -39,6 +41,8 @@ pub enum CardKind {}
 pub enum CustomerKind {}
 #[derive(Debug)]
 pub enum SessionKind {}
+#[derive(Debug)]
+pub enum UserKind {}
 #[derive(Debug)]
 pub enum AuthorizationKind {}
 

@@ -7,6 +7,8 @@ pub mod card_number;
 pub mod card_status;
 pub mod card_tags;
 pub mod cardholder_name;
+pub mod console_role;
+pub mod console_user;
 pub mod email;
 pub mod fee_type;
 pub mod holder_address;

@@ -3,6 +3,7 @@
 mod card_issuing;
 mod card_processor;
 mod card_spending;
+mod console_access;
 mod system_probe;
 mod widget_access;
 
@@ -13,6 +14,7 @@ pub use card_processor::{CardProcessor, StageError};
 pub use card_spending::{
     AuthorizationView, CardSettings, CardSpending, PurchaseRequest, SharedCardSpending,
 };
+pub use console_access::{ConsoleAccess, ConsoleDenied, SharedConsoleAccess, SignedIn};
 pub use system_probe::{SharedSystemProbe, SystemProbe};
 pub use widget_access::{
     Caller, CardPlace, ClientAddress, SharedWidgetAccess, WidgetAccess, WidgetAction, WidgetDenied,

@@ -3,13 +3,18 @@
 
 use std::sync::Arc;
 
-use app::ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe};
+use app::{
+    api::console::ConsoleCookiePolicy,
+    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe},
+};
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::prelude::LeptosOptions;
 
 use super::ApiKeyCache;
 use crate::{
-    issuing::widget_sessions::WidgetSessions, rate_limits::RateLimits, webhooks::CallbackPolicy,
+    issuing::{console_sessions::ConsoleSessions, widget_sessions::WidgetSessions},
+    rate_limits::RateLimits,
+    webhooks::CallbackPolicy,
 };
 
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
@@ -24,6 +29,10 @@ pub struct AppState {
     /// API key → merchant, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
     pub widget_sessions: WidgetSessions,
+    /// The console's sign-in and sessions.
+    pub console: ConsoleSessions,
+    /// Whether the console's session cookie is `Secure` (not on plain http on loopback).
+    pub console_cookie: ConsoleCookiePolicy,
     /// Shared with `widget_sessions`, which limits what a session does.
     pub rate_limits: Arc<RateLimits>,
     /// Where the client's address is, behind a proxy (`None`: the peer is the client).

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use app::ports::SharedWidgetAccess;
+use app::ports::{SharedConsoleAccess, SharedWidgetAccess};
 use leptos::prelude::provide_context;
 
 use super::AppState;
@@ -13,7 +13,11 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let probe = state.system.clone();
     let issuing = state.issuing.clone();
     let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+    let console: SharedConsoleAccess = Arc::new(state.console.clone());
+    let console_cookie = state.console_cookie;
     move || {
+        provide_context(console.clone());
+        provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());
         provide_context(widget_access.clone());

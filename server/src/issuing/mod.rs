@@ -3,6 +3,7 @@
 //! `errors`), spending (`spending`), widget sessions, the provisioning worker, the simulated
 //! processor, and the card range catalogue.
 pub mod catalog;
+pub mod console_sessions;
 mod created_card;
 mod errors;
 mod kyc;

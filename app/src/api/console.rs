@@ -1,0 +1,243 @@
+//! The merchant console's server functions: signing in and out, and what its pages read. Every
+//! one that changes state refuses a cross-site request, and every refusal is a 4xx with a
+//! sentence for the person (never the framework's 500).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{console_user::ConsoleUser, CardStatus, Cents};
+
+/// The cookie that carries a console session's secret (HttpOnly: scripts never see it).
+pub const SESSION_COOKIE: &str = "cardkit_console";
+
+/// Where the console starts, and where a signed-out person is sent.
+pub const CONSOLE_HOME: &str = "/console";
+pub const SIGN_IN_PAGE: &str = "/console/sign-in";
+
+/// The merchant at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleOverview {
+    pub user: ConsoleUser,
+    pub wallet: Cents,
+    /// Statuses in the lifecycle's order; those without cards left out.
+    pub cards_by_status: Vec<(CardStatus, i64)>,
+}
+
+impl ConsoleOverview {
+    pub fn total_cards(&self) -> i64 {
+        self.cards_by_status.iter().map(|(_, count)| count).sum()
+    }
+}
+
+/// What the server's console needs to know about how it is served.
+#[derive(Clone, Copy, Debug)]
+pub struct ConsoleCookiePolicy {
+    /// Mark the session cookie `Secure`: always, unless serving plain http on loopback.
+    pub secure: bool,
+}
+
+#[server(name = ConsoleSignIn, prefix = "/api/console", endpoint = "sign_in")]
+pub async fn console_sign_in(email: String, password: String) -> Result<(), ServerFnError> {
+    backend::sign_in(&email, &password).await
+}
+
+#[server(name = ConsoleSignOut, prefix = "/api/console", endpoint = "sign_out")]
+pub async fn console_sign_out() -> Result<(), ServerFnError> {
+    backend::sign_out().await
+}
+
+#[server(name = ConsoleSignOutEverywhere, prefix = "/api/console", endpoint = "sign_out_everywhere")]
+pub async fn console_sign_out_everywhere() -> Result<(), ServerFnError> {
+    backend::sign_out_everywhere().await
+}
+
+#[server(name = ConsoleOverviewRead, prefix = "/api/console", endpoint = "overview")]
+pub async fn console_overview() -> Result<ConsoleOverview, ServerFnError> {
+    backend::overview().await
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use leptos::prelude::{expect_context, use_context, ServerFnError};
+
+    use super::{ConsoleCookiePolicy, ConsoleOverview, CONSOLE_HOME, SESSION_COOKIE, SIGN_IN_PAGE};
+    use crate::{
+        domain::console_user::ConsoleUser,
+        ports::{ClientAddress, ConsoleDenied, SharedConsoleAccess},
+    };
+
+    fn request() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    fn header(parts: &http::request::Parts, name: http::HeaderName) -> Option<&str> {
+        parts
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    }
+
+    /// A state-changing call must come from the console's own pages. Browsers say where a request
+    /// comes from (`Sec-Fetch-Site`, or at least `Origin` on a POST); a request that says
+    /// another site is refused. One that says nothing is not from a browser, so it carries no
+    /// browser's cookies to abuse — and without the cookie it can do nothing.
+    pub(super) fn from_this_site(parts: &http::request::Parts) -> bool {
+        if let Some(site) = header(parts, http::HeaderName::from_static("sec-fetch-site")) {
+            return matches!(site, "same-origin" | "none");
+        }
+        match (
+            header(parts, http::header::ORIGIN),
+            header(parts, http::header::HOST),
+        ) {
+            (Some(origin), Some(host)) => {
+                origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"))
+                    == Some(host)
+            }
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+    }
+
+    fn session_token(parts: &http::request::Parts) -> Option<String> {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|cookie| cookie.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    fn set_cookie(value: &str, max_age_secs: u64) {
+        let secure = use_context::<ConsoleCookiePolicy>().is_none_or(|policy| policy.secure);
+        let cookie = format!(
+            "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+            if secure { "; Secure" } else { "" }
+        );
+        if let (Some(response), Ok(cookie)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&cookie),
+        ) {
+            response.append_header(http::header::SET_COOKIE, cookie);
+        }
+    }
+
+    fn refused(status: http::StatusCode, message: &str) -> ServerFnError {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+        ServerFnError::new(message)
+    }
+
+    fn denied(error: ConsoleDenied) -> ServerFnError {
+        let status = match &error {
+            ConsoleDenied::WrongCredentials | ConsoleDenied::SignedOut => {
+                http::StatusCode::UNAUTHORIZED
+            }
+            ConsoleDenied::Throttled { retry_after_secs } => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+                }
+                http::StatusCode::TOO_MANY_REQUESTS
+            }
+            ConsoleDenied::Forbidden(_) => http::StatusCode::FORBIDDEN,
+            ConsoleDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        };
+        refused(status, &error.to_string())
+    }
+
+    fn cross_site() -> ServerFnError {
+        refused(
+            http::StatusCode::FORBIDDEN,
+            "This request came from another site and was refused.",
+        )
+    }
+
+    /// The signed-in user of this request. Without a live session, a page being rendered
+    /// redirects to the sign-in page; a server function call answers 401 with a sentence.
+    async fn signed_in_user() -> Result<(ConsoleUser, String), ServerFnError> {
+        let access = expect_context::<SharedConsoleAccess>();
+        let parts = request();
+        let token = parts.as_ref().and_then(session_token);
+        let user = match &token {
+            Some(token) => access.user(token).await,
+            None => Err(ConsoleDenied::SignedOut),
+        };
+        match (user, token) {
+            (Ok(user), Some(token)) => Ok((user, token)),
+            (Err(ConsoleDenied::SignedOut), _) | (Ok(_), None)
+                if parts.as_ref().is_some_and(is_page_render) =>
+            {
+                leptos_axum::redirect(SIGN_IN_PAGE);
+                // A page answers with a real redirect whatever the client said it accepts.
+                Err(refused(
+                    http::StatusCode::FOUND,
+                    &ConsoleDenied::SignedOut.to_string(),
+                ))
+            }
+            (Err(error), _) => Err(denied(error)),
+            (Ok(_), None) => Err(denied(ConsoleDenied::SignedOut)),
+        }
+    }
+
+    /// A page rendered on the server, rather than a server function called by the browser.
+    fn is_page_render(parts: &http::request::Parts) -> bool {
+        !parts.uri.path().starts_with("/api/")
+    }
+
+    pub async fn sign_in(email: &str, password: &str) -> Result<(), ServerFnError> {
+        let parts = request();
+        if !parts.as_ref().is_none_or(from_this_site) {
+            return Err(cross_site());
+        }
+        let address = parts
+            .as_ref()
+            .and_then(|parts| parts.extensions.get::<ClientAddress>())
+            .map(|address| address.0);
+        let access = expect_context::<SharedConsoleAccess>();
+        let email = email.trim().to_lowercase();
+        let signed_in = access
+            .sign_in(&email, password, address)
+            .await
+            .map_err(denied)?;
+        set_cookie(&signed_in.token, signed_in.max_age_secs);
+        leptos_axum::redirect(CONSOLE_HOME);
+        Ok(())
+    }
+
+    pub async fn sign_out() -> Result<(), ServerFnError> {
+        let parts = request();
+        if !parts.as_ref().is_none_or(from_this_site) {
+            return Err(cross_site());
+        }
+        if let Some(token) = parts.as_ref().and_then(session_token) {
+            let access = expect_context::<SharedConsoleAccess>();
+            access.sign_out(&token).await.map_err(denied)?;
+        }
+        set_cookie("", 0);
+        leptos_axum::redirect(SIGN_IN_PAGE);
+        Ok(())
+    }
+
+    pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
+        if !request().as_ref().is_none_or(from_this_site) {
+            return Err(cross_site());
+        }
+        let (user, _) = signed_in_user().await?;
+        let access = expect_context::<SharedConsoleAccess>();
+        access.sign_out_everywhere(&user).await.map_err(denied)?;
+        set_cookie("", 0);
+        leptos_axum::redirect(SIGN_IN_PAGE);
+        Ok(())
+    }
+
+    pub async fn overview() -> Result<ConsoleOverview, ServerFnError> {
+        let (user, _) = signed_in_user().await?;
+        let access = expect_context::<SharedConsoleAccess>();
+        access.overview(&user).await.map_err(denied)
+    }
+}

@@ -1,0 +1,80 @@
+use leptos::{form::ActionForm, prelude::*};
+
+use crate::api::{
+    console::{console_overview, ConsoleOverview, ConsoleSignOut, ConsoleSignOutEverywhere},
+    widget::error_text,
+};
+
+/// The merchant at a glance: its wallet and its cards by status. Rendered on the server (the
+/// route waits for the data), so it reads the same with JavaScript off.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| console_overview());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(overview) => view! { <Overview overview/> }.into_any(),
+                        Err(error) => {
+                            view! { <p class="error" role="alert">{error_text(&error)}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(overview: ConsoleOverview) -> impl IntoView {
+    let sign_out = ServerAction::<ConsoleSignOut>::new();
+    let sign_out_everywhere = ServerAction::<ConsoleSignOutEverywhere>::new();
+    let total = overview.total_cards();
+    let user = overview.user.clone();
+    view! {
+        <header class="console-header">
+            <p data-testid="console-user">
+                {user.email.clone()} " · " {user.role.label()} " · " {user.merchant_id.to_string()}
+            </p>
+            <ActionForm action=sign_out>
+                <button type="submit" data-testid="sign-out">"Sign out"</button>
+            </ActionForm>
+            <ActionForm action=sign_out_everywhere>
+                <button type="submit" class="secondary">"Sign out everywhere"</button>
+            </ActionForm>
+        </header>
+        <h1>"Overview"</h1>
+        <section class="panel" aria-labelledby="wallet-heading">
+            <h2 id="wallet-heading">"Wallet"</h2>
+            <p class="figure" data-testid="wallet-balance">{overview.wallet.to_string()}</p>
+        </section>
+        <section class="panel" aria-labelledby="cards-heading">
+            <h2 id="cards-heading">"Cards"</h2>
+            <table data-testid="cards-by-status">
+                <caption>{format!("{total} cards by status")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Cards"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {overview
+                        .cards_by_status
+                        .into_iter()
+                        .map(|(status, count)| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{status.code()}</th>
+                                    <td>{count}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,50 @@
+//! The console's door: signing in and out, and who a session cookie belongs to. The server
+//! implements it over the database; the console's server functions reach it through context.
+
+use std::{net::IpAddr, sync::Arc};
+
+use crate::{api::console::ConsoleOverview, domain::console_user::ConsoleUser};
+
+/// Why the console said no. Each becomes a 4xx with a sentence for the person, never a 500.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConsoleDenied {
+    /// Wrong email or password: deliberately not saying which, so the answer does not tell
+    /// whether an email has a login.
+    #[error("The email or password is not right.")]
+    WrongCredentials,
+    #[error("Too many failed sign-ins. Try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u64 },
+    /// No session, or one that ended (idle too long, too old, signed out).
+    #[error("Your session has ended. Sign in again.")]
+    SignedOut,
+    #[error("Your role does not allow this: {0}.")]
+    Forbidden(&'static str),
+    #[error("The console is unavailable right now. Try again in a moment.")]
+    Unavailable,
+}
+
+/// A new session: the cookie's secret and how long it may live at most.
+pub struct SignedIn {
+    pub token: String,
+    pub user: ConsoleUser,
+    pub max_age_secs: u64,
+}
+
+#[async_trait::async_trait]
+pub trait ConsoleAccess: Send + Sync {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> Result<SignedIn, ConsoleDenied>;
+    /// The user a session token belongs to, if the session is still alive (and now seen).
+    async fn user(&self, token: &str) -> Result<ConsoleUser, ConsoleDenied>;
+    async fn sign_out(&self, token: &str) -> Result<(), ConsoleDenied>;
+    /// Ends every session of the user, in every browser.
+    async fn sign_out_everywhere(&self, user: &ConsoleUser) -> Result<(), ConsoleDenied>;
+    /// The merchant at a glance: wallet and cards by status.
+    async fn overview(&self, user: &ConsoleUser) -> Result<ConsoleOverview, ConsoleDenied>;
+}
+
+pub type SharedConsoleAccess = Arc<dyn ConsoleAccess>;

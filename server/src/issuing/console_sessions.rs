@@ -1,0 +1,204 @@
+//! The console's sign-in and sessions ([`ConsoleAccess`]) over the database.
+//!
+//! - Passwords are Argon2id hashes (`password-auth`, RustCrypto's argon2 with its recommended
+//!   parameters), checked on a blocking thread: a check takes tens of milliseconds of CPU.
+//! - A session is a random 32-byte token in an HttpOnly cookie; the database keeps only its
+//!   SHA-256, so a leaked database holds no usable session. It ends after [`IDLE_LIMIT`] without
+//!   use or [`ABSOLUTE_LIMIT`] after sign-in, whichever comes first, or when signed out.
+//! - Failed sign-ins are throttled per account (in the database, so every instance counts the
+//!   same failures) and per client address (the edge's limiter). The answer never says whether
+//!   the email has a login, and an unknown email costs the same hash check as a known one.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use app::{
+    api::console::ConsoleOverview,
+    domain::console_user::ConsoleUser,
+    ports::{ConsoleAccess, ConsoleDenied, SignedIn},
+};
+
+use crate::{
+    rate_limits::RateLimits,
+    secrets::random,
+    store::{hash_token, Database},
+};
+
+/// A session not used for this long has ended.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(2 * 3600);
+/// No session lives longer than this after its sign-in.
+pub const ABSOLUTE_LIMIT: Duration = Duration::from_secs(12 * 3600);
+/// Failed sign-ins of one account allowed within [`FAILURE_WINDOW`] before it is throttled.
+pub const FAILURES_ALLOWED: i64 = 5;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// A session's last use is written at most this often, so reading pages is not a write each.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+#[derive(Clone)]
+pub struct ConsoleSessions {
+    database: Database,
+    limits: Arc<RateLimits>,
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn unavailable(error: impl std::fmt::Display) -> ConsoleDenied {
+    tracing::warn!(%error, "console store failed");
+    ConsoleDenied::Unavailable
+}
+
+/// An Argon2id hash of `password` (PHC string, salt included).
+pub async fn hash_password(password: &str) -> String {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+        .await
+        .expect("hashing does not panic")
+}
+
+async fn password_matches(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+/// What an unknown email's password is checked against, so that answering "wrong" takes as long
+/// as for a known email (computed once).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| password_auth::generate_hash(random::token()))
+}
+
+impl ConsoleSessions {
+    pub fn new(database: Database, limits: Arc<RateLimits>) -> Self {
+        Self { database, limits }
+    }
+
+    fn throttled(retry_after: Duration) -> ConsoleDenied {
+        ConsoleDenied::Throttled {
+            retry_after_secs: retry_after.as_secs().max(1),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConsoleAccess for ConsoleSessions {
+    #[tracing::instrument(skip_all)]
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> Result<SignedIn, ConsoleDenied> {
+        if let Some(address) = address {
+            self.limits
+                .check_not_blocked(address)
+                .map_err(|throttled| Self::throttled(throttled.retry_after))?;
+        }
+        let since = self.database.now_ms() - ms(FAILURE_WINDOW);
+        let failures = self
+            .database
+            .sign_in_failures_since(email, since)
+            .await
+            .map_err(unavailable)?;
+        if failures >= FAILURES_ALLOWED {
+            return Err(Self::throttled(FAILURE_WINDOW));
+        }
+        let stored = self
+            .database
+            .console_user_by_email(email)
+            .await
+            .map_err(unavailable)?;
+        let hash = stored
+            .as_ref()
+            .map_or(decoy_hash(), |stored| stored.password_hash.as_str());
+        let matches = password_matches(password, hash).await;
+        let Some(stored) = stored.filter(|_| matches) else {
+            self.database
+                .record_sign_in_failure(email)
+                .await
+                .map_err(unavailable)?;
+            if let Some(address) = address {
+                self.limits.note_failed_credential(address);
+            }
+            tracing::info!("console sign-in refused");
+            return Err(ConsoleDenied::WrongCredentials);
+        };
+        self.database
+            .clear_sign_in_failures(email)
+            .await
+            .map_err(unavailable)?;
+        let token = random::token();
+        self.database
+            .insert_console_session(&hash_token(&token), &stored.user.id)
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(user_id = %stored.user.id, merchant_id = %stored.user.merchant_id, "console sign-in");
+        Ok(SignedIn {
+            token,
+            user: stored.user,
+            max_age_secs: ABSOLUTE_LIMIT.as_secs(),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user(&self, token: &str) -> Result<ConsoleUser, ConsoleDenied> {
+        let token_hash = hash_token(token);
+        let session = self
+            .database
+            .console_session(&token_hash)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ConsoleDenied::SignedOut)?;
+        let now = self.database.now_ms();
+        let idle = now - session.last_seen_at_ms >= ms(IDLE_LIMIT);
+        let old = now - session.created_at_ms >= ms(ABSOLUTE_LIMIT);
+        if idle || old {
+            self.database
+                .delete_console_session(&token_hash)
+                .await
+                .map_err(unavailable)?;
+            return Err(ConsoleDenied::SignedOut);
+        }
+        if now - session.last_seen_at_ms >= ms(TOUCH_INTERVAL) {
+            self.database
+                .touch_console_session(&token_hash)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(session.user)
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), ConsoleDenied> {
+        self.database
+            .delete_console_session(&hash_token(token))
+            .await
+            .map_err(unavailable)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %user.id))]
+    async fn sign_out_everywhere(&self, user: &ConsoleUser) -> Result<(), ConsoleDenied> {
+        let ended = self
+            .database
+            .delete_console_sessions_of(&user.id)
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(sessions = ended, "console user signed out everywhere");
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]
+    async fn overview(&self, user: &ConsoleUser) -> Result<ConsoleOverview, ConsoleDenied> {
+        let standing = self
+            .database
+            .merchant_standing(&user.merchant_id)
+            .await
+            .map_err(unavailable)?;
+        Ok(ConsoleOverview {
+            user: user.clone(),
+            wallet: standing.wallet,
+            cards_by_status: standing.cards_by_status,
+        })
+    }
+}
