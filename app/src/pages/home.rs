@@ -12,6 +12,9 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <h1>"Cardkit"</h1>
         <p class="lede">"Virtual card issuing for merchants."</p>
+        <p>
+            <a href="/console">"Sign in to the merchant console"</a>
+        </p>
         <section class="panel" aria-labelledby="system-heading">
             <h2 id="system-heading">"System"</h2>
             <button

@@ -52,8 +52,14 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="cards-heading">
             <h2 id="cards-heading">"Cards"</h2>
-            <table data-testid="cards-by-status">
-                <caption>{format!("{total} cards by status")}</caption>
+            <table class="console-table" data-testid="cards-by-status">
+                <caption>
+                    {match total {
+                        0 => "No cards yet.".to_owned(),
+                        1 => "1 card, by status".to_owned(),
+                        total => format!("{total} cards, by status"),
+                    }}
+                </caption>
                 <thead>
                     <tr>
                         <th scope="col">"Status"</th>
@@ -67,7 +73,7 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
                         .map(|(status, count)| {
                             view! {
                                 <tr>
-                                    <th scope="row">{status.code()}</th>
+                                    <th scope="row">{status.code().to_owned()}</th>
                                     <td>{count}</td>
                                 </tr>
                             }

@@ -1,0 +1,88 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// The merchant console against the real server: the sandbox owner's login, which the server
+// printed and saved on its first start, as `make run` tells a new merchant to use it.
+function sandboxLogin(): { email: string; password: string } {
+  const saved = readFileSync(join(process.env.CARDKIT_E2E_DATA_DIR!, 'sandbox-console-login'), 'utf8');
+  const [email, password] = saved.trim().split('\n');
+  return { email, password };
+}
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** No serious or critical accessibility violation on the page as it stands. */
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+test('an owner signs in, sees the wallet, and signs out', async ({ page }, testInfo) => {
+  const { email, password } = sandboxLogin();
+
+  // Signed out, the console sends the visitor to sign in.
+  await page.goto('/console');
+  await expect(page).toHaveURL(/\/console\/sign-in$/);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expectAccessible(page);
+  await screenshot(page, testInfo, 'console-sign-in');
+
+  // A wrong password: one sentence, which does not say whether the email exists.
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('sign-in-error')).toHaveText('The email or password is not right.');
+
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  await expect(page.getByTestId('wallet-balance')).toHaveText(/^\$[\d,]+\.\d\d$/);
+  await expect(page.getByTestId('console-user')).toContainText(`${email} · Owner`);
+  await expect(page.getByRole('table')).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, testInfo, 'console-overview');
+
+  // The session cookie is out of scripts' reach.
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'cardkit_console');
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe('Lax');
+
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/console\/sign-in$/);
+  await page.goto('/console');
+  await expect(page).toHaveURL(/\/console\/sign-in$/);
+});
+
+test('a cross-site sign-in is refused', async ({ request, baseURL }) => {
+  const { email, password } = sandboxLogin();
+  const response = await request.post('/api/console/sign_in', {
+    form: { email, password },
+    headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    maxRedirects: 0,
+  });
+  expect(response.status()).toBe(403);
+  expect(response.headers()['set-cookie'] ?? '').not.toContain('cardkit_console');
+  expect(baseURL).toBeTruthy();
+});
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('signing in and reading the overview work as plain HTML', async ({ page }, testInfo) => {
+    const { email, password } = sandboxLogin();
+    await page.goto('/console/sign-in');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/console$/);
+    await expect(page.getByTestId('wallet-balance')).toHaveText(/^\$[\d,]+\.\d\d$/);
+    await screenshot(page, testInfo, 'console-overview-no-js');
+  });
+});
