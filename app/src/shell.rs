@@ -6,7 +6,7 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    console::{overview::OverviewPage, sign_in::SignInPage},
+    console::{cards::CardsPage, overview::OverviewPage, sign_in::SignInPage},
     home::HomePage,
 };
 
@@ -44,6 +44,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("console")
                         view=OverviewPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("cards"))
+                        view=CardsPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -16,6 +16,7 @@ on_every_backend!(
     a_cross_site_request_is_refused,
     sessions_end_when_idle_when_old_and_when_signed_out,
     the_sandbox_owner_signs_in_with_the_saved_login,
+    the_card_table_pages_by_cursor_filters_and_finds,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -275,4 +276,92 @@ async fn the_sandbox_owner_signs_in_with_the_saved_login(db: &Database) {
     let read = overview(&server, &cookie).await.json();
     assert_eq!(read["user"]["role"], "Owner");
     assert_eq!(read["wallet"], server::onboarding::SANDBOX_FUNDING.0);
+}
+
+/// 120 cards (several created in the same millisecond): three pages of at most 50, newest first,
+/// each card exactly once; a status filter and an exact search; never another merchant's card.
+/// The page itself renders on the server with the rows and the link to the next page.
+async fn the_card_table_pages_by_cursor_filters_and_finds(db: &Database) {
+    use app::{
+        domain::console_views::{CardCursor, CardTableQuery},
+        ports::ConsoleAccess,
+    };
+    use server::issuing::console_sessions::ConsoleSessions;
+
+    let server = TestServer::start_with(db, false).await;
+    let email = merchant_with_owner(&server, 1_000_000).await;
+    let stored = db.console_user_by_email(&email).await.unwrap().unwrap();
+    let user = stored.user;
+    for n in 0..120 {
+        let order_no = format!("table-{n:03}");
+        let request = support::new_cards::new_card(&order_no, 500);
+        db.create_card(&user.merchant_id, &request, &order_no, None)
+            .await
+            .unwrap();
+    }
+    let (stranger, _) = server.merchant(100_000).await;
+    let theirs = support::new_cards::new_card("theirs-001", 500);
+    db.create_card(&stranger, &theirs, "theirs-001", None)
+        .await
+        .unwrap();
+
+    let limits = std::sync::Arc::new(server::rate_limits::RateLimits::new(Default::default()));
+    let console = ConsoleSessions::new(db.clone(), limits);
+    let mut seen = Vec::new();
+    let mut query = CardTableQuery::default();
+    let mut sizes = Vec::new();
+    loop {
+        let page = console.cards(&user, &query).await.unwrap();
+        sizes.push(page.rows.len());
+        seen.extend(
+            page.rows
+                .iter()
+                .map(|row| (row.created_at_ms, row.card_id.clone())),
+        );
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [50, 50, 20]);
+    let mut newest_first = seen.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, newest_first, "newest first, ties broken by id");
+    newest_first.dedup();
+    assert_eq!(newest_first.len(), 120, "each card once");
+
+    let initial = CardTableQuery::from_params(Some("INIT"), None, None);
+    assert_eq!(console.cards(&user, &initial).await.unwrap().rows.len(), 50);
+    let active = CardTableQuery::from_params(Some("ACTIVE"), None, None);
+    assert!(console.cards(&user, &active).await.unwrap().rows.is_empty());
+    let found = console
+        .cards(
+            &user,
+            &CardTableQuery::from_params(None, Some(" table-042 "), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.rows.len(), 1);
+    assert_eq!(found.rows[0].order_no, "table-042");
+    assert_eq!(found.rows[0].balance.0, 500);
+    let not_ours = CardTableQuery::from_params(None, Some("theirs-001"), None);
+    assert!(console
+        .cards(&user, &not_ours)
+        .await
+        .unwrap()
+        .rows
+        .is_empty());
+    // A cursor that is not one starts from the newest card rather than failing.
+    assert_eq!(CardCursor::decode("yesterday"), None);
+
+    let cookie = session_cookie(&sign_in(&server, &email, PASSWORD, &[SAME_SITE]).await);
+    let html = page(&server, "/console/cards?status=INIT&q=", Some(&cookie)).await;
+    assert_eq!(html.status, 200, "{}", html.head);
+    assert_eq!(html.body.matches("data-card-id=").count(), 50);
+    assert!(
+        html.body.contains("/console/cards?after="),
+        "a next-page link"
+    );
+    assert!(html.body.contains("&amp;status=INIT") || html.body.contains("&status=INIT"));
+    assert!(!html.body.contains("theirs-001"));
 }

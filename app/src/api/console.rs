@@ -3,9 +3,10 @@
 //! sentence for the person (never the framework's 500).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::domain::{console_user::ConsoleUser, CardStatus, Cents};
+pub use crate::domain::console_views::{
+    CardCursor, CardTableQuery, ConsoleCardPage, ConsoleCardRow, ConsoleOverview, CARDS_PER_PAGE,
+};
 
 /// The cookie that carries a console session's secret (HttpOnly: scripts never see it).
 pub const SESSION_COOKIE: &str = "cardkit_console";
@@ -13,21 +14,6 @@ pub const SESSION_COOKIE: &str = "cardkit_console";
 /// Where the console starts, and where a signed-out person is sent.
 pub const CONSOLE_HOME: &str = "/console";
 pub const SIGN_IN_PAGE: &str = "/console/sign-in";
-
-/// The merchant at a glance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsoleOverview {
-    pub user: ConsoleUser,
-    pub wallet: Cents,
-    /// Statuses in the lifecycle's order; those without cards left out.
-    pub cards_by_status: Vec<(CardStatus, i64)>,
-}
-
-impl ConsoleOverview {
-    pub fn total_cards(&self) -> i64 {
-        self.cards_by_status.iter().map(|(_, count)| count).sum()
-    }
-}
 
 /// What the server's console needs to know about how it is served.
 #[derive(Clone, Copy, Debug)]
@@ -56,11 +42,19 @@ pub async fn console_overview() -> Result<ConsoleOverview, ServerFnError> {
     backend::overview().await
 }
 
+#[server(name = ConsoleCards, prefix = "/api/console", endpoint = "cards")]
+pub async fn console_cards(query: CardTableQuery) -> Result<ConsoleCardPage, ServerFnError> {
+    backend::cards(query).await
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use leptos::prelude::{expect_context, use_context, ServerFnError};
 
-    use super::{ConsoleCookiePolicy, ConsoleOverview, CONSOLE_HOME, SESSION_COOKIE, SIGN_IN_PAGE};
+    use super::{
+        CardTableQuery, ConsoleCardPage, ConsoleCookiePolicy, ConsoleOverview, CONSOLE_HOME,
+        SESSION_COOKIE, SIGN_IN_PAGE,
+    };
     use crate::{
         domain::console_user::ConsoleUser,
         ports::{ClientAddress, ConsoleDenied, SharedConsoleAccess},
@@ -239,5 +233,11 @@ mod backend {
         let (user, _) = signed_in_user().await?;
         let access = expect_context::<SharedConsoleAccess>();
         access.overview(&user).await.map_err(denied)
+    }
+
+    pub async fn cards(query: CardTableQuery) -> Result<ConsoleCardPage, ServerFnError> {
+        let (user, _) = signed_in_user().await?;
+        let access = expect_context::<SharedConsoleAccess>();
+        access.cards(&user, &query).await.map_err(denied)
     }
 }

@@ -9,6 +9,7 @@ pub mod card_tags;
 pub mod cardholder_name;
 pub mod console_role;
 pub mod console_user;
+pub mod console_views;
 pub mod email;
 pub mod fee_type;
 pub mod holder_address;

@@ -3,7 +3,10 @@
 
 use std::{net::IpAddr, sync::Arc};
 
-use crate::{api::console::ConsoleOverview, domain::console_user::ConsoleUser};
+use crate::domain::{
+    console_user::ConsoleUser,
+    console_views::{CardTableQuery, ConsoleCardPage, ConsoleOverview},
+};
 
 /// Why the console said no. Each becomes a 4xx with a sentence for the person, never a 500.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +48,12 @@ pub trait ConsoleAccess: Send + Sync {
     async fn sign_out_everywhere(&self, user: &ConsoleUser) -> Result<(), ConsoleDenied>;
     /// The merchant at a glance: wallet and cards by status.
     async fn overview(&self, user: &ConsoleUser) -> Result<ConsoleOverview, ConsoleDenied>;
+    /// A page of the merchant's cards, newest first.
+    async fn cards(
+        &self,
+        user: &ConsoleUser,
+        query: &CardTableQuery,
+    ) -> Result<ConsoleCardPage, ConsoleDenied>;
 }
 
 pub type SharedConsoleAccess = Arc<dyn ConsoleAccess>;

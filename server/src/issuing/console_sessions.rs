@@ -12,8 +12,12 @@
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
-    api::console::ConsoleOverview,
-    domain::console_user::ConsoleUser,
+    domain::{
+        console_user::ConsoleUser,
+        console_views::{
+            CardCursor, CardTableQuery, ConsoleCardPage, ConsoleOverview, CARDS_PER_PAGE,
+        },
+    },
     ports::{ConsoleAccess, ConsoleDenied, SignedIn},
 };
 
@@ -200,5 +204,29 @@ impl ConsoleAccess for ConsoleSessions {
             wallet: standing.wallet,
             cards_by_status: standing.cards_by_status,
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]
+    async fn cards(
+        &self,
+        user: &ConsoleUser,
+        query: &CardTableQuery,
+    ) -> Result<ConsoleCardPage, ConsoleDenied> {
+        // One more than a page: whether there is a next page, without counting.
+        let mut rows = self
+            .database
+            .console_cards(
+                &user.merchant_id,
+                query.status,
+                query.search.as_deref(),
+                query.after.as_ref(),
+                CARDS_PER_PAGE + 1,
+            )
+            .await
+            .map_err(unavailable)?;
+        let more = rows.len() as i64 > CARDS_PER_PAGE;
+        rows.truncate(CARDS_PER_PAGE as usize);
+        let next = more.then(|| rows.last().map(CardCursor::of)).flatten();
+        Ok(ConsoleCardPage { rows, next })
     }
 }

@@ -52,6 +52,9 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="cards-heading">
             <h2 id="cards-heading">"Cards"</h2>
+            <p>
+                <a href="/console/cards" data-testid="all-cards">"All cards"</a>
+            </p>
             <table class="console-table" data-testid="cards-by-status">
                 <caption>
                     {match total {

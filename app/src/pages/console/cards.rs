@@ -1,0 +1,159 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::{
+        console::{console_cards, CardTableQuery, ConsoleCardPage},
+        widget::error_text,
+    },
+    domain::{calendar::format_datetime, CardStatus},
+};
+
+/// The merchant's cards, newest first: filter by status, find one by an exact order number, card
+/// id, last four digits or customer email, and page on by cursor. The filter is a plain GET form,
+/// so the table works, and its links can be shared, with JavaScript off.
+#[component]
+pub fn CardsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|params| {
+            CardTableQuery::from_params(
+                params.get_str("status"),
+                params.get_str("q"),
+                params.get_str("after"),
+            )
+        })
+    };
+    let page = Resource::new(query, console_cards);
+    view! {
+        <p>
+            <a href="/console">"← Overview"</a>
+        </p>
+        <h1>"Cards"</h1>
+        <Filters query=query()/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                page.get()
+                    .map(|answer| match answer {
+                        Ok(page) => view! { <CardTable page query=query()/> }.into_any(),
+                        Err(error) => {
+                            view! { <p class="error" role="alert">{error_text(&error)}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Filters(query: CardTableQuery) -> impl IntoView {
+    let selected = query.status;
+    view! {
+        <form method="get" action="/console/cards" class="console-filters" role="search">
+            <label for="card-status">"Status"</label>
+            <select id="card-status" name="status">
+                <option value="" selected=selected.is_none()>"Any"</option>
+                {CardStatus::ALL
+                    .into_iter()
+                    .map(|status| {
+                        view! {
+                            <option value=status.code() selected=selected == Some(status)>
+                                {status.code()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="card-search">"Order number, card id, last 4 or email"</label>
+            <input
+                id="card-search"
+                type="search"
+                name="q"
+                value=query.search.unwrap_or_default()
+                autocomplete="off"
+            />
+            <button type="submit">"Show"</button>
+        </form>
+    }
+}
+
+#[component]
+fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
+    if page.rows.is_empty() {
+        let message = if query.after.is_some() {
+            "No more cards."
+        } else {
+            "No cards match."
+        };
+        return view! { <p class="muted" data-testid="cards-empty">{message}</p> }.into_any();
+    }
+    let next_link = page.next.map(|cursor| {
+        let mut link = format!("/console/cards?after={}", cursor.encode());
+        if let Some(status) = query.status {
+            link.push_str(&format!("&status={}", status.code().replace(' ', "+")));
+        }
+        if let Some(search) = &query.search {
+            link.push_str(&format!("&q={}", encode_query(search)));
+        }
+        link
+    });
+    view! {
+        <div class="table-scroll">
+            <table class="console-table console-cards" data-testid="cards-table">
+                <caption>"Newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Holder"</th>
+                        <th scope="col">"Last 4"</th>
+                        <th scope="col">"Balance"</th>
+                        <th scope="col">"Created (UTC)"</th>
+                        <th scope="col">"Order number"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|row| {
+                            view! {
+                                <tr data-card-id=row.card_id.to_string()>
+                                    <td>{row.status.code()}</td>
+                                    <td>{row.holder}</td>
+                                    <td>{row.last4.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class="number">{row.balance.to_string()}</td>
+                                    <td>{format_datetime(row.created_at_ms)}</td>
+                                    <td>{row.order_no}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {next_link
+            .map(|link| {
+                view! {
+                    <p>
+                        <a href=link data-testid="next-page" rel="next">
+                            "Older cards →"
+                        </a>
+                    </p>
+                }
+            })}
+    }
+    .into_any()
+}
+
+/// Percent-encodes a search for a link's query string.
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
