@@ -10,7 +10,10 @@
 use app::domain::ids::MerchantId;
 use std::time::{Duration, Instant};
 
-use app::{domain::Cents, ports::CardFilter};
+use app::{
+    domain::{console_views::CardCursor, Cents},
+    ports::CardFilter,
+};
 use clap::Parser;
 use server::{
     onboarding::onboard_merchant,
@@ -107,6 +110,39 @@ async fn generate_cards(
     Ok(())
 }
 
+/// The console table's cursor after its first `position` rows (`None` at the start).
+async fn console_cursor(
+    database: &Database,
+    merchant: &MerchantId,
+    position: i64,
+) -> Result<Option<CardCursor>, Box<dyn std::error::Error>> {
+    if position == 0 {
+        return Ok(None);
+    }
+    let sql = "SELECT created_at_ms, id FROM cards WHERE merchant_id = $1 \
+               ORDER BY created_at_ms DESC, id DESC LIMIT 1 OFFSET $2";
+    let (created_at_ms, id): (i64, String) = match database.pool() {
+        Pool::Sqlite(pool, _) => {
+            sqlx::query_as(sql)
+                .bind(merchant.as_str())
+                .bind(position - 1)
+                .fetch_one(pool)
+                .await?
+        }
+        Pool::Postgres(pool) => {
+            sqlx::query_as(sql)
+                .bind(merchant.as_str())
+                .bind(position - 1)
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    Ok(Some(CardCursor {
+        created_at_ms,
+        card_id: app::domain::ids::CardId::new(id),
+    }))
+}
+
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
     sorted[index]
@@ -163,6 +199,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{:<10} {:>10} {:>8.2}ms {:>8.2}ms {:>8.2}ms",
                 backend,
                 page,
+                percentile(&times, 0.5).as_secs_f64() * 1000.0,
+                percentile(&times, 0.95).as_secs_f64() * 1000.0,
+                times.last().unwrap().as_secs_f64() * 1000.0,
+            );
+        }
+        // The console's card table: a page of 51 rows by cursor (keyset), at the newest cards, in
+        // the middle and at the oldest, each cursor taken from the table's own order.
+        for position in [0, args.cards / 2, args.cards - 50] {
+            let after = console_cursor(&database, &merchant, position).await?;
+            let mut times = Vec::with_capacity(args.reads);
+            for _ in 0..args.reads {
+                let started = Instant::now();
+                let rows = database
+                    .console_cards(&merchant, None, None, after.as_ref(), 51)
+                    .await?;
+                times.push(started.elapsed());
+                assert!(!rows.is_empty());
+            }
+            times.sort();
+            println!(
+                "{:<10} {:>10} {:>8.2}ms {:>8.2}ms {:>8.2}ms",
+                format!("{backend}*"),
+                format!("@{position}"),
                 percentile(&times, 0.5).as_secs_f64() * 1000.0,
                 percentile(&times, 0.95).as_secs_f64() * 1000.0,
                 times.last().unwrap().as_secs_f64() * 1000.0,
