@@ -35,17 +35,26 @@ impl Database {
         after: Option<&CardCursor>,
         limit: i64,
     ) -> Result<Vec<ConsoleCardRow>, StoreError> {
-        let sql = "SELECT c.id, c.status, c.first_name, c.last_name, c.last4, b.balance, \
-                   c.created_at_ms, c.order_no, u.email \
-                   FROM cards c LEFT JOIN customers u ON u.id = c.customer_id \
-                   LEFT JOIN account_balances b ON b.account = 'card:' || c.id \
-                   WHERE c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) \
-                   AND ($3 IS NULL OR c.order_no = $3 OR c.id = $3 OR c.last4 = $3 OR u.email = lower($3)) \
-                   AND ($4 IS NULL OR c.created_at_ms < $4 OR (c.created_at_ms = $4 AND c.id < $5)) \
-                   ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $6";
+        // The cursor as a row comparison, and only when there is one: both backends then start
+        // the index scan right at the cursor (an `OR` of the two columns, or a `$4 IS NULL`
+        // escape, made PostgreSQL scan from the newest card: 18 ms in the middle of 100,000).
+        let after_cursor = if after.is_some() {
+            "AND (c.created_at_ms, c.id) < ($4, $5)"
+        } else {
+            "AND $4 IS NULL AND $5 IS NULL"
+        };
+        let sql = format!(
+            "SELECT c.id, c.status, c.first_name, c.last_name, c.last4, b.balance, \
+             c.created_at_ms, c.order_no, u.email \
+             FROM cards c LEFT JOIN customers u ON u.id = c.customer_id \
+             LEFT JOIN account_balances b ON b.account = 'card:' || c.id \
+             WHERE c.merchant_id = $1 AND ($2 IS NULL OR c.status = $2) \
+             AND ($3 IS NULL OR c.order_no = $3 OR c.id = $3 OR c.last4 = $3 OR u.email = lower($3)) \
+             {after_cursor} ORDER BY c.created_at_ms DESC, c.id DESC LIMIT $6"
+        );
         let rows: Vec<Row> = self
             .fetch_all(
-                sql,
+                &sql,
                 &[
                     merchant_id.into(),
                     status.map(CardStatus::code).into(),
