@@ -60,6 +60,47 @@ test('an owner signs in, sees the wallet, and signs out', async ({ page }, testI
   await expect(page).toHaveURL(/\/console\/sign-in$/);
 });
 
+test('the card table shows a card issued through the API, and finds it', async ({ page, request }, testInfo) => {
+  const apiKey = readFileSync(join(process.env.CARDKIT_E2E_DATA_DIR!, 'sandbox-api-key'), 'utf8').trim();
+  // Dialect B: a card without a callback URL (this test sends nothing off the machine).
+  const created = await request.post('/api/v1/cards/card/add', {
+    headers: { Authorization: `Bearer ${apiKey}` },
+    data: { email: 'buyer@shop.example', limit_all_time: 25 },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  const cardId: string = (await created.json()).card_id;
+
+  const { email, password } = sandboxLogin();
+  await page.goto('/console/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  await page.getByTestId('all-cards').click();
+  await expect(page).toHaveURL(/\/console\/cards$/);
+  const row = page.locator(`tr[data-card-id="${cardId}"]`);
+  await expect(row).toContainText('Virtual Cardholder');
+  await expect(row).toContainText('$25.00');
+  await expectAccessible(page);
+  await screenshot(page, testInfo, 'console-cards');
+
+  // The search is a plain GET form: the URL says what is shown, and can be shared.
+  await page.getByLabel('Order number, card id, last 4 or email').fill(cardId);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${cardId}`));
+  await expect(page.locator('tr[data-card-id]')).toHaveCount(1);
+  await page.getByLabel('Order number, card id, last 4 or email').fill('no-such-order');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('cards-empty')).toHaveText('No cards match.');
+
+  // At 320 px the table scrolls inside its box; the page itself does not scroll sideways.
+  await page.setViewportSize({ width: 320, height: 640 });
+  await page.goto('/console/cards');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, testInfo, 'console-cards-320');
+});
+
 test('a cross-site sign-in is refused', async ({ request, baseURL }) => {
   const { email, password } = sandboxLogin();
   const response = await request.post('/api/console/sign_in', {

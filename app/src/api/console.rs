@@ -42,8 +42,15 @@ pub async fn console_overview() -> Result<ConsoleOverview, ServerFnError> {
     backend::overview().await
 }
 
+/// A page of the card table, for the page's query string values (`status`, `q`, `after`) as
+/// they are: plain strings travel the same way from a link, a form and the hydrated page.
 #[server(name = ConsoleCards, prefix = "/api/console", endpoint = "cards")]
-pub async fn console_cards(query: CardTableQuery) -> Result<ConsoleCardPage, ServerFnError> {
+pub async fn console_cards(
+    status: Option<String>,
+    q: Option<String>,
+    after: Option<String>,
+) -> Result<ConsoleCardPage, ServerFnError> {
+    let query = CardTableQuery::from_params(status.as_deref(), q.as_deref(), after.as_deref());
     backend::cards(query).await
 }
 

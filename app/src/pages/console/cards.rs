@@ -15,16 +15,13 @@ use crate::{
 #[component]
 pub fn CardsPage() -> impl IntoView {
     let params = use_query_map();
+    let raw =
+        move || params.with(|params| (params.get("status"), params.get("q"), params.get("after")));
     let query = move || {
-        params.with(|params| {
-            CardTableQuery::from_params(
-                params.get_str("status"),
-                params.get_str("q"),
-                params.get_str("after"),
-            )
-        })
+        let (status, search, after) = raw();
+        CardTableQuery::from_params(status.as_deref(), search.as_deref(), after.as_deref())
     };
-    let page = Resource::new(query, console_cards);
+    let page = Resource::new(raw, |(status, q, after)| console_cards(status, q, after));
     view! {
         <p>
             <a href="/console">"← Overview"</a>
