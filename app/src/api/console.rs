@@ -1,6 +1,6 @@
 //! The merchant console's server functions: signing in and out, and what its pages read. Every
-//! one that changes state refuses a cross-site request, and every refusal is a 4xx with a
-//! sentence for the person (never the framework's 500).
+//! one that changes state refuses a cross-site request, and every refusal they make is a 4xx with
+//! a sentence for the person, not the framework's 500.
 
 use leptos::prelude::*;
 

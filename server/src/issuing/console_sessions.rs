@@ -60,11 +60,19 @@ pub async fn hash_password(password: &str) -> String {
         .expect("hashing does not panic")
 }
 
-async fn password_matches(password: &str, hash: &str) -> bool {
-    let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .unwrap_or(false)
+/// Whether `password` matches `hash`; without a hash (no such login) it is checked against a
+/// decoy and never matches. Both run on a blocking thread, the decoy's one-time hashing included.
+async fn password_matches(password: &str, hash: Option<&str>) -> bool {
+    let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => password_auth::verify_password(password, &hash).is_ok(),
+        None => {
+            let _ = password_auth::verify_password(password, decoy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// What an unknown email's password is checked against, so that answering "wrong" takes as long
@@ -114,9 +122,7 @@ impl ConsoleAccess for ConsoleSessions {
             .console_user_by_email(email)
             .await
             .map_err(unavailable)?;
-        let hash = stored
-            .as_ref()
-            .map_or(decoy_hash(), |stored| stored.password_hash.as_str());
+        let hash = stored.as_ref().map(|stored| stored.password_hash.as_str());
         let matches = password_matches(password, hash).await;
         let Some(stored) = stored.filter(|_| matches) else {
             self.database
