@@ -365,3 +365,18 @@ async fn the_card_table_pages_by_cursor_filters_and_finds(db: &Database) {
     assert!(html.body.contains("&amp;status=INIT") || html.body.contains("&status=INIT"));
     assert!(!html.body.contains("theirs-001"));
 }
+
+/// A server function call whose arguments do not decode is the caller's mistake: 400, not 500.
+#[tokio::test]
+async fn a_malformed_server_function_call_is_a_400() {
+    let db = support::TestDatabase::sqlite().await;
+    let server = TestServer::start_with(&db.database, false).await;
+    let missing_password = http_client::post_form_with_headers(
+        server.addr,
+        "/api/console/sign_in",
+        "email=owner%40shop.example",
+        &[SAME_SITE],
+    )
+    .await;
+    assert_eq!(missing_password.status, 400, "{}", missing_password.body);
+}

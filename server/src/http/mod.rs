@@ -16,6 +16,7 @@ mod request_id;
 mod request_span;
 mod router;
 mod security_headers;
+mod server_fn_errors;
 mod throttle;
 pub mod widget;
 

@@ -8,7 +8,7 @@ use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
     api_errors, favicon, health, openapi, port_context::port_context, request_id, request_span,
-    security_headers, throttle, widget, AppState,
+    security_headers, server_fn_errors, throttle, widget, AppState,
 };
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
@@ -30,6 +30,9 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            server_fn_errors::caller_errors_are_400,
+        ))
         .layer(throttle)
         .layer(timeout);
     api_errors::layer(app)
