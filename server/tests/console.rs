@@ -364,6 +364,27 @@ async fn the_card_table_pages_by_cursor_filters_and_finds(db: &Database) {
     );
     assert!(html.body.contains("&amp;status=INIT") || html.body.contains("&status=INIT"));
     assert!(!html.body.contains("theirs-001"));
+
+    // The CSV export: every filtered card, not one page; signed-out browsers go to sign in.
+    let csv = page(&server, "/console/cards.csv?status=INIT&q=", Some(&cookie)).await;
+    assert_eq!(csv.status, 200, "{}", csv.head);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv
+        .header("content-disposition")
+        .unwrap()
+        .contains("cards.csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 121, "a header and 120 cards");
+    assert!(lines[0].starts_with("card_id,status,holder,last4,balance_cents"));
+    assert!(lines[1..]
+        .iter()
+        .all(|line| line.contains(",INIT,Milton Schmitt,,500,")));
+    assert!(!csv.body.contains("theirs-001"));
+    let one = page(&server, "/console/cards.csv?q=table-007", Some(&cookie)).await;
+    assert_eq!(one.body.lines().count(), 2);
+    let signed_out = page(&server, "/console/cards.csv", None).await;
+    assert_eq!(signed_out.status, 303, "{}", signed_out.head);
+    assert_eq!(signed_out.header("location"), Some("/console/sign-in"));
 }
 
 /// A server function call whose arguments do not decode is the caller's mistake: 400, not 500.

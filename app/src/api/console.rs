@@ -54,6 +54,13 @@ pub async fn console_cards(
     backend::cards(query).await
 }
 
+/// The console session token a request's cookies carry, if any (for the server's own routes, such
+/// as the CSV export, that are not server functions).
+#[cfg(feature = "ssr")]
+pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+    backend::cookie_value(headers)
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use leptos::prelude::{expect_context, use_context, ServerFnError};
@@ -102,8 +109,11 @@ mod backend {
     }
 
     fn session_token(parts: &http::request::Parts) -> Option<String> {
-        parts
-            .headers
+        super::session_token_in(&parts.headers)
+    }
+
+    pub(super) fn cookie_value(headers: &http::HeaderMap) -> Option<String> {
+        headers
             .get_all(http::header::COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())

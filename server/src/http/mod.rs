@@ -5,6 +5,7 @@ mod app_state;
 mod bearer;
 pub mod connection_limit;
 pub mod connection_server;
+mod console_export;
 pub mod dialect_a;
 pub mod dialect_b;
 mod favicon;

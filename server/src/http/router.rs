@@ -7,8 +7,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
-    api_errors, favicon, health, openapi, port_context::port_context, request_id, request_span,
-    security_headers, server_fn_errors, throttle, widget, AppState,
+    api_errors, console_export, favicon, health, openapi, port_context::port_context, request_id,
+    request_span, security_headers, server_fn_errors, throttle, widget, AppState,
 };
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/favicon.ico", get(favicon::favicon))
+        .route("/console/cards.csv", get(console_export::cards_csv))
         .merge(openapi::api_routes().0)
         .merge(widget::routes())
         .leptos_routes_with_context(&state, routes, port_context(&state), move || {

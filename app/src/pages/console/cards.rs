@@ -85,17 +85,23 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
         };
         return view! { <p class="muted" data-testid="cards-empty">{message}</p> }.into_any();
     }
-    let next_link = page.next.map(|cursor| {
-        let mut link = format!("/console/cards?after={}", cursor.encode());
-        if let Some(status) = query.status {
-            link.push_str(&format!("&status={}", status.code().replace(' ', "+")));
-        }
-        if let Some(search) = &query.search {
-            link.push_str(&format!("&q={}", encode_query(search)));
-        }
-        link
-    });
+    let mut filters = String::new();
+    if let Some(status) = query.status {
+        filters.push_str(&format!("&status={}", status.code().replace(' ', "+")));
+    }
+    if let Some(search) = &query.search {
+        filters.push_str(&format!("&q={}", encode_query(search)));
+    }
+    let next_link = page
+        .next
+        .map(|cursor| format!("/console/cards?after={}{filters}", cursor.encode()));
+    let export_link = format!("/console/cards.csv?{}", filters.trim_start_matches('&'));
     view! {
+        <p>
+            <a href=export_link data-testid="export-csv" download>
+                "Download these cards as CSV"
+            </a>
+        </p>
         <div class="table-scroll">
             <table class="console-table console-cards" data-testid="cards-table">
                 <caption>"Newest first"</caption>
