@@ -58,7 +58,14 @@ pub async fn console_cards(
 /// as the CSV export, that are not server functions).
 #[cfg(feature = "ssr")]
 pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
-    backend::cookie_value(headers)
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(feature = "ssr")]
@@ -110,17 +117,6 @@ mod backend {
 
     fn session_token(parts: &http::request::Parts) -> Option<String> {
         super::session_token_in(&parts.headers)
-    }
-
-    pub(super) fn cookie_value(headers: &http::HeaderMap) -> Option<String> {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|cookies| cookies.split(';'))
-            .filter_map(|cookie| cookie.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, value)| value.to_owned())
     }
 
     fn set_cookie(value: &str, max_age_secs: u64) {

@@ -146,10 +146,6 @@ impl Database {
         &self.pool
     }
 
-    pub fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
     /// Now, by this store's clock: the time every timestamp it writes carries.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
