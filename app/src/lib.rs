@@ -2,6 +2,7 @@
 //! the server functions, and the Leptos components rendered on the server and hydrated in the browser.
 
 pub mod api;
+pub mod components;
 pub mod domain;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -2,11 +2,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::pages::{
-    console::{cards::CardsPage, overview::OverviewPage, sign_in::SignInPage},
+    console::{
+        audit::AuditLogPage, card::CardPage, cards::CardsPage, issue::IssuePage,
+        overview::OverviewPage, sign_in::SignInPage,
+    },
     home::HomePage,
 };
 
@@ -49,6 +52,25 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("cards"))
                         view=CardsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(
+                            StaticSegment("console"),
+                            StaticSegment("cards"),
+                            ParamSegment("card_id"),
+                        )
+                        view=CardPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("issue"))
+                        view=IssuePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("audit"))
+                        view=AuditLogPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -1,28 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// The merchant console against the real server: the sandbox owner's login, which the server
-// printed and saved on its first start, as `make run` tells a new merchant to use it.
-function sandboxLogin(): { email: string; password: string } {
-  const saved = readFileSync(join(process.env.CARDKIT_E2E_DATA_DIR!, 'sandbox-console-login'), 'utf8');
-  const [email, password] = saved.trim().split('\n');
-  return { email, password };
-}
+import { expectAccessible, sandboxLogin, screenshot } from './console-helpers';
 
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-/** No serious or critical accessibility violation on the page as it stands. */
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
+// The merchant console against the real server, signed in as the sandbox owner.
 
 test('an owner signs in, sees the wallet, and signs out', async ({ page }, testInfo) => {
   const { email, password } = sandboxLogin();

@@ -275,6 +275,14 @@ pub fn app_state_with(
             database.clone(),
             rate_limits.clone(),
         ),
+        audit: Arc::new(crate::issuing::audit_trail::StoredAuditTrail::new(
+            database.clone(),
+        )),
+        console_cards: crate::issuing::console_cards::ConsoleCardService::new(
+            database.clone(),
+            issuing.clone(),
+            issuing.clone(),
+        ),
         // Plain http is only acceptable on loopback (a developer's machine); anywhere else the
         // server sits behind TLS, and the cookie must never travel without it.
         console_cookie: app::api::console::ConsoleCookiePolicy {

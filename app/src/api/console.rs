@@ -69,7 +69,7 @@ pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
 }
 
 #[cfg(feature = "ssr")]
-mod backend {
+pub(crate) mod backend {
     use leptos::prelude::{expect_context, use_context, ServerFnError};
 
     use super::{
@@ -81,7 +81,7 @@ mod backend {
         ports::{ClientAddress, ConsoleDenied, SharedConsoleAccess},
     };
 
-    fn request() -> Option<http::request::Parts> {
+    pub(crate) fn request() -> Option<http::request::Parts> {
         use_context::<http::request::Parts>()
     }
 
@@ -96,7 +96,7 @@ mod backend {
     /// comes from (`Sec-Fetch-Site`, or at least `Origin` on a POST); a request that says
     /// another site is refused. One that says nothing is not from a browser, so it carries no
     /// browser's cookies to abuse — and without the cookie it can do nothing.
-    pub(super) fn from_this_site(parts: &http::request::Parts) -> bool {
+    pub(crate) fn from_this_site(parts: &http::request::Parts) -> bool {
         if let Some(site) = header(parts, http::HeaderName::from_static("sec-fetch-site")) {
             return matches!(site, "same-origin" | "none");
         }
@@ -140,7 +140,7 @@ mod backend {
         ServerFnError::new(message)
     }
 
-    fn denied(error: ConsoleDenied) -> ServerFnError {
+    pub(crate) fn denied(error: ConsoleDenied) -> ServerFnError {
         let status = match &error {
             ConsoleDenied::WrongCredentials | ConsoleDenied::SignedOut => {
                 http::StatusCode::UNAUTHORIZED
@@ -151,10 +151,24 @@ mod backend {
                 }
                 http::StatusCode::TOO_MANY_REQUESTS
             }
-            ConsoleDenied::Forbidden(_) => http::StatusCode::FORBIDDEN,
+            ConsoleDenied::Forbidden(_) | ConsoleDenied::PasswordNeeded => {
+                http::StatusCode::FORBIDDEN
+            }
+            ConsoleDenied::NotFound => http::StatusCode::NOT_FOUND,
+            ConsoleDenied::Invalid(_) => http::StatusCode::BAD_REQUEST,
+            ConsoleDenied::Refused(_) => http::StatusCode::CONFLICT,
             ConsoleDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
         };
         refused(status, &error.to_string())
+    }
+
+    /// Refuses a state-changing call that a browser says came from another site.
+    pub(crate) fn refuse_cross_site() -> Result<(), ServerFnError> {
+        if request().as_ref().is_none_or(from_this_site) {
+            Ok(())
+        } else {
+            Err(cross_site())
+        }
     }
 
     fn cross_site() -> ServerFnError {
@@ -166,7 +180,7 @@ mod backend {
 
     /// The signed-in user of this request. Without a live session, a page being rendered
     /// redirects to the sign-in page; a server function call answers 401 with a sentence.
-    async fn signed_in_user() -> Result<(ConsoleUser, String), ServerFnError> {
+    pub(crate) async fn signed_in_user() -> Result<(ConsoleUser, String), ServerFnError> {
         let access = expect_context::<SharedConsoleAccess>();
         let parts = request();
         let token = parts.as_ref().and_then(session_token);
@@ -197,10 +211,8 @@ mod backend {
     }
 
     pub async fn sign_in(email: &str, password: &str) -> Result<(), ServerFnError> {
+        refuse_cross_site()?;
         let parts = request();
-        if !parts.as_ref().is_none_or(from_this_site) {
-            return Err(cross_site());
-        }
         let address = parts
             .as_ref()
             .and_then(|parts| parts.extensions.get::<ClientAddress>())
@@ -217,10 +229,8 @@ mod backend {
     }
 
     pub async fn sign_out() -> Result<(), ServerFnError> {
+        refuse_cross_site()?;
         let parts = request();
-        if !parts.as_ref().is_none_or(from_this_site) {
-            return Err(cross_site());
-        }
         if let Some(token) = parts.as_ref().and_then(session_token) {
             let access = expect_context::<SharedConsoleAccess>();
             access.sign_out(&token).await.map_err(denied)?;
@@ -231,9 +241,7 @@ mod backend {
     }
 
     pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
-        if !request().as_ref().is_none_or(from_this_site) {
-            return Err(cross_site());
-        }
+        refuse_cross_site()?;
         let (user, _) = signed_in_user().await?;
         let access = expect_context::<SharedConsoleAccess>();
         access.sign_out_everywhere(&user).await.map_err(denied)?;

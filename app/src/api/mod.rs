@@ -1,4 +1,6 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
 pub mod console;
+pub mod console_cards;
+pub mod console_issue;
 pub mod system;
 pub mod widget;

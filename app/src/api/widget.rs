@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     card_form::{CardForm, FieldError},
     fee_type::FeeType,
-    issuing::RevealedCard,
+    issuing::{CardRange, RevealedCard},
     widget_card::WidgetCard,
     Cents,
 };
@@ -20,6 +20,21 @@ pub struct RangeOption {
     pub bin: String,
     pub currency: String,
     pub monthly_fees: Vec<(FeeType, Cents)>,
+}
+
+impl From<CardRange> for RangeOption {
+    fn from(range: CardRange) -> Self {
+        RangeOption {
+            monthly_fees: [FeeType::One, FeeType::Two, FeeType::Three]
+                .into_iter()
+                .map(|plan| (plan, range.monthly_fee(plan)))
+                .collect(),
+            id: range.id,
+            brand: range.brand,
+            bin: range.bin,
+            currency: range.currency,
+        }
+    }
 }
 
 impl RangeOption {
@@ -101,16 +116,15 @@ pub async fn widget_reveal(
 
 /// The server side of the functions above, against the ports.
 #[cfg(feature = "ssr")]
-mod backend {
+pub(crate) mod backend {
     use leptos::prelude::{expect_context, use_context, ServerFnError};
 
     use super::{CreateAnswer, RangeOption, WidgetContext};
     use crate::{
         domain::{
             card_form::{validate, CardForm, FieldError},
-            fee_type::FeeType,
             ids::CardId,
-            issuing::{IssueError, NewCard, RevealedCard},
+            issuing::{IssueError, RevealedCard},
             order_no::OrderNo,
             recharge::KYC_THRESHOLD,
             widget_card::WidgetCard,
@@ -236,16 +250,7 @@ mod backend {
             .await
             .map_err(unavailable)?
             .into_iter()
-            .map(|range| RangeOption {
-                monthly_fees: [FeeType::One, FeeType::Two, FeeType::Three]
-                    .into_iter()
-                    .map(|plan| (plan, range.monthly_fee(plan)))
-                    .collect(),
-                id: range.id,
-                brand: range.brand,
-                bin: range.bin,
-                currency: range.currency,
-            })
+            .map(RangeOption::from)
             .collect();
         let current_card = match access.latest_card_id(&grant).await? {
             Some(card_id) => match issuing.card(&grant.merchant_id, &card_id).await {
@@ -263,7 +268,42 @@ mod backend {
         })
     }
 
-    fn refused(field: Option<&str>, message: String) -> CreateAnswer {
+    /// The core's refusal of a card form, said next to the field it concerns; the caller words
+    /// a wallet short of money itself (a cardholder and a merchant are told different things).
+    pub(crate) fn form_refusal(error: IssueError) -> CreateAnswer {
+        match error {
+            IssueError::UnknownRange(_) => refused(
+                Some("range_id"),
+                "This card range is not available. Choose another.".into(),
+            ),
+            IssueError::KycRequired { .. } => refused(
+                Some("email"),
+                format!(
+                    "Deposits above {KYC_THRESHOLD} need the customer's identity check (KYC) to \
+                     be approved first, and it is not approved for this email. Lower the deposit \
+                     to {KYC_THRESHOLD} or less, or complete KYC and try again."
+                ),
+            ),
+            IssueError::OrderNoConflict(_) => refused(
+                None,
+                "This form was already used to create a different card. Reload the page to \
+                 start a new one."
+                    .into(),
+            ),
+            IssueError::Invalid { message, .. } => refused(None, message),
+            error => {
+                tracing::warn!(%error, "card creation failed");
+                refused(
+                    None,
+                    "Something went wrong on our side and no card was created. Nothing was \
+                     charged. Please try again."
+                        .into(),
+                )
+            }
+        }
+    }
+
+    pub(crate) fn refused(field: Option<&str>, message: String) -> CreateAnswer {
         match field {
             Some(field) => CreateAnswer::Refused {
                 fields: vec![FieldError {
@@ -330,59 +370,20 @@ mod backend {
             Err(other) => return Err(refusal(other)),
         };
         let order_no_text = order_no.as_str().to_owned();
-        let request = NewCard {
-            range_id: valid.range_id,
-            first_name: valid.first_name,
-            last_name: valid.last_name,
-            deposit: valid.deposit,
-            order_no,
-            callback_url: None,
-            fee_type: valid.fee_type,
-            customer_email: valid.email,
-            customer_external_id: None,
-            holder_address: None,
-            tags: Vec::new(),
-        };
+        let request = valid.into_new_card(order_no);
         let created = issuing.create_card(&grant.merchant_id, request).await;
         if created.is_err() && place == CardPlace::Taken {
             access.release_card_place(&grant, &order_no_text).await;
         }
         let answer = match created {
             Ok(card) => CreateAnswer::Created(WidgetCard::from_view(&card)),
-            Err(IssueError::UnknownRange(_)) => refused(
-                Some("range_id"),
-                "This card range is not available. Choose another.".into(),
-            ),
-            Err(IssueError::KycRequired { .. }) => refused(
-                Some("email"),
-                format!(
-                    "Deposits above {KYC_THRESHOLD} need the customer's identity check (KYC) to be \
-                     approved first, and it is not approved for this email. Lower the deposit to \
-                     {KYC_THRESHOLD} or less, or complete KYC and try again."
-                ),
-            ),
             Err(IssueError::InsufficientFunds { .. }) => refused(
                 None,
                 "The merchant's account cannot fund this deposit right now. Try a smaller \
                  deposit, or contact the merchant."
                     .into(),
             ),
-            Err(IssueError::OrderNoConflict(_)) => refused(
-                None,
-                "This form was already used to create a different card. Reload the page to \
-                 start a new one."
-                    .into(),
-            ),
-            Err(IssueError::Invalid { message, .. }) => refused(None, message),
-            Err(error) => {
-                tracing::warn!(%error, "widget card creation failed");
-                refused(
-                    None,
-                    "Something went wrong on our side and no card was created. Nothing was \
-                     charged. Please try again."
-                        .into(),
-                )
-            }
+            Err(error) => form_refusal(error),
         };
         Ok(answer)
     }

@@ -8,7 +8,9 @@ use crate::domain::{
     cardholder_name::{CardholderName, NameError},
     email::Email,
     fee_type::FeeType,
+    issuing::NewCard,
     money::DollarsParseError,
+    order_no::OrderNo,
     recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
     Cents,
 };
@@ -34,6 +36,25 @@ pub struct ValidCardForm {
     pub deposit: Recharge,
     pub fee_type: FeeType,
     pub email: Option<Email>,
+}
+
+impl ValidCardForm {
+    /// The card request the form makes (it has no callback URL, address or tags to give).
+    pub fn into_new_card(self, order_no: OrderNo) -> NewCard {
+        NewCard {
+            range_id: self.range_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            deposit: self.deposit,
+            order_no,
+            callback_url: None,
+            fee_type: self.fee_type,
+            customer_email: self.email,
+            customer_external_id: None,
+            holder_address: None,
+            tags: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

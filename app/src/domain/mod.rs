@@ -1,12 +1,15 @@
 //! The pure issuing domain: types, validation, the card state machine, money and ledger entries.
 //! No I/O and no platform code, so the browser validates with exactly the rules the server applies.
 
+pub mod audit;
 pub mod calendar;
+pub mod card_activity;
 pub mod card_form;
 pub mod card_number;
 pub mod card_status;
 pub mod card_tags;
 pub mod cardholder_name;
+pub mod console_card;
 pub mod console_role;
 pub mod console_user;
 pub mod console_views;

@@ -2,27 +2,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::card_activity::CardTransactionView;
 use crate::domain::{
     ids::{CardId, MerchantId},
     issuing::{CardRange, CardView, IssueError, NewCard, RevealedCard},
     kyc::KycStatus,
     kyc_identity::AchIdentity,
-    ledger::EntryKind,
     order_no::OrderNo,
     recharge::Recharge,
-    Cents,
 };
-
-/// One line of a card's statement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardTransactionView {
-    pub id: i64,
-    pub kind: EntryKind,
-    pub reference: String,
-    /// Positive: onto the card; negative: off it.
-    pub amount: Cents,
-    pub at_ms: i64,
-}
 
 /// A merchant's customer and where their KYC stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

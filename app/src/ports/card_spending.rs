@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::card_activity::AuthorizationView;
 use crate::domain::{
     ids::{AuthorizationId, CardId, MerchantId},
     issuing::{CardView, IssueError},
     order_no::OrderNo,
-    spend_controls::{AuthorizationStatus, SpendControls},
+    spend_controls::SpendControls,
     Cents,
 };
 
@@ -27,20 +28,6 @@ pub struct PurchaseRequest {
     pub currency: String,
     pub merchant_name: String,
     pub category: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthorizationView {
-    pub id: AuthorizationId,
-    pub card_id: CardId,
-    pub amount: Cents,
-    pub currency: String,
-    pub merchant_name: String,
-    pub category: String,
-    pub status: AuthorizationStatus,
-    pub decline_reason: Option<String>,
-    pub created_at_ms: i64,
-    pub settled_at_ms: Option<i64>,
 }
 
 #[async_trait::async_trait]

@@ -22,6 +22,17 @@ pub enum ConsoleDenied {
     SignedOut,
     #[error("Your role does not allow this: {0}.")]
     Forbidden(&'static str),
+    /// Revealing a card asks for the password again when the last proof is a few minutes old.
+    #[error("Enter your password again to see the card's number.")]
+    PasswordNeeded,
+    #[error("No such card.")]
+    NotFound,
+    /// The request is not well formed: a sentence naming what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// Well formed, but refused by the rules (not enough money, a card that cannot be frozen).
+    #[error("{0}")]
+    Refused(String),
     #[error("The console is unavailable right now. Try again in a moment.")]
     Unavailable,
 }

@@ -1,12 +1,15 @@
 //! Service ports: what the application needs from the outside world, implemented by the server's
 //! adapters and handed to server functions and HTTP dialects.
+mod audit_trail;
 mod card_issuing;
 mod card_processor;
 mod card_spending;
 mod console_access;
+mod console_cards;
 mod system_probe;
 mod widget_access;
 
+pub use audit_trail::{AuditRecord, AuditTrail, SharedAuditTrail};
 pub use card_issuing::{
     CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, SharedCardIssuing, SharedKyc,
 };
@@ -15,6 +18,7 @@ pub use card_spending::{
     AuthorizationView, CardSettings, CardSpending, PurchaseRequest, SharedCardSpending,
 };
 pub use console_access::{ConsoleAccess, ConsoleDenied, SharedConsoleAccess, SignedIn};
+pub use console_cards::{ConsoleCards, SharedConsoleCards};
 pub use system_probe::{SharedSystemProbe, SystemProbe};
 pub use widget_access::{
     Caller, CardPlace, ClientAddress, SharedWidgetAccess, WidgetAccess, WidgetAction, WidgetDenied,

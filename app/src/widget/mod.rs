@@ -3,7 +3,6 @@
 //! carries none of the dashboard's code.
 
 mod active_card;
-mod card_form_view;
 mod failed_card;
 #[cfg(feature = "hydrate")]
 mod live_status;
@@ -20,10 +19,10 @@ use std::sync::{
 use leptos::{either::Either, prelude::*};
 
 use crate::{
-    api::widget::{WidgetContext, WidgetStart},
+    api::widget::{widget_create_card, WidgetContext, WidgetStart},
+    components::card_form_view::CardFormView,
     domain::{widget_boot::WidgetBoot, widget_card::WidgetCard},
 };
-use card_form_view::CardFormView;
 #[cfg(feature = "ssr")]
 pub use shell::{widget_shell, WIDGET_BUNDLE_NAME};
 use tracker::Tracker;
@@ -94,10 +93,16 @@ fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
     let cards_left = CardsLeft(Arc::new(AtomicI64::new(context.cards_left)));
     provide_context(cards_left.clone());
     let context = StoredValue::new(context);
+    let session = expect_context::<WidgetEnv>().session;
     move || match screen.get() {
         Screen::Form => Either::Left(view! {
             <CardFormView
-                context=context.get_value()
+                ranges=context.with_value(|context| context.ranges.clone())
+                customer_email=context.with_value(|context| context.customer_email.clone())
+                send={
+                    let session = session.clone();
+                    move |form, key| widget_create_card(session.clone(), form, key)
+                }
                 on_created={
                     let cards_left = cards_left.clone();
                     move |card| {

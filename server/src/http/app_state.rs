@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use app::{
     api::console::ConsoleCookiePolicy,
-    ports::{SharedCardIssuing, SharedCardSpending, SharedSystemProbe},
+    ports::{SharedAuditTrail, SharedCardIssuing, SharedCardSpending, SharedSystemProbe},
 };
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::prelude::LeptosOptions;
 
 use super::ApiKeyCache;
 use crate::{
-    issuing::{console_sessions::ConsoleSessions, widget_sessions::WidgetSessions},
+    issuing::{
+        console_cards::ConsoleCardService, console_sessions::ConsoleSessions,
+        widget_sessions::WidgetSessions,
+    },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
 };
@@ -25,12 +28,16 @@ pub struct AppState {
     pub system: SharedSystemProbe,
     pub issuing: SharedCardIssuing,
     pub spending: SharedCardSpending,
+    /// Where the API dialects write what a key did.
+    pub audit: SharedAuditTrail,
     pub callback_policy: CallbackPolicy,
     /// API key → merchant, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
     pub widget_sessions: WidgetSessions,
     /// The console's sign-in and sessions.
     pub console: ConsoleSessions,
+    /// What the console does with cards, role-checked and audited.
+    pub console_cards: ConsoleCardService,
     /// Whether the console's session cookie is `Secure` (not on plain http on loopback).
     pub console_cookie: ConsoleCookiePolicy,
     /// Shared with `widget_sessions`, which limits what a session does.

@@ -1,10 +1,12 @@
 //! HTTP front door: probes, server functions and the server-rendered pages in one axum router.
+mod api_actor;
 mod api_errors;
 mod api_key_cache;
 mod app_state;
 mod bearer;
 pub mod connection_limit;
 pub mod connection_server;
+mod console_events;
 mod console_export;
 pub mod dialect_a;
 pub mod dialect_b;

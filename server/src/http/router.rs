@@ -7,8 +7,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{
-    api_errors, console_export, favicon, health, openapi, port_context::port_context, request_id,
-    request_span, security_headers, server_fn_errors, throttle, widget, AppState,
+    api_errors, console_events, console_export, favicon, health, openapi,
+    port_context::port_context, request_id, request_span, security_headers, server_fn_errors,
+    throttle, widget, AppState,
 };
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
@@ -24,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/favicon.ico", get(favicon::favicon))
         .route("/console/cards.csv", get(console_export::cards_csv))
+        .route(
+            "/console/cards/{card_id}/events",
+            get(console_events::card_events),
+        )
         .merge(openapi::api_routes().0)
         .merge(widget::routes())
         .leptos_routes_with_context(&state, routes, port_context(&state), move || {

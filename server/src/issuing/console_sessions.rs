@@ -62,7 +62,7 @@ pub async fn hash_password(password: &str) -> String {
 
 /// Whether `password` matches `hash`; without a hash (no such login) it is checked against a
 /// decoy and never matches. Both run on a blocking thread, the decoy's one-time hashing included.
-async fn password_matches(password: &str, hash: Option<&str>) -> bool {
+pub(crate) async fn password_matches(password: &str, hash: Option<&str>) -> bool {
     let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
     tokio::task::spawn_blocking(move || match hash {
         Some(hash) => password_auth::verify_password(password, &hash).is_ok(),

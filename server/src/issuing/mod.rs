@@ -2,7 +2,9 @@
 //! its KYC rule in `kyc`, the view of a new card in `created_card` and its error mapping in
 //! `errors`), spending (`spending`), widget sessions, the provisioning worker, the simulated
 //! processor, and the card range catalogue.
+pub mod audit_trail;
 pub mod catalog;
+pub mod console_cards;
 pub mod console_sessions;
 mod created_card;
 mod errors;

@@ -1,4 +1,4 @@
-//! The console's people, their sessions and their failed sign-ins (migration 0014).
+//! The console's people, their sessions and their failed sign-ins (migrations 0014, 0016).
 
 use app::domain::{
     console_role::Role,
@@ -21,6 +21,8 @@ pub struct StoredConsoleSession {
     pub user: ConsoleUser,
     pub created_at_ms: i64,
     pub last_seen_at_ms: i64,
+    /// When its person last proved who they are: signed in, or typed the password again.
+    pub verified_at_ms: i64,
 }
 
 /// What the console's overview shows of a merchant: its wallet and how many cards are in each
@@ -138,8 +140,9 @@ impl Database {
     ) -> Result<(), StoreError> {
         let now = self.now_ms();
         self.execute(
-            "INSERT INTO console_sessions (token_hash, user_id, created_at_ms, last_seen_at_ms) \
-             VALUES ($1, $2, $3, $3)",
+            "INSERT INTO console_sessions \
+             (token_hash, user_id, created_at_ms, last_seen_at_ms, verified_at_ms) \
+             VALUES ($1, $2, $3, $3, $3)",
             &[token_hash.into(), user_id.into(), now.into()],
         )
         .await?;
@@ -150,20 +153,22 @@ impl Database {
         &self,
         token_hash: &str,
     ) -> Result<Option<StoredConsoleSession>, StoreError> {
-        let row: Option<(String, String, String, String, i64, i64)> = self
+        let row: Option<(String, String, String, String, i64, i64, i64)> = self
             .fetch_optional(
-                "SELECT u.id, u.merchant_id, u.email, u.role, s.created_at_ms, s.last_seen_at_ms \
+                "SELECT u.id, u.merchant_id, u.email, u.role, \
+                 s.created_at_ms, s.last_seen_at_ms, s.verified_at_ms \
                  FROM console_sessions s JOIN console_users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1",
                 &[token_hash.into()],
             )
             .await?;
         row.map(
-            |(id, merchant_id, email, role, created_at_ms, last_seen_at_ms)| {
+            |(id, merchant_id, email, role, created_at_ms, last_seen_at_ms, verified_at_ms)| {
                 Ok(StoredConsoleSession {
                     user: console_user((id, merchant_id, email, role))?,
                     created_at_ms,
                     last_seen_at_ms,
+                    verified_at_ms,
                 })
             },
         )
@@ -174,6 +179,18 @@ impl Database {
         self.execute(
             "UPDATE console_sessions SET last_seen_at_ms = $1 WHERE token_hash = $2",
             &[self.now_ms().into(), token_hash.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The session's person has just typed their password again.
+    pub async fn mark_console_session_verified(&self, token_hash: &str) -> Result<(), StoreError> {
+        let now = self.now_ms();
+        self.execute(
+            "UPDATE console_sessions SET verified_at_ms = $1, last_seen_at_ms = $1 \
+             WHERE token_hash = $2",
+            &[now.into(), token_hash.into()],
         )
         .await?;
         Ok(())

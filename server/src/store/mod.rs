@@ -18,6 +18,7 @@
 //! - `sqlx::Any`: loses PostgreSQL's arrays (the batch insert) and SQLite's writer gate.
 //!
 //! The cost is one small enum match per statement (see the benchmark figures in the README).
+mod audit_log;
 mod authorizations;
 mod card_creation;
 mod card_creation_input;

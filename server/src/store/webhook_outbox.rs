@@ -2,7 +2,12 @@
 //! change, then delivered (and retried) by the delivery worker. Every attempt is logged.
 
 use app::domain::ids::{CardId, MerchantId};
-use app::domain::{issuing::CardEvent, provisioning::ProvisioningStage, CardStatus};
+use app::domain::{
+    console_card::{CallbackAttempt, CallbackDelivery, DeliveryState},
+    issuing::CardEvent,
+    provisioning::ProvisioningStage,
+    CardStatus,
+};
 
 use super::{sql::Conn, Database, StoreError};
 use crate::secrets::random;
@@ -218,12 +223,79 @@ impl Database {
                     &[id.into()],
                 )
                 .await?;
-            let status = serde_json::from_str::<serde_json::Value>(&payload)
-                .ok()
-                .and_then(|payload| payload["data"]["status"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            log.push((message_id, status, attempts));
+            log.push((message_id, reported_status(&payload), attempts));
         }
         Ok(log)
     }
+
+    /// The callback messages of a merchant's card with their attempts, oldest first, for the
+    /// console's card page.
+    pub async fn card_callbacks(
+        &self,
+        merchant_id: &MerchantId,
+        card_id: &CardId,
+    ) -> Result<Vec<CallbackDelivery>, StoreError> {
+        type Message = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let mut tx = self.begin_read().await?;
+        let mut conn = tx.conn();
+        let messages: Vec<Message> = conn
+            .fetch_all(
+                "SELECT id, message_id, url, payload, created_at_ms, next_attempt_at_ms, \
+                 delivered_at_ms, abandoned_at_ms FROM webhook_outbox \
+                 WHERE merchant_id = $1 AND card_id = $2 ORDER BY id",
+                &[merchant_id.into(), card_id.into()],
+            )
+            .await?;
+        let mut deliveries = Vec::with_capacity(messages.len());
+        for (id, message_id, url, payload, created_at_ms, next, delivered, abandoned) in messages {
+            let attempts: Vec<DeliveryAttempt> = conn
+                .fetch_all(
+                    "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
+                     WHERE outbox_id = $1 ORDER BY attempt",
+                    &[id.into()],
+                )
+                .await?;
+            let state = match (delivered, abandoned, next, attempts.is_empty()) {
+                (Some(_), _, _, _) => DeliveryState::Delivered,
+                (None, Some(_), _, _) => DeliveryState::Abandoned,
+                (None, None, _, true) => DeliveryState::Pending,
+                (None, None, _, false) => DeliveryState::Retrying,
+            };
+            deliveries.push(CallbackDelivery {
+                message_id,
+                reported_status: reported_status(&payload),
+                url,
+                state,
+                created_at_ms,
+                attempts: attempts
+                    .into_iter()
+                    .map(|attempt| CallbackAttempt {
+                        at_ms: attempt.at_ms,
+                        status_code: attempt.status_code,
+                        error: attempt.error,
+                        duration_ms: attempt.duration_ms,
+                    })
+                    .collect(),
+            });
+        }
+        tx.commit().await?;
+        Ok(deliveries)
+    }
+}
+
+/// The card status a callback message reports (its `data.status`).
+fn reported_status(payload: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|payload| payload["data"]["status"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -90,7 +90,7 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
         filters.push_str(&format!("&status={}", status.code().replace(' ', "+")));
     }
     if let Some(search) = &query.search {
-        filters.push_str(&format!("&q={}", encode_query(search)));
+        filters.push_str(&format!("&q={}", super::encode_query(search)));
     }
     let next_link = page
         .next
@@ -102,7 +102,7 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
                 "Download these cards as CSV"
             </a>
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Cards">
             <table class="console-table console-cards" data-testid="cards-table">
                 <caption>"Newest first"</caption>
                 <thead>
@@ -127,7 +127,11 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
                                     <td>{row.last4.unwrap_or_else(|| "—".to_owned())}</td>
                                     <td class="number">{row.balance.to_string()}</td>
                                     <td>{format_datetime(row.created_at_ms)}</td>
-                                    <td>{row.order_no}</td>
+                                    <td>
+                                        <a href=format!("/console/cards/{}", row.card_id)>
+                                            {row.order_no}
+                                        </a>
+                                    </td>
                                 </tr>
                             }
                         })
@@ -147,16 +151,4 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
             })}
     }
     .into_any()
-}
-
-/// Percent-encodes a search for a link's query string.
-fn encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

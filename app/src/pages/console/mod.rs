@@ -1,4 +1,25 @@
 //! The merchant console: signed-in pages over the same core, ledger and ports as the API.
+pub mod audit;
+pub mod card;
+mod card_actions;
+mod card_history;
+mod card_reveal;
 pub mod cards;
+pub mod issue;
+#[cfg(feature = "hydrate")]
+mod live_card;
+mod nav;
 pub mod overview;
 pub mod sign_in;
+
+/// Percent-encodes a search for a link's query string.
+pub(crate) fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

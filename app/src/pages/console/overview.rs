@@ -1,5 +1,6 @@
 use leptos::{form::ActionForm, prelude::*};
 
+use super::nav::ConsoleNav;
 use crate::api::{
     console::{console_overview, ConsoleOverview, ConsoleSignOut, ConsoleSignOutEverywhere},
     widget::error_text,
@@ -45,6 +46,7 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
                 <button type="submit" class="secondary">"Sign out everywhere"</button>
             </ActionForm>
         </header>
+        <ConsoleNav current="/console"/>
         <h1>"Overview"</h1>
         <section class="panel" aria-labelledby="wallet-heading">
             <h2 id="wallet-heading">"Wallet"</h2>

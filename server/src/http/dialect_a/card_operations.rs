@@ -1,6 +1,8 @@
 //! Dialect A's operations on an existing card: recharge, freeze, unfreeze, delete, transactions.
 
 use super::schemas::{Envelope, RechargeRequest};
+use crate::http::api_actor::ApiActor;
+use app::domain::audit::AuditAction;
 use app::domain::ids::CardId;
 use app::domain::unit_amount::whole_number_from_json;
 use app::domain::{order_no::OrderNo, recharge::Recharge, Cents};
@@ -34,6 +36,7 @@ use crate::http::AppState;
 pub async fn recharge(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -57,10 +60,21 @@ pub async fn recharge(
     let (Some(amount), Some(order_no)) = (amount, order_no) else {
         return Err(ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")));
     };
+    let reference = order_no.as_str().to_owned();
     let card = state
         .issuing
         .recharge(&merchant_id, &card_id, amount, order_no)
         .await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardToppedUp,
+        card_id.as_str(),
+        amount.amount().to_string(),
+        Some(&reference),
+    )
+    .await;
     Ok(success(card_model::card(&card)))
 }
 
@@ -78,11 +92,21 @@ pub async fn recharge(
 pub async fn freeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
-    Ok(success(card_model::card(
-        &state.issuing.freeze(&merchant_id, &card_id).await?,
-    )))
+    let card = state.issuing.freeze(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardFrozen,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
+    Ok(success(card_model::card(&card)))
 }
 
 #[utoipa::path(
@@ -99,11 +123,21 @@ pub async fn freeze(
 pub async fn unfreeze(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
-    Ok(success(card_model::card(
-        &state.issuing.unfreeze(&merchant_id, &card_id).await?,
-    )))
+    let card = state.issuing.unfreeze(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardUnfrozen,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
+    Ok(success(card_model::card(&card)))
 }
 
 #[utoipa::path(
@@ -120,11 +154,21 @@ pub async fn unfreeze(
 pub async fn delete(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
-    Ok(success(card_model::card(
-        &state.issuing.delete(&merchant_id, &card_id).await?,
-    )))
+    let card = state.issuing.delete(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardDeleted,
+        card_id.as_str(),
+        format!("{} returned to the wallet", card.returned),
+        None,
+    )
+    .await;
+    Ok(success(card_model::card(&card)))
 }
 
 #[utoipa::path(

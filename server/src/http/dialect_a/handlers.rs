@@ -1,4 +1,6 @@
 use super::schemas::{CreateCardRequest, Envelope};
+use crate::http::api_actor::ApiActor;
+use app::domain::audit::AuditAction;
 use app::domain::ids::CardId;
 use axum::{
     body::Bytes,
@@ -31,12 +33,24 @@ use crate::http::AppState;
 pub async fn create_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
     let request = new_card_request::parse(&body, state.callback_policy)
         .map_err(|errors| ApiError::new(ErrorCode::InvalidRequest, errors.join("; ")))?;
+    let reference = request.order_no.as_str().to_owned();
     let card = state.issuing.create_card(&merchant_id, request).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardIssued,
+        card.card_id.as_str(),
+        format!("{} deposit", card.deposit),
+        Some(&reference),
+    )
+    .await;
     Ok(success(card_model::card(&card)))
 }
 
@@ -160,10 +174,21 @@ pub async fn list_card_ranges(
 pub async fn reveal_card(
     State(state): State<AppState>,
     AuthenticatedMerchant(merchant_id): AuthenticatedMerchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Response, ApiError> {
     let card = state.issuing.card(&merchant_id, &card_id).await?;
     let secrets = state.issuing.reveal(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardRevealed,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
     let model = json!({
         "cardId": card.card_id,
         "number": secrets.number,

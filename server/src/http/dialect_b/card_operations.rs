@@ -2,6 +2,8 @@
 
 use super::errors::ErrorBody;
 use super::schemas::{AmountRequest, SettingsRequest, TopUpRequest};
+use crate::http::api_actor::ApiActor;
+use app::domain::audit::AuditAction;
 use app::domain::ids::CardId;
 use app::domain::{
     order_no::OrderNo,
@@ -64,6 +66,7 @@ fn parse_instant(text: &str) -> Option<i64> {
 pub async fn update_settings(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
     body: Bytes,
 ) -> Result<Json<CardObject>, ApiError> {
@@ -146,6 +149,16 @@ pub async fn update_settings(
         .update_settings(&merchant_id, &card_id, settings)
         .await
         .map_err(|error| ApiError::from_issue(error, "limit_per_transaction"))?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::ControlsChanged,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
     let view = state.issuing.card(&merchant_id, &card_id).await?;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
@@ -247,6 +260,7 @@ fn reference(headers: &HeaderMap, prefix: &str) -> Result<OrderNo, ApiError> {
 pub async fn topup(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
     headers: HeaderMap,
     body: Bytes,
@@ -268,10 +282,22 @@ pub async fn topup(
         )
     })?;
     let reference = reference(&headers, "t")?;
+    let key = reference.as_str().to_owned();
     let view = state
         .issuing
         .recharge(&merchant_id, &card_id, amount, reference)
         .await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardToppedUp,
+        card_id.as_str(),
+        amount.amount().to_string(),
+        Some(&key),
+    )
+    .await;
+
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
@@ -297,6 +323,7 @@ pub async fn topup(
 pub async fn withdraw(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
     headers: HeaderMap,
     body: Bytes,
@@ -305,15 +332,23 @@ pub async fn withdraw(
     let amount = body.amount("amount", true, AmountBounds::POSITIVE);
     body.finish()?;
     let reference = reference(&headers, "w")?;
+    let key = reference.as_str().to_owned();
+    let amount = amount.unwrap_or_default();
     let view = state
         .spending
-        .withdraw(
-            &merchant_id,
-            &card_id,
-            amount.unwrap_or_default(),
-            reference,
-        )
+        .withdraw(&merchant_id, &card_id, amount, reference)
         .await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardWithdrawn,
+        card_id.as_str(),
+        amount.to_string(),
+        Some(&key),
+    )
+    .await;
+
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
@@ -334,9 +369,20 @@ pub async fn withdraw(
 pub async fn freeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.freeze(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardFrozen,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
@@ -357,9 +403,20 @@ pub async fn freeze(
 pub async fn unfreeze(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.unfreeze(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardUnfrozen,
+        card_id.as_str(),
+        String::new(),
+        None,
+    )
+    .await;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 
@@ -381,9 +438,20 @@ pub async fn unfreeze(
 pub async fn close(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     Path(card_id): Path<CardId>,
 ) -> Result<Json<CardObject>, ApiError> {
     let view = state.issuing.delete(&merchant_id, &card_id).await?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardDeleted,
+        card_id.as_str(),
+        format!("{} returned to the wallet", view.returned),
+        None,
+    )
+    .await;
     Ok(Json(full_card(&state, &merchant_id, view).await?))
 }
 

@@ -3,6 +3,8 @@
 
 use super::errors::ErrorBody;
 use super::schemas::AddCardRequest;
+use crate::http::api_actor::ApiActor;
+use app::domain::audit::AuditAction;
 use app::domain::ids::{CardId, MerchantId};
 use app::domain::{
     cardholder_name::CardholderName,
@@ -178,6 +180,7 @@ fn order_no(headers: &HeaderMap) -> Result<OrderNo, ApiError> {
 pub async fn add_card(
     State(state): State<AppState>,
     Merchant(merchant_id): Merchant,
+    ApiActor(actor): ApiActor,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -207,11 +210,23 @@ pub async fn add_card(
         holder_address: None,
         tags: Vec::new(),
     };
+    let reference = new_card.order_no.as_str().to_owned();
     let view = state
         .issuing
         .create_card(&merchant_id, new_card)
         .await
         .map_err(|error| ApiError::from_issue(error, "limit_all_time"))?;
+    ApiActor::audit(
+        &state,
+        &merchant_id,
+        &actor,
+        AuditAction::CardIssued,
+        view.card_id.as_str(),
+        format!("{} deposit", view.deposit),
+        Some(&reference),
+    )
+    .await;
+
     let controls = SpendControls {
         limits: default_limits(),
         active_from_ms: None,

@@ -1,12 +1,14 @@
-//! The card-creation form. It validates with `domain::card_form::validate`, the function the
-//! server runs too, and shows each message next to its field; when the server disagrees, the
-//! server's message is the one shown.
+//! The card-creation form, in the widget and in the console. It validates with
+//! `domain::card_form::validate`, the function the server runs too, and shows each message next
+//! to its field; when the server disagrees, the server's message is the one shown. Where it sends
+//! the form is the caller's: the widget's session, or the console's signed-in user.
+
+use std::future::Future;
 
 use leptos::prelude::*;
 
-use super::WidgetEnv;
 use crate::{
-    api::widget::{error_text, widget_create_card, CreateAnswer, RangeOption, WidgetContext},
+    api::widget::{error_text, CreateAnswer, RangeOption},
     domain::{
         card_form::{message_for, validate, CardForm, FieldError},
         fee_type::FeeType,
@@ -17,23 +19,28 @@ use crate::{
 
 const FEE_PLANS: [FeeType; 3] = [FeeType::One, FeeType::Two, FeeType::Three];
 
+/// `send` takes the form and its idempotency key (one per filled-in form) to the server.
 #[component]
-pub(super) fn CardFormView(
-    context: WidgetContext,
+pub fn CardFormView<Sender, Sending>(
+    ranges: Vec<RangeOption>,
+    customer_email: Option<String>,
+    send: Sender,
     #[prop(into)] on_created: Callback<WidgetCard>,
-) -> impl IntoView {
-    let env = expect_context::<WidgetEnv>();
-    let ranges = StoredValue::new(context.ranges.clone());
+) -> impl IntoView
+where
+    Sender: Fn(CardForm, String) -> Sending + Clone + 'static,
+    Sending: Future<Output = Result<CreateAnswer, ServerFnError>> + 'static,
+{
     let form = RwSignal::new(CardForm {
-        range_id: context
-            .ranges
+        range_id: ranges
             .first()
             .map(|range| range.id.clone())
             .unwrap_or_default(),
         fee_type: FeeType::One.as_str().to_owned(),
-        email: context.customer_email.clone().unwrap_or_default(),
+        email: customer_email.unwrap_or_default(),
         ..CardForm::default()
     });
+    let ranges = StoredValue::new(ranges);
     // A field's client-side message shows once the user has left it, or tried to submit.
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let attempted = RwSignal::new(false);
@@ -87,9 +94,9 @@ pub(super) fn CardFormView(
             .try_update_value(|key| key.get_or_insert_with(new_idempotency_key).clone())
             .unwrap_or_default();
         pending.set(true);
-        let (session, form) = (env.session.clone(), form.get_untracked());
+        let sent = send(form.get_untracked(), key);
         leptos::task::spawn_local(async move {
-            match widget_create_card(session, form, key).await {
+            match sent.await {
                 Ok(CreateAnswer::Created(card)) => on_created.run(card),
                 Ok(CreateAnswer::Refused { fields, message }) => {
                     server_errors.set(fields);

@@ -1,0 +1,162 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::nav::ConsoleNav;
+use crate::{
+    api::{
+        console_cards::{console_audit, AuditPage},
+        widget::error_text,
+    },
+    domain::{
+        audit::{AuditAction, AuditQuery, AUDIT_ENTRIES_PER_PAGE},
+        calendar::format_datetime,
+    },
+};
+
+/// Who did what, newest first: every money movement, reveal, control and team change, from the
+/// console or the API. Filter by action or by the object acted on (a card id, a user); page on
+/// by the last entry seen. A plain GET form, so it works and links with JavaScript off.
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let params = use_query_map();
+    let raw = move || {
+        params.with(|params| {
+            (
+                params.get("action"),
+                params.get("object"),
+                params.get("before"),
+            )
+        })
+    };
+    let query = move || {
+        let (action, object, before) = raw();
+        AuditQuery::from_params(action.as_deref(), object.as_deref(), before.as_deref())
+    };
+    let page = Resource::new(raw, |(action, object, before)| {
+        console_audit(action, object, before)
+    });
+    view! {
+        <ConsoleNav current="/console/audit"/>
+        <h1>"Audit log"</h1>
+        <AuditFilters query=query()/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                page.get()
+                    .map(|answer| match answer {
+                        Ok(page) => view! { <AuditTable page query=query()/> }.into_any(),
+                        Err(error) => {
+                            view! { <p class="error" role="alert">{error_text(&error)}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditFilters(query: AuditQuery) -> impl IntoView {
+    let selected = query.action;
+    view! {
+        <form method="get" action="/console/audit" class="console-filters" role="search">
+            <label for="audit-action">"Action"</label>
+            <select id="audit-action" name="action">
+                <option value="" selected=selected.is_none()>"Any"</option>
+                {AuditAction::ALL
+                    .into_iter()
+                    .map(|action| {
+                        view! {
+                            <option value=action.code() selected=selected == Some(action)>
+                                {action.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="audit-object">"Card or user id"</label>
+            <input
+                id="audit-object"
+                type="search"
+                name="object"
+                value=query.object_id.unwrap_or_default()
+                autocomplete="off"
+            />
+            <button type="submit">"Show"</button>
+        </form>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
+    if page.entries.is_empty() {
+        return view! { <p class="muted" data-testid="audit-empty">"Nothing recorded yet."</p> }
+            .into_any();
+    }
+    let older = (page.entries.len() as i64 >= AUDIT_ENTRIES_PER_PAGE)
+        .then(|| page.entries.last().map(|entry| entry.id))
+        .flatten()
+        .map(|before| {
+            let mut link = format!("/console/audit?before={before}");
+            if let Some(action) = query.action {
+                link.push_str(&format!("&action={}", action.code()));
+            }
+            if let Some(object) = &query.object_id {
+                link.push_str(&format!("&object={}", super::encode_query(object)));
+            }
+            link
+        });
+    view! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit log">
+            <table class="console-table" data-testid="audit-table">
+                <caption>"Newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"On"</th>
+                        <th scope="col">"Detail"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .entries
+                        .into_iter()
+                        .map(|entry| {
+                            let on = if entry.action.is_about_a_card() {
+                                view! {
+                                    <a href=format!("/console/cards/{}", entry.object_id)>
+                                        {entry.object_id.clone()}
+                                    </a>
+                                }
+                                    .into_any()
+                            } else {
+                                entry.object_id.clone().into_any()
+                            };
+                            view! {
+                                <tr data-action=entry.action.code()>
+                                    <td>{format_datetime(entry.at_ms)}</td>
+                                    <td>{entry.actor.name()}</td>
+                                    <td>{entry.action.label()}</td>
+                                    <td>{on}</td>
+                                    <td>{entry.detail}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {older
+            .map(|link| {
+                view! {
+                    <p>
+                        <a href=link rel="next">
+                            "Older entries →"
+                        </a>
+                    </p>
+                }
+            })}
+    }
+    .into_any()
+}

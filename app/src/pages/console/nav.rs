@@ -1,0 +1,27 @@
+use leptos::prelude::*;
+
+/// The console's links, on every signed-in page: where you are is marked for screen readers
+/// (`aria-current`) as well as for the eye.
+#[component]
+pub fn ConsoleNav(current: &'static str) -> impl IntoView {
+    let link = move |href: &'static str, label: &'static str| {
+        let here = href == current;
+        view! {
+            <li>
+                <a href=href aria-current=here.then_some("page")>
+                    {label}
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <nav class="console-nav" aria-label="Console">
+            <ul>
+                {link("/console", "Overview")}
+                {link("/console/cards", "Cards")}
+                {link("/console/issue", "Issue a card")}
+                {link("/console/audit", "Audit log")}
+            </ul>
+        </nav>
+    }
+}
