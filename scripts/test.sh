@@ -41,4 +41,7 @@ scripts/fuzz-api.sh
 step "Widget: time from navigation to an interactive form (printed, not asserted)"
 (cd end2end && node widget-budget.mjs)
 
+step "Console: time to interactive of the card table with 1,000 cards (printed, not asserted)"
+(cd end2end && node console-budget.mjs)
+
 step "All checks passed in $((SECONDS - started)) s"

@@ -7,8 +7,8 @@ use leptos_router::{
 
 use crate::pages::{
     console::{
-        audit::AuditLogPage, card::CardPage, cards::CardsPage, issue::IssuePage,
-        overview::OverviewPage, sign_in::SignInPage,
+        audit::AuditLogPage, card::CardPage, cards::CardsPage, issue::IssuePage, join::JoinPage,
+        overview::OverviewPage, sign_in::SignInPage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -67,6 +67,15 @@ pub fn App() -> impl IntoView {
                         path=(StaticSegment("console"), StaticSegment("issue"))
                         view=IssuePage
                         ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("team"))
+                        view=TeamPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("join"))
+                        view=JoinPage
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("audit"))

@@ -264,6 +264,10 @@ pub fn app_state_with(
         .site_addr(addr)
         .build();
     let rate_limits = Arc::new(RateLimits::new(edge.rate_limits));
+    let console_sessions = crate::issuing::console_sessions::ConsoleSessions::new(
+        database.clone(),
+        rate_limits.clone(),
+    );
     AppState {
         leptos_options,
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
@@ -271,9 +275,10 @@ pub fn app_state_with(
             database.clone(),
             rate_limits.clone(),
         ),
-        console: crate::issuing::console_sessions::ConsoleSessions::new(
+        console: console_sessions.clone(),
+        console_team: crate::issuing::console_team::ConsoleTeamService::new(
             database.clone(),
-            rate_limits.clone(),
+            console_sessions,
         ),
         audit: Arc::new(crate::issuing::audit_trail::StoredAuditTrail::new(
             database.clone(),

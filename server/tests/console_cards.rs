@@ -17,7 +17,12 @@ use server::{
     store::{CreateOutcome, Database},
 };
 use support::{
-    balances::wallet, http_client, new_cards::new_card, test_server::test_worker, TestServer,
+    balances::wallet,
+    console_client::{call, encode, signed_in, PASSWORD},
+    http_client,
+    new_cards::new_card,
+    test_server::test_worker,
+    TestServer,
 };
 
 on_every_backend!(
@@ -28,63 +33,6 @@ on_every_backend!(
     an_owner_issues_a_card_once_per_form_and_a_viewer_cannot,
     what_an_api_key_does_is_audited_with_its_prefix,
 );
-
-const PASSWORD: &str = "correct horse battery";
-const SAME_SITE: (&str, &str) = ("Sec-Fetch-Site", "same-origin");
-
-fn encode(text: &str) -> String {
-    text.replace('+', "%2B")
-        .replace(' ', "+")
-        .replace('@', "%40")
-}
-
-/// Signs `email` in; answers the session cookie (`name=value`).
-async fn signed_in(server: &TestServer, email: &str) -> String {
-    let form = format!("email={}&password={}", encode(email), encode(PASSWORD));
-    let response = http_client::post_form_with_headers(
-        server.addr,
-        "/api/console/sign_in",
-        &form,
-        &[SAME_SITE],
-    )
-    .await;
-    assert!(response.status < 400, "{}", response.body);
-    let line = response
-        .head
-        .lines()
-        .find(|line| {
-            line.to_ascii_lowercase()
-                .starts_with("set-cookie: cardkit_console=")
-        })
-        .unwrap_or_else(|| panic!("no session cookie: {}", response.head));
-    line.split_once(": ")
-        .unwrap()
-        .1
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// Calls a console server function as the holder of `cookie`, from the console's own pages.
-async fn call(
-    server: &TestServer,
-    cookie: &str,
-    endpoint: &str,
-    form: &str,
-) -> http_client::Response {
-    http_client::post_form_with_headers(
-        server.addr,
-        &format!("/api/console/{endpoint}"),
-        form,
-        &[
-            ("Cookie", cookie),
-            SAME_SITE,
-            ("Accept", "application/json"),
-        ],
-    )
-    .await
-}
 
 /// A merchant with `funding`, its owner signed in, and one ACTIVE card with a $100.00 deposit:
 /// (merchant, owner's email, card id).
@@ -168,7 +116,7 @@ async fn audit_actions(server: &TestServer, cookie: &str) -> Vec<(String, String
 async fn an_owner_moves_money_and_changes_a_card_and_each_is_audited(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, email, card_id) = merchant_with_active_card(&server, 100_000).await;
-    let cookie = signed_in(&server, &email).await;
+    let cookie = signed_in(&server, &email, PASSWORD).await;
     let page = card_json(&server, &cookie, &card_id).await;
     let balance = page["card"]["balance"].as_i64().unwrap();
     let reference = page["next_reference"].as_str().unwrap().to_owned();
@@ -284,7 +232,7 @@ async fn an_owner_moves_money_and_changes_a_card_and_each_is_audited(db: &Databa
 
     // Another merchant's card is not found, whoever asks.
     let (_, other_email, _) = merchant_with_active_card(&server, 100_000).await;
-    let other = signed_in(&server, &other_email).await;
+    let other = signed_in(&server, &other_email, PASSWORD).await;
     let foreign = call(&server, &other, "card", &format!("card_id={card_id}")).await;
     assert_eq!(foreign.status, 404, "{}", foreign.body);
 }
@@ -294,7 +242,7 @@ async fn a_viewer_and_a_developer_are_refused_by_the_server(db: &Database) {
     let (merchant, _, card_id) = merchant_with_active_card(&server, 100_000).await;
     for role in [Role::Viewer, Role::Developer] {
         let email = member(&server, &merchant, role).await;
-        let cookie = signed_in(&server, &email).await;
+        let cookie = signed_in(&server, &email, PASSWORD).await;
         let page = card_json(&server, &cookie, &card_id).await;
         let balance = page["card"]["balance"].as_i64().unwrap();
         let wallet_before = wallet(db, &merchant).await;
@@ -339,7 +287,7 @@ async fn revealing_asks_for_the_password_again_after_five_minutes(db: &Database)
     let db = db.clone().with_clock(hand.clock());
     let server = TestServer::start_with(&db, false).await;
     let (_, email, card_id) = merchant_with_active_card(&server, 100_000).await;
-    let cookie = signed_in(&server, &email).await;
+    let cookie = signed_in(&server, &email, PASSWORD).await;
     let reveal = |password: &str| format!("card_id={card_id}&password={}", encode(password));
 
     // Just signed in: no password asked.
@@ -427,7 +375,7 @@ async fn revealing_asks_for_the_password_again_after_five_minutes(db: &Database)
 async fn the_audit_log_refuses_to_be_changed(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (_, email, card_id) = merchant_with_active_card(&server, 100_000).await;
-    let cookie = signed_in(&server, &email).await;
+    let cookie = signed_in(&server, &email, PASSWORD).await;
     let frozen = call(
         &server,
         &cookie,
@@ -474,7 +422,7 @@ async fn an_owner_issues_a_card_once_per_form_and_a_viewer_cannot(db: &Database)
     create_owner_login(db, &merchant, &owner, Some(PASSWORD))
         .await
         .unwrap();
-    let cookie = signed_in(&server, &owner).await;
+    let cookie = signed_in(&server, &owner, PASSWORD).await;
     let options = call(&server, &cookie, "issue_options", "").await;
     assert_eq!(options.status, 200, "{}", options.body);
     let range = options.json()[0]["id"].as_str().unwrap().to_owned();
@@ -525,7 +473,7 @@ async fn an_owner_issues_a_card_once_per_form_and_a_viewer_cannot(db: &Database)
         .contains("The wallet holds"));
 
     let viewer = member(&server, &merchant, Role::Viewer).await;
-    let viewer = signed_in(&server, &viewer).await;
+    let viewer = signed_in(&server, &viewer, PASSWORD).await;
     let wallet_before = wallet(db, &merchant).await;
     let refused = call(
         &server,
@@ -591,7 +539,7 @@ async fn what_an_api_key_does_is_audited_with_its_prefix(db: &Database) {
         .await;
     assert_eq!(status, 200, "{answer}");
 
-    let cookie = signed_in(&server, &owner).await;
+    let cookie = signed_in(&server, &owner, PASSWORD).await;
     let response = call(&server, &cookie, "audit", "").await;
     let entries = response.json()["entries"].as_array().unwrap().clone();
     let actions: Vec<&str> = entries

@@ -119,7 +119,7 @@ pub(crate) mod backend {
         super::session_token_in(&parts.headers)
     }
 
-    fn set_cookie(value: &str, max_age_secs: u64) {
+    pub(crate) fn set_cookie(value: &str, max_age_secs: u64) {
         let secure = use_context::<ConsoleCookiePolicy>().is_none_or(|policy| policy.secure);
         let cookie = format!(
             "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
@@ -154,7 +154,9 @@ pub(crate) mod backend {
             ConsoleDenied::Forbidden(_) | ConsoleDenied::PasswordNeeded => {
                 http::StatusCode::FORBIDDEN
             }
-            ConsoleDenied::NotFound => http::StatusCode::NOT_FOUND,
+            ConsoleDenied::NotFound | ConsoleDenied::InvitationInvalid => {
+                http::StatusCode::NOT_FOUND
+            }
             ConsoleDenied::Invalid(_) => http::StatusCode::BAD_REQUEST,
             ConsoleDenied::Refused(_) => http::StatusCode::CONFLICT,
             ConsoleDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,

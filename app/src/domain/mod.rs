@@ -11,6 +11,7 @@ pub mod card_tags;
 pub mod cardholder_name;
 pub mod console_card;
 pub mod console_role;
+pub mod console_team;
 pub mod console_user;
 pub mod console_views;
 pub mod email;

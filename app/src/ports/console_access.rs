@@ -27,6 +27,9 @@ pub enum ConsoleDenied {
     PasswordNeeded,
     #[error("No such card.")]
     NotFound,
+    /// An invitation link that is unknown, used, or past its time.
+    #[error("This invitation link is not valid any more. Ask for a new one.")]
+    InvitationInvalid,
     /// The request is not well formed: a sentence naming what to fix.
     #[error("{0}")]
     Invalid(String),

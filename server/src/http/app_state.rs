@@ -14,7 +14,7 @@ use super::ApiKeyCache;
 use crate::{
     issuing::{
         console_cards::ConsoleCardService, console_sessions::ConsoleSessions,
-        widget_sessions::WidgetSessions,
+        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -38,6 +38,8 @@ pub struct AppState {
     pub console: ConsoleSessions,
     /// What the console does with cards, role-checked and audited.
     pub console_cards: ConsoleCardService,
+    /// The console's team: members, invitations, roles.
+    pub console_team: ConsoleTeamService,
     /// Whether the console's session cookie is `Secure` (not on plain http on loopback).
     pub console_cookie: ConsoleCookiePolicy,
     /// Shared with `widget_sessions`, which limits what a session does.

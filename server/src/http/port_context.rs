@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use app::ports::{SharedConsoleAccess, SharedConsoleCards, SharedWidgetAccess};
+use app::ports::{SharedConsoleAccess, SharedConsoleCards, SharedConsoleTeam, SharedWidgetAccess};
 use leptos::prelude::provide_context;
 
 use super::AppState;
@@ -15,10 +15,12 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
     let console: SharedConsoleAccess = Arc::new(state.console.clone());
     let console_cards: SharedConsoleCards = Arc::new(state.console_cards.clone());
+    let console_team: SharedConsoleTeam = Arc::new(state.console_team.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
         provide_context(console_cards.clone());
+        provide_context(console_team.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());

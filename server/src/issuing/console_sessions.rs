@@ -87,6 +87,20 @@ impl ConsoleSessions {
         Self { database, limits }
     }
 
+    /// A new session for `user`, who has just proved who they are.
+    pub async fn start_session(&self, user: ConsoleUser) -> Result<SignedIn, ConsoleDenied> {
+        let token = random::token();
+        self.database
+            .insert_console_session(&hash_token(&token), &user.id)
+            .await
+            .map_err(unavailable)?;
+        Ok(SignedIn {
+            token,
+            user,
+            max_age_secs: ABSOLUTE_LIMIT.as_secs(),
+        })
+    }
+
     fn throttled(retry_after: Duration) -> ConsoleDenied {
         ConsoleDenied::Throttled {
             retry_after_secs: retry_after.as_secs().max(1),
@@ -139,17 +153,8 @@ impl ConsoleAccess for ConsoleSessions {
             .clear_sign_in_failures(email)
             .await
             .map_err(unavailable)?;
-        let token = random::token();
-        self.database
-            .insert_console_session(&hash_token(&token), &stored.user.id)
-            .await
-            .map_err(unavailable)?;
         tracing::info!(user_id = %stored.user.id, merchant_id = %stored.user.merchant_id, "console sign-in");
-        Ok(SignedIn {
-            token,
-            user: stored.user,
-            max_age_secs: ABSOLUTE_LIMIT.as_secs(),
-        })
+        self.start_session(stored.user).await
     }
 
     #[tracing::instrument(skip_all)]

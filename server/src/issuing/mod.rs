@@ -6,6 +6,7 @@ pub mod audit_trail;
 pub mod catalog;
 pub mod console_cards;
 pub mod console_sessions;
+pub mod console_team;
 mod created_card;
 mod errors;
 mod kyc;

@@ -6,11 +6,13 @@ mod card_history;
 mod card_reveal;
 pub mod cards;
 pub mod issue;
+pub mod join;
 #[cfg(feature = "hydrate")]
 mod live_card;
 mod nav;
 pub mod overview;
 pub mod sign_in;
+pub mod team;
 
 /// Percent-encodes a search for a link's query string.
 pub(crate) fn encode_query(text: &str) -> String {
