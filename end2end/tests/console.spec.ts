@@ -27,6 +27,10 @@ test('an owner signs in, sees the wallet, and signs out', async ({ page }, testI
   await expect(page).toHaveURL(/\/console$/);
   await expect(page.getByTestId('wallet-balance')).toHaveText(/^\$[\d,]+\.\d\d$/);
   await expect(page.getByTestId('console-user')).toContainText(`${email} · Owner`);
+  await expect(page.getByTestId('wallet-lines')).toContainText('Wallet funded');
+  const statement = await page.request.get('/console/wallet.csv');
+  expect(statement.status()).toBe(200);
+  expect((await statement.text()).split('\r\n')[0]).toBe('entry_id,created_at,kind,reference,card_id,amount_cents');
   await expect(page.getByRole('table')).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, testInfo, 'console-overview');

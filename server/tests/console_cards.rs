@@ -32,6 +32,7 @@ on_every_backend!(
     the_audit_log_refuses_to_be_changed,
     an_owner_issues_a_card_once_per_form_and_a_viewer_cannot,
     what_an_api_key_does_is_audited_with_its_prefix,
+    the_wallet_statement_shows_and_downloads_every_movement,
 );
 
 /// A merchant with `funding`, its owner signed in, and one ACTIVE card with a $100.00 deposit:
@@ -557,4 +558,55 @@ async fn what_an_api_key_does_is_audited_with_its_prefix(db: &Database) {
         );
         assert_eq!(entry["object_id"], card_id.as_str());
     }
+}
+
+async fn the_wallet_statement_shows_and_downloads_every_movement(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, email, card_id) = merchant_with_active_card(&server, 100_000).await;
+    let cookie = signed_in(&server, &email, PASSWORD).await;
+    let withdrawn = call(
+        &server,
+        &cookie,
+        "card_act",
+        &format!("card_id={card_id}&action=withdraw&amount=7.00&reference=w-statement"),
+    )
+    .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+
+    // The overview's newest lines: the withdrawal back in, the deposit out, the funding in.
+    let overview = call(&server, &cookie, "overview", "").await.json();
+    let lines = overview["recent_wallet"].as_array().unwrap();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|line| line["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["card_withdrawal", "card_deposit", "wallet_funding"]);
+    assert_eq!(lines[0]["amount"], 700);
+    assert_eq!(lines[1]["card_id"], card_id.as_str());
+    assert!(lines[1]["amount"].as_i64().unwrap() < 0);
+
+    // The CSV has every line, amounts as signed cents that add up to the wallet's balance.
+    let csv = http_client::request_with_headers(
+        server.addr,
+        "GET",
+        "/console/wallet.csv",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(
+        rows[0],
+        "entry_id,created_at,kind,reference,card_id,amount_cents"
+    );
+    assert_eq!(rows.len(), 4, "{}", csv.body);
+    let sum: i64 = rows[1..]
+        .iter()
+        .map(|row| row.rsplit(',').next().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(sum, wallet(db, &merchant).await.0);
+    let signed_out = http_client::get(server.addr, "/console/wallet.csv").await;
+    assert_eq!(signed_out.status, 303, "{}", signed_out.head);
 }

@@ -11,6 +11,8 @@ use super::{console_user::ConsoleUser, ids::CardId, CardStatus, Cents};
 pub struct ConsoleOverview {
     pub user: ConsoleUser,
     pub wallet: Cents,
+    /// The wallet's newest statement lines.
+    pub recent_wallet: Vec<WalletLine>,
     /// Statuses in the lifecycle's order; those without cards left out.
     pub cards_by_status: Vec<(CardStatus, i64)>,
 }
@@ -96,3 +98,19 @@ impl CardTableQuery {
         }
     }
 }
+
+/// One line of the merchant wallet's statement: money in (funding, refunds, returns from cards)
+/// and out (deposits, top-ups), newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletLine {
+    pub entry_id: i64,
+    pub kind: super::ledger::EntryKind,
+    pub reference: String,
+    pub card_id: Option<CardId>,
+    /// Positive: into the wallet; negative: out of it.
+    pub amount: Cents,
+    pub at_ms: i64,
+}
+
+/// Lines the overview shows of the wallet's statement (the CSV has them all).
+pub const RECENT_WALLET_LINES: i64 = 20;

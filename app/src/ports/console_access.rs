@@ -5,7 +5,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::domain::{
     console_user::ConsoleUser,
-    console_views::{CardTableQuery, ConsoleCardPage, ConsoleOverview},
+    console_views::{CardTableQuery, ConsoleCardPage, ConsoleOverview, WalletLine},
 };
 
 /// Why the console said no. Each becomes a 4xx with a sentence for the person, never a 500.
@@ -62,6 +62,14 @@ pub trait ConsoleAccess: Send + Sync {
     async fn sign_out_everywhere(&self, user: &ConsoleUser) -> Result<(), ConsoleDenied>;
     /// The merchant at a glance: wallet and cards by status.
     async fn overview(&self, user: &ConsoleUser) -> Result<ConsoleOverview, ConsoleDenied>;
+    /// Up to `limit` lines of the merchant wallet's statement before entry `before_id`, newest
+    /// first.
+    async fn wallet_statement(
+        &self,
+        user: &ConsoleUser,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<WalletLine>, ConsoleDenied>;
     /// A page of the merchant's cards, newest first.
     async fn cards(
         &self,

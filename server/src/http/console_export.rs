@@ -1,10 +1,14 @@
-//! `GET /console/cards.csv`: the card table as the merchant filtered it (`status`, `q`), every
-//! page of it, as CSV for a spreadsheet. Signed-in users only; a signed-out browser is sent to
-//! sign in. Cells that a spreadsheet would run as a formula are defused.
+//! The console's CSV downloads, for a spreadsheet. Signed-in users only; a signed-out browser is
+//! sent to sign in. Cells that a spreadsheet would run as a formula are defused.
+//! - `GET /console/cards.csv`: the card table as the merchant filtered it (`status`, `q`), every
+//!   page of it;
+//! - `GET /console/wallet.csv`: the wallet's whole statement, newest first.
 
 use app::{
     api::console::{session_token_in, SIGN_IN_PAGE},
-    domain::{calendar::format_timestamp_ms, console_views::CardTableQuery},
+    domain::{
+        calendar::format_timestamp_ms, console_user::ConsoleUser, console_views::CardTableQuery,
+    },
     ports::{ConsoleAccess, ConsoleDenied},
 };
 use axum::{
@@ -25,18 +29,83 @@ pub struct ExportQuery {
 const HEADER: &str =
     "card_id,status,holder,last4,balance_cents,created_at,order_no,customer_email\r\n";
 
+/// The signed-in user of the request, or the answer to give instead (to sign in, or 503).
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<ConsoleUser, Response> {
+    let Some(token) = session_token_in(headers) else {
+        return Err(Redirect::to(SIGN_IN_PAGE).into_response());
+    };
+    match state.console.user(&token).await {
+        Ok(user) => Ok(user),
+        Err(ConsoleDenied::SignedOut) => Err(Redirect::to(SIGN_IN_PAGE).into_response()),
+        Err(error) => Err((StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()),
+    }
+}
+
+/// A CSV download's answer.
+fn download(filename: &'static str, csv: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+const WALLET_HEADER: &str = "entry_id,created_at,kind,reference,card_id,amount_cents\r\n";
+/// Statement lines read per round trip while writing the file.
+const WALLET_PAGE: i64 = 1_000;
+
+pub async fn wallet_csv(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(answer) => return answer,
+    };
+    let mut csv = String::from(WALLET_HEADER);
+    let mut before = None;
+    loop {
+        let lines = match state
+            .console
+            .wallet_statement(&user, before, WALLET_PAGE)
+            .await
+        {
+            Ok(lines) => lines,
+            Err(error) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()
+            }
+        };
+        for line in &lines {
+            let cells = [
+                line.entry_id.to_string(),
+                format_timestamp_ms(line.at_ms),
+                csv_cell(line.kind.code()),
+                csv_cell(&line.reference),
+                csv_cell(line.card_id.as_ref().map_or("", |id| id.as_str())),
+                // A number Cardkit wrote, signed: never defused into text.
+                line.amount.0.to_string(),
+            ];
+            csv.push_str(&cells.join(","));
+            csv.push_str("\r\n");
+        }
+        match lines.last() {
+            Some(last) if lines.len() as i64 == WALLET_PAGE => before = Some(last.entry_id),
+            _ => break,
+        }
+    }
+    download("wallet.csv", csv)
+}
+
 pub async fn cards_csv(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = session_token_in(&headers) else {
-        return Redirect::to(SIGN_IN_PAGE).into_response();
-    };
-    let user = match state.console.user(&token).await {
+    let user = match signed_in(&state, &headers).await {
         Ok(user) => user,
-        Err(ConsoleDenied::SignedOut) => return Redirect::to(SIGN_IN_PAGE).into_response(),
-        Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response(),
+        Err(answer) => return answer,
     };
     let mut table = CardTableQuery::from_params(query.status.as_deref(), query.q.as_deref(), None);
     let mut csv = String::from(HEADER);
@@ -67,18 +136,7 @@ pub async fn cards_csv(
             None => break,
         }
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cards.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        csv,
-    )
-        .into_response()
+    download("cards.csv", csv)
 }
 
 /// One CSV cell (RFC 4180 quoting). A cell starting with `=`, `+`, `-`, `@`, tab or carriage

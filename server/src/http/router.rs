@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/favicon.ico", get(favicon::favicon))
         .route("/console/cards.csv", get(console_export::cards_csv))
+        .route("/console/wallet.csv", get(console_export::wallet_csv))
         .route(
             "/console/cards/{card_id}/events",
             get(console_events::card_events),

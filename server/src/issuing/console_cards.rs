@@ -318,7 +318,10 @@ impl ConsoleCards for ConsoleCardService {
                     .delete(merchant, card_id)
                     .await
                     .map_err(refused)?;
-                let detail = format!("{} returned to the wallet", card.returned);
+                let detail = format!(
+                    "{} returned to the wallet",
+                    card.returned.saturating_sub(card.withdrawn)
+                );
                 (card, AuditAction::CardDeleted, detail, None)
             }
         };

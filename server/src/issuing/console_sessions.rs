@@ -15,7 +15,8 @@ use app::{
     domain::{
         console_user::ConsoleUser,
         console_views::{
-            CardCursor, CardTableQuery, ConsoleCardPage, ConsoleOverview, CARDS_PER_PAGE,
+            CardCursor, CardTableQuery, ConsoleCardPage, ConsoleOverview, WalletLine,
+            CARDS_PER_PAGE, RECENT_WALLET_LINES,
         },
     },
     ports::{ConsoleAccess, ConsoleDenied, SignedIn},
@@ -210,11 +211,30 @@ impl ConsoleAccess for ConsoleSessions {
             .merchant_standing(&user.merchant_id)
             .await
             .map_err(unavailable)?;
+        let recent_wallet = self
+            .database
+            .wallet_statement(&user.merchant_id, None, RECENT_WALLET_LINES)
+            .await
+            .map_err(unavailable)?;
         Ok(ConsoleOverview {
             user: user.clone(),
             wallet: standing.wallet,
+            recent_wallet,
             cards_by_status: standing.cards_by_status,
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]
+    async fn wallet_statement(
+        &self,
+        user: &ConsoleUser,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<WalletLine>, ConsoleDenied> {
+        self.database
+            .wallet_statement(&user.merchant_id, before_id, limit)
+            .await
+            .map_err(unavailable)
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]

@@ -44,6 +44,7 @@ mod provisioning_steps;
 mod secret_key_checks;
 pub mod spend_controls;
 pub mod sql;
+mod wallet_statement;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;
 

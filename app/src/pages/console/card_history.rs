@@ -1,9 +1,7 @@
 use leptos::prelude::*;
 
-use crate::{
-    api::console_cards::ConsoleCardDetail,
-    domain::{calendar::format_datetime, ledger::EntryKind, Cents},
-};
+use super::ledger_text::{entry_label, signed};
+use crate::{api::console_cards::ConsoleCardDetail, domain::calendar::format_datetime};
 
 /// The card's statement (its ledger entries), its purchases and the callbacks sent about it, and
 /// its spend controls: the card's whole story, oldest first.
@@ -14,29 +12,6 @@ pub fn CardHistory(detail: ConsoleCardDetail) -> impl IntoView {
         <Purchases detail=detail.clone()/>
         <Controls detail=detail.clone()/>
         <Callbacks detail/>
-    }
-}
-
-/// The ledger entry as the merchant reads it.
-fn entry_label(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::WalletFunding => "Wallet funded",
-        EntryKind::CardDeposit => "Opening deposit",
-        EntryKind::CardRecharge => "Top-up",
-        EntryKind::DepositRefund => "Deposit refunded (card failed)",
-        EntryKind::Consumption => "Purchase",
-        EntryKind::CardFee => "Card fee",
-        EntryKind::CardClosure => "Balance returned (card deleted)",
-        EntryKind::CardWithdrawal => "Withdrawal",
-    }
-}
-
-/// A statement amount with its direction: + onto the card, − off it.
-fn signed(amount: Cents) -> String {
-    if amount.0 < 0 {
-        format!("−{}", Cents(-amount.0))
-    } else {
-        format!("+{amount}")
     }
 }
 

@@ -7,6 +7,7 @@ mod card_reveal;
 pub mod cards;
 pub mod issue;
 pub mod join;
+mod ledger_text;
 #[cfg(feature = "hydrate")]
 mod live_card;
 mod nav;

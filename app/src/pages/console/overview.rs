@@ -1,9 +1,15 @@
 use leptos::{form::ActionForm, prelude::*};
 
-use super::nav::ConsoleNav;
-use crate::api::{
-    console::{console_overview, ConsoleOverview, ConsoleSignOut, ConsoleSignOutEverywhere},
-    widget::error_text,
+use super::{
+    ledger_text::{entry_label, signed},
+    nav::ConsoleNav,
+};
+use crate::{
+    api::{
+        console::{console_overview, ConsoleOverview, ConsoleSignOut, ConsoleSignOutEverywhere},
+        widget::error_text,
+    },
+    domain::{calendar::format_datetime, console_views::WalletLine},
 };
 
 /// The merchant at a glance: its wallet and its cards by status. Rendered on the server (the
@@ -51,6 +57,12 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
         <section class="panel" aria-labelledby="wallet-heading">
             <h2 id="wallet-heading">"Wallet"</h2>
             <p class="figure" data-testid="wallet-balance">{overview.wallet.to_string()}</p>
+            <WalletLines lines=overview.recent_wallet.clone()/>
+            <p>
+                <a href="/console/wallet.csv" data-testid="wallet-csv" download>
+                    "Download the wallet's whole statement as CSV"
+                </a>
+            </p>
         </section>
         <section class="panel" aria-labelledby="cards-heading">
             <h2 id="cards-heading">"Cards"</h2>
@@ -88,4 +100,50 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
             </table>
         </section>
     }
+}
+
+/// The wallet's newest statement lines.
+#[component]
+fn WalletLines(lines: Vec<WalletLine>) -> impl IntoView {
+    if lines.is_empty() {
+        return view! { <p class="muted">"No money has moved yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Wallet statement">
+            <table class="console-table" data-testid="wallet-lines">
+                <caption>"Latest money in and out of the wallet, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Card"</th>
+                        <th scope="col">"Amount"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {lines
+                        .into_iter()
+                        .map(|line| {
+                            let card = line
+                                .card_id
+                                .map(|id| {
+                                    view! {
+                                        <a href=format!("/console/cards/{id}")>{id.to_string()}</a>
+                                    }
+                                });
+                            view! {
+                                <tr>
+                                    <td>{format_datetime(line.at_ms)}</td>
+                                    <td>{entry_label(line.kind)}</td>
+                                    <td>{card}</td>
+                                    <td class="number">{signed(line.amount)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }

@@ -164,7 +164,10 @@ pub async fn delete(
         &actor,
         AuditAction::CardDeleted,
         card_id.as_str(),
-        format!("{} returned to the wallet", card.returned),
+        format!(
+            "{} returned to the wallet",
+            card.returned.saturating_sub(card.withdrawn)
+        ),
         None,
     )
     .await;

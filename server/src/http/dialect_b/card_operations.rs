@@ -448,7 +448,10 @@ pub async fn close(
         &actor,
         AuditAction::CardDeleted,
         card_id.as_str(),
-        format!("{} returned to the wallet", view.returned),
+        format!(
+            "{} returned to the wallet",
+            view.returned.saturating_sub(view.withdrawn)
+        ),
         None,
     )
     .await;
