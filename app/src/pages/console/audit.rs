@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::nav::ConsoleNav;
+use super::scroll_table::ScrollTable;
 use crate::{
     api::{
         console_cards::{console_audit, AuditPage},
@@ -106,9 +107,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
             link
         });
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit log">
-            <table class="console-table" data-testid="audit-table">
-                <caption>"Newest first"</caption>
+        <ScrollTable label="Audit log" caption="Newest first" testid="audit-table">
                 <thead>
                     <tr>
                         <th scope="col">"When (UTC)"</th>
@@ -145,8 +144,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                         })
                         .collect_view()}
                 </tbody>
-            </table>
-        </div>
+            </ScrollTable>
         {older
             .map(|link| {
                 view! {

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::ledger_text::{entry_label, signed};
+use super::scroll_table::ScrollTable;
 use crate::{api::console_cards::ConsoleCardDetail, domain::calendar::format_datetime};
 
 /// The card's statement (its ledger entries), its purchases and the callbacks sent about it, and
@@ -20,9 +21,7 @@ fn Statement(detail: ConsoleCardDetail) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="statement-heading">
             <h2 id="statement-heading">"Statement"</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Statement">
-                <table class="console-table" data-testid="statement">
-                    <caption>"Money on and off the card, oldest first"</caption>
+            <ScrollTable label="Statement" caption="Money on and off the card, oldest first" testid="statement">
                     <thead>
                         <tr>
                             <th scope="col">"When (UTC)"</th>
@@ -47,8 +46,7 @@ fn Statement(detail: ConsoleCardDetail) -> impl IntoView {
                             })
                             .collect_view()}
                     </tbody>
-                </table>
-            </div>
+                </ScrollTable>
         </section>
     }
 }
@@ -67,9 +65,7 @@ fn Purchases(detail: ConsoleCardDetail) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="purchases-heading">
             <h2 id="purchases-heading">"Purchases"</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Purchases">
-                <table class="console-table" data-testid="purchases">
-                    <caption>"Authorizations, newest first"</caption>
+            <ScrollTable label="Purchases" caption="Authorizations, newest first" testid="purchases">
                     <thead>
                         <tr>
                             <th scope="col">"When (UTC)"</th>
@@ -102,8 +98,7 @@ fn Purchases(detail: ConsoleCardDetail) -> impl IntoView {
                             })
                             .collect_view()}
                     </tbody>
-                </table>
-            </div>
+                </ScrollTable>
         </section>
     }
     .into_any()
@@ -160,9 +155,7 @@ fn Callbacks(detail: ConsoleCardDetail) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="callbacks-heading">
             <h2 id="callbacks-heading">"Callbacks"</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Callbacks">
-                <table class="console-table" data-testid="callbacks">
-                    <caption>"Status callbacks sent for this card, oldest first"</caption>
+            <ScrollTable label="Callbacks" caption="Status callbacks sent for this card, oldest first" testid="callbacks">
                     <thead>
                         <tr>
                             <th scope="col">"Reports"</th>
@@ -210,8 +203,7 @@ fn Callbacks(detail: ConsoleCardDetail) -> impl IntoView {
                             })
                             .collect_view()}
                     </tbody>
-                </table>
-            </div>
+                </ScrollTable>
         </section>
     }
     .into_any()

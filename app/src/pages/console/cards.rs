@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::scroll_table::ScrollTable;
 use crate::{
     api::{
         console::{console_cards, CardTableQuery, ConsoleCardPage},
@@ -102,9 +103,7 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
                 "Download these cards as CSV"
             </a>
         </p>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Cards">
-            <table class="console-table console-cards" data-testid="cards-table">
-                <caption>"Newest first"</caption>
+        <ScrollTable label="Cards" caption="Newest first" testid="cards-table">
                 <thead>
                     <tr>
                         <th scope="col">"Status"</th>
@@ -137,8 +136,7 @@ fn CardTable(page: ConsoleCardPage, query: CardTableQuery) -> impl IntoView {
                         })
                         .collect_view()}
                 </tbody>
-            </table>
-        </div>
+        </ScrollTable>
         {next_link
             .map(|link| {
                 view! {

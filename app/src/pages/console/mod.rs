@@ -12,6 +12,7 @@ mod ledger_text;
 mod live_card;
 mod nav;
 pub mod overview;
+mod scroll_table;
 pub mod sign_in;
 pub mod team;
 

@@ -1,5 +1,6 @@
 use leptos::{form::ActionForm, prelude::*};
 
+use super::scroll_table::ScrollTable;
 use super::{
     ledger_text::{entry_label, signed},
     nav::ConsoleNav,
@@ -109,9 +110,7 @@ fn WalletLines(lines: Vec<WalletLine>) -> impl IntoView {
         return view! { <p class="muted">"No money has moved yet."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Wallet statement">
-            <table class="console-table" data-testid="wallet-lines">
-                <caption>"Latest money in and out of the wallet, newest first"</caption>
+        <ScrollTable label="Wallet statement" caption="Latest money in and out of the wallet, newest first" testid="wallet-lines">
                 <thead>
                     <tr>
                         <th scope="col">"When (UTC)"</th>
@@ -142,8 +141,7 @@ fn WalletLines(lines: Vec<WalletLine>) -> impl IntoView {
                         })
                         .collect_view()}
                 </tbody>
-            </table>
-        </div>
+            </ScrollTable>
     }
     .into_any()
 }

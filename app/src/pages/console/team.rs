@@ -1,6 +1,7 @@
 use leptos::{form::ActionForm, prelude::*};
 
 use super::nav::ConsoleNav;
+use super::scroll_table::ScrollTable;
 use crate::{
     api::{
         console_team::{console_team, ConsoleChangeRole, ConsoleInvite, ConsoleRemoveMember},
@@ -72,9 +73,7 @@ fn Team(
     view! {
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Members">
-                <table class="console-table" data-testid="members">
-                    <caption>"Everyone with a login to this merchant's console"</caption>
+            <ScrollTable label="Members" caption="Everyone with a login to this merchant's console" testid="members">
                     <thead>
                         <tr>
                             <th scope="col">"Email"</th>
@@ -112,8 +111,7 @@ fn Team(
                             })
                             .collect_view()}
                     </tbody>
-                </table>
-            </div>
+                </ScrollTable>
         </section>
         {manages.then(|| view! { <Invite invite/> }.into_any())}
         <section class="panel" aria-labelledby="invitations-heading">
