@@ -31,7 +31,7 @@ test('an owner signs in, sees the wallet, and signs out', async ({ page }, testI
   const statement = await page.request.get('/console/wallet.csv');
   expect(statement.status()).toBe(200);
   expect((await statement.text()).split('\r\n')[0]).toBe('entry_id,created_at,kind,reference,card_id,amount_cents');
-  await expect(page.getByRole('table')).toBeVisible();
+  await expect(page.getByTestId('cards-by-status')).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, testInfo, 'console-overview');
 
