@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     api::{
-        console_cards::{console_card, ConsoleCardAct, ConsoleCardDetail},
+        console_cards::{console_card, ConsoleCardAct, ConsoleCardDetail, ConsoleCardReveal},
         widget::error_text,
     },
     domain::{calendar::format_datetime, provisioning::ProvisioningStage, CardStatus},
@@ -24,6 +24,9 @@ pub fn CardPage() -> impl IntoView {
     // refusal's sentence) outlives the read that follows it. Every answer re-reads the card, so
     // what is shown is what the core holds.
     let act = ServerAction::<ConsoleCardAct>::new();
+    // So is a revealed number: a change arriving on the stream re-reads and redraws the card,
+    // and must not take the number away from the person reading it.
+    let reveal = ServerAction::<ConsoleCardReveal>::new();
     Effect::new(move |_| {
         if act.version().get() > 0 {
             detail.refetch();
@@ -52,7 +55,7 @@ pub fn CardPage() -> impl IntoView {
                 detail
                     .get()
                     .map(|answer| match answer {
-                        Ok(detail) => view! { <CardDetail detail act/> }.into_any(),
+                        Ok(detail) => view! { <CardDetail detail act reveal/> }.into_any(),
                         Err(error) => {
                             view! {
                                 <h1>"Card"</h1>
@@ -69,7 +72,11 @@ pub fn CardPage() -> impl IntoView {
 }
 
 #[component]
-fn CardDetail(detail: ConsoleCardDetail, act: ServerAction<ConsoleCardAct>) -> impl IntoView {
+fn CardDetail(
+    detail: ConsoleCardDetail,
+    act: ServerAction<ConsoleCardAct>,
+    reveal: ServerAction<ConsoleCardReveal>,
+) -> impl IntoView {
     let card = detail.card.clone();
     let available = detail.available();
     let holder = format!("{} {}", card.first_name, card.last_name);
@@ -110,7 +117,7 @@ fn CardDetail(detail: ConsoleCardDetail, act: ServerAction<ConsoleCardAct>) -> i
             </dl>
         </section>
         <CardActions detail=detail.clone() act/>
-        <CardReveal detail=detail.clone()/>
+        <CardReveal detail=detail.clone() reveal/>
         <section class="panel" aria-labelledby="about-heading">
             <h2 id="about-heading">"About this card"</h2>
             <dl class="status">

@@ -10,11 +10,13 @@ use crate::api::{
 /// server-rendered page, a URL, or a log. When the sign-in is more than a few minutes old, the
 /// password is asked again. Every reveal is written to the audit log.
 #[component]
-pub fn CardReveal(detail: ConsoleCardDetail) -> impl IntoView {
+pub fn CardReveal(
+    detail: ConsoleCardDetail,
+    reveal: ServerAction<ConsoleCardReveal>,
+) -> impl IntoView {
     if !detail.user.role.may_reveal() || !detail.card.status.has_card_details() {
         return ().into_any();
     }
-    let reveal = ServerAction::<ConsoleCardReveal>::new();
     let revealed = move || reveal.value().get().and_then(Result::ok);
     let failure = move || {
         reveal
