@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { expectAccessible, sandboxLogin, screenshot } from './console-helpers';
+import { expectAccessible, sandboxApiKey, sandboxLogin, screenshot, signIn } from './console-helpers';
 
 // The merchant console against the real server, signed in as the sandbox owner.
 
@@ -32,8 +32,22 @@ test('an owner signs in, sees the wallet, and signs out', async ({ page }, testI
   expect(statement.status()).toBe(200);
   expect((await statement.text()).split('\r\n')[0]).toBe('entry_id,created_at,kind,reference,card_id,amount_cents');
   await expect(page.getByTestId('cards-by-status')).toBeVisible();
+  // The last thirty days: two charts, each one named image, and every figure in a table.
+  await expect(page.getByRole('img', { name: /Cards issued per day/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: /Money spent per day/ })).toBeVisible();
+  await page.getByText("Every day's figures").click();
+  await expect(page.getByTestId('activity-table').locator('tbody tr')).toHaveCount(30);
   await expectAccessible(page);
   await screenshot(page, testInfo, 'console-overview');
+
+  // The sandbox owner adds test money: the wallet grows, and the statement says it is test money.
+  const before = await page.getByTestId('wallet-balance').textContent();
+  await page.getByLabel('Add test funds (USD)').fill('10.00');
+  await page.getByTestId('add-test-funds').click();
+  await expect(page.getByTestId('wallet-balance')).not.toHaveText(before ?? '');
+  const cents = (text: string | null) => Math.round(Number((text ?? '').replace(/[$,]/g, '')) * 100);
+  expect(cents(await page.getByTestId('wallet-balance').textContent())).toBe(cents(before) + 1_000);
+  await expect(page.getByTestId('wallet-lines').locator('tbody tr').first()).toContainText('Test funds added');
 
   // The session cookie is out of scripts' reach.
   const cookie = (await page.context().cookies()).find((c) => c.name === 'cardkit_console');
@@ -85,6 +99,30 @@ test('the card table shows a card issued through the API, and finds it', async (
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await screenshot(page, testInfo, 'console-cards-320');
+});
+
+test('the card table follows cards as they are issued and go live, without a reload', async ({ page, request }, testInfo) => {
+  await signIn(page);
+  await page.goto('/console/cards');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  // A mark that a reload would wipe out.
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+
+  const created = await request.post('/api/v1/cards/card/add', {
+    headers: { Authorization: `Bearer ${sandboxApiKey()}` },
+    data: { email: 'live-table@shop.example', limit_all_time: 20 },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  const cardId: string = (await created.json()).card_id;
+
+  // The new card appears at the top, and its status cell follows provisioning to ACTIVE.
+  const row = page.locator(`tr[data-card-id="${cardId}"]`);
+  await expect(row).toBeVisible();
+  await expect(page.locator('tr[data-card-id]').first()).toHaveAttribute('data-card-id', cardId);
+  await expect(row.locator('td').first()).toHaveText('ACTIVE', { timeout: 15_000 });
+  await expect(page.getByTestId('cards-live')).toHaveText('The table was updated.');
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  await screenshot(page, testInfo, 'console-cards-live');
 });
 
 test('a cross-site sign-in is refused', async ({ request, baseURL }) => {

@@ -37,6 +37,9 @@ pub enum Command {
         /// A file holding the owner's password (its first line, at least 12 characters).
         #[arg(long, requires = "owner_email")]
         owner_password_file: Option<PathBuf>,
+        /// A sandbox merchant: its owner may add test money to the wallet from the console.
+        #[arg(long)]
+        sandbox: bool,
     },
 }
 

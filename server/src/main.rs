@@ -16,12 +16,13 @@ async fn main() -> std::process::ExitCode {
             fund_cents,
             owner_email,
             owner_password_file,
+            sandbox,
         } => {
             let owner = owner_email.map(|email| server::OwnerRequest {
                 email,
                 password_file: owner_password_file,
             });
-            server::create_merchant(cli.config, &name, fund_cents, owner).await
+            server::create_merchant(cli.config, &name, fund_cents, owner, sandbox).await
         }
     };
     match outcome {

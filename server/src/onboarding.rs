@@ -94,6 +94,7 @@ pub async fn seed_sandbox(
         return Ok(());
     }
     let onboarded = onboard_merchant(database, "Sandbox", SANDBOX_FUNDING).await?;
+    database.mark_sandbox(&onboarded.merchant.id).await?;
     let owner =
         create_owner_login(database, &onboarded.merchant.id, SANDBOX_OWNER_EMAIL, None).await?;
     let password = owner.generated_password.unwrap_or_default();

@@ -172,6 +172,7 @@ pub async fn create_merchant(
     name: &str,
     fund_cents: i64,
     owner: Option<OwnerRequest>,
+    sandbox: bool,
 ) -> Result<(), StartupError> {
     if name.trim().is_empty() || fund_cents < 0 {
         return Err(StartupError::Invalid(
@@ -180,7 +181,14 @@ pub async fn create_merchant(
     }
     let (database, _) = open(&config).await?;
     let onboarded = onboarding::onboard_merchant(&database, name.trim(), Cents(fund_cents)).await?;
-    println!("merchant: {}", onboarded.merchant.id);
+    if sandbox {
+        database.mark_sandbox(&onboarded.merchant.id).await?;
+    }
+    println!(
+        "merchant: {}{}",
+        onboarded.merchant.id,
+        if sandbox { " (sandbox)" } else { "" }
+    );
     println!(
         "api key:  {}   (shown once; store it now)",
         onboarded.api_key

@@ -12,13 +12,12 @@ use std::{sync::Arc, time::Duration};
 use app::domain::{console_role::Role, ids::MerchantId, CardStatus, Cents};
 use server::{
     clock::ManualClock,
-    issuing::console_sessions::hash_password,
     onboarding::create_owner_login,
     store::{CreateOutcome, Database},
 };
 use support::{
     balances::wallet,
-    console_client::{call, encode, signed_in, PASSWORD},
+    console_client::{call, encode, member, signed_in, PASSWORD},
     http_client,
     new_cards::new_card,
     test_server::test_worker,
@@ -75,17 +74,6 @@ async fn merchant_with_active_card(
         .unwrap();
     assert_eq!(view.status, CardStatus::Active);
     (merchant, email, card.id.to_string())
-}
-
-async fn member(server: &TestServer, merchant: &MerchantId, role: Role) -> String {
-    let email = format!("{}+{merchant}@shop.example", role.code());
-    let hash = hash_password(PASSWORD).await;
-    server
-        .database
-        .create_console_user(merchant, &email, &hash, role)
-        .await
-        .unwrap();
-    email
 }
 
 async fn card_json(server: &TestServer, cookie: &str, card_id: &str) -> serde_json::Value {

@@ -44,14 +44,32 @@ async fn postgres_a_start_with_another_card_key_is_refused() {
 /// Through the real start-up path (`cardkit create-merchant` opens the database as `cardkit` does).
 async fn a_start_with_another_card_key_is_refused(url: &str) {
     let data_dir = tempfile::tempdir().unwrap();
-    server::create_merchant(config(url, data_dir.path(), [1; 32]), "Acme", 0, None)
-        .await
-        .expect("the first start records its key");
-    server::create_merchant(config(url, data_dir.path(), [1; 32]), "Acme", 0, None)
-        .await
-        .expect("the same key starts again");
-    let refused =
-        server::create_merchant(config(url, data_dir.path(), [2; 32]), "Acme", 0, None).await;
+    server::create_merchant(
+        config(url, data_dir.path(), [1; 32]),
+        "Acme",
+        0,
+        None,
+        false,
+    )
+    .await
+    .expect("the first start records its key");
+    server::create_merchant(
+        config(url, data_dir.path(), [1; 32]),
+        "Acme",
+        0,
+        None,
+        false,
+    )
+    .await
+    .expect("the same key starts again");
+    let refused = server::create_merchant(
+        config(url, data_dir.path(), [2; 32]),
+        "Acme",
+        0,
+        None,
+        false,
+    )
+    .await;
     match refused {
         Err(StartupError::KeyCheck(KeyCheckError::Mismatch)) => {}
         other => panic!("another key must be refused at start, got {other:?}"),

@@ -44,6 +44,16 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
 }
 
+/// Adds test money (`amount` in dollars) to a sandbox merchant's wallet; the owner only. The
+/// overview's `reference` makes a form sent twice add the money once.
+#[server(name = ConsoleAddTestFunds, prefix = "/api/console", endpoint = "add_test_funds")]
+pub async fn console_add_test_funds(
+    amount: String,
+    reference: String,
+) -> Result<(), ServerFnError> {
+    backend::add_test_funds(amount, reference).await
+}
+
 #[server(name = ConsoleAudit, prefix = "/api/console", endpoint = "audit")]
 pub async fn console_audit(
     action: Option<String>,
@@ -120,6 +130,15 @@ mod backend {
             .act(&user, &CardId::new(card_id), action)
             .await
             .map(|_| ())
+            .map_err(denied)
+    }
+
+    pub async fn add_test_funds(amount: String, reference: String) -> Result<(), ServerFnError> {
+        refuse_cross_site()?;
+        let (user, _) = signed_in_user().await?;
+        cards()
+            .add_test_funds(&user, money(Some(amount))?, &reference)
+            .await
             .map_err(denied)
     }
 

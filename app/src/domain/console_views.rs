@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{console_user::ConsoleUser, ids::CardId, CardStatus, Cents};
+use super::{
+    console_user::ConsoleUser, ids::CardId, merchant_activity::MerchantActivity, CardStatus, Cents,
+};
 
 /// The merchant at a glance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +17,12 @@ pub struct ConsoleOverview {
     pub recent_wallet: Vec<WalletLine>,
     /// Statuses in the lifecycle's order; those without cards left out.
     pub cards_by_status: Vec<(CardStatus, i64)>,
+    /// The last thirty days: cards issued, money spent, money in and out of the wallet.
+    pub activity: MerchantActivity,
+    /// A sandbox merchant, whose owner may add test money.
+    pub sandbox: bool,
+    /// Names the test-funds form of this page, so sending it twice adds the money once.
+    pub next_reference: String,
 }
 
 impl ConsoleOverview {
@@ -75,6 +83,23 @@ pub struct ConsoleCardPage {
     pub rows: Vec<ConsoleCardRow>,
     pub next: Option<CardCursor>,
 }
+
+/// What the card table's live stream watches: the events and balances of the cards on the page,
+/// and the merchant's newest card. Any change in it means the page is worth reading again;
+/// equal marks mean nothing the table shows has moved. Cheap to take (index reads only), so a
+/// stream can take it often.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardTableMark {
+    /// How many status events the shown cards have between them (events are only appended).
+    pub shown_events: i64,
+    /// Their balances added up (a top-up or a purchase changes it without an event).
+    pub shown_balance: i64,
+    /// The merchant's newest card: a card issued since the page was read.
+    pub newest_card: Option<CardId>,
+}
+
+/// Cards one stream may watch: a page of the table, and no more.
+pub const MAX_WATCHED_CARDS: usize = CARDS_PER_PAGE as usize;
 
 /// What the card table shows: a status, a search, a starting point.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

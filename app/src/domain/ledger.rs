@@ -59,6 +59,8 @@ impl Account {
 pub enum EntryKind {
     /// Funding → wallet.
     WalletFunding,
+    /// Funding → wallet: test money a sandbox merchant's owner added from the console.
+    TestFunding,
     /// Wallet → card, when the card is created (reserved before provisioning starts).
     CardDeposit,
     /// Wallet → card, a later top-up.
@@ -76,8 +78,9 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 8] = [
+    pub const ALL: [EntryKind; 9] = [
         EntryKind::WalletFunding,
+        EntryKind::TestFunding,
         EntryKind::CardDeposit,
         EntryKind::CardRecharge,
         EntryKind::DepositRefund,
@@ -90,6 +93,7 @@ impl EntryKind {
     pub fn code(self) -> &'static str {
         match self {
             EntryKind::WalletFunding => "wallet_funding",
+            EntryKind::TestFunding => "test_funding",
             EntryKind::CardDeposit => "card_deposit",
             EntryKind::CardRecharge => "card_recharge",
             EntryKind::DepositRefund => "deposit_refund",
@@ -150,7 +154,7 @@ impl JournalEntry {
         use Account::*;
         use EntryKind::*;
         let fits = match kind {
-            WalletFunding => matches!((&from, &to), (Funding, MerchantWallet(_))),
+            WalletFunding | TestFunding => matches!((&from, &to), (Funding, MerchantWallet(_))),
             CardDeposit | CardRecharge => matches!((&from, &to), (MerchantWallet(_), Card(_))),
             DepositRefund | CardClosure | CardWithdrawal => {
                 matches!((&from, &to), (Card(_), MerchantWallet(_)))
@@ -279,7 +283,7 @@ impl LedgerState {
                     EntryKind::DepositRefund
                     | EntryKind::CardClosure
                     | EntryKind::CardWithdrawal => &mut figures.returned,
-                    EntryKind::WalletFunding => continue,
+                    EntryKind::WalletFunding | EntryKind::TestFunding => continue,
                 };
                 *figure = figure
                     .checked_add(amount)

@@ -22,6 +22,7 @@ pub mod issuing;
 pub mod kyc;
 pub mod kyc_identity;
 pub mod ledger;
+pub mod merchant_activity;
 pub mod money;
 pub mod order_no;
 pub mod plain_text;

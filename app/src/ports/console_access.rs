@@ -5,7 +5,8 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::domain::{
     console_user::ConsoleUser,
-    console_views::{CardTableQuery, ConsoleCardPage, ConsoleOverview, WalletLine},
+    console_views::{CardTableMark, CardTableQuery, ConsoleCardPage, ConsoleOverview, WalletLine},
+    ids::CardId,
 };
 
 /// Why the console said no. Each becomes a 4xx with a sentence for the person, never a 500.
@@ -76,6 +77,13 @@ pub trait ConsoleAccess: Send + Sync {
         user: &ConsoleUser,
         query: &CardTableQuery,
     ) -> Result<ConsoleCardPage, ConsoleDenied>;
+    /// What the card table's live stream compares (see [`CardTableMark`]); at most
+    /// [`MAX_WATCHED_CARDS`](crate::domain::console_views::MAX_WATCHED_CARDS) of `shown` count.
+    async fn card_table_mark(
+        &self,
+        user: &ConsoleUser,
+        shown: &[CardId],
+    ) -> Result<CardTableMark, ConsoleDenied>;
 }
 
 pub type SharedConsoleAccess = Arc<dyn ConsoleAccess>;

@@ -44,6 +44,14 @@ pub trait ConsoleCards: Send + Sync {
         card_id: &CardId,
         password: Option<&str>,
     ) -> Result<RevealedCard, ConsoleDenied>;
+    /// Adds `amount` of test money to a sandbox merchant's wallet, as its owner, once per
+    /// `reference` (the overview's form), and writes it to the audit log.
+    async fn add_test_funds(
+        &self,
+        user: &ConsoleUser,
+        amount: crate::domain::Cents,
+        reference: &str,
+    ) -> Result<(), ConsoleDenied>;
     /// A page of the merchant's audit log, newest first.
     async fn audit_log(
         &self,

@@ -1,20 +1,30 @@
-//! `GET /console/cards/{card_id}/events`: the console's card page follows its card live, the way
-//! the widget's tracker does (`widget/events.rs`): Server-Sent Events whose id is the card's
-//! newest event number, sent when that number grows, resumed from `Last-Event-ID` after a
-//! reconnection. The console's event carries only the number and the status; the page then reads
-//! the card again through its server function, so what it shows comes from one place. The
-//! stream lives as long as the console session (checked each time it looks) and at most
-//! [`MAX_STREAM`], after which the browser reconnects on its own.
+//! The console's live pages, as the widget's tracker (`widget/events.rs`): Server-Sent Events
+//! that say only that something changed; the page then reads again through its server function,
+//! so what it shows comes from one place.
+//!
+//! - `GET /console/cards/{card_id}/events`: one card. The event's id is the card's newest event
+//!   number, sent when that number grows, resumed from `Last-Event-ID` after a reconnection.
+//! - `GET /console/cards/events?shown=id,id,…`: the card table. An event whenever the shown cards'
+//!   statuses or balances move, or the merchant issues a card (a [`CardTableMark`] differs); the
+//!   first event is the table as it is when the stream opens, so nothing that changed between
+//!   the page's read and the stream's start is missed.
+//!
+//! A stream lives as long as its console session (checked again every [`SESSION_CHECK_EVERY`])
+//! and at most [`MAX_STREAM`], after which the browser reconnects on its own.
 
 use std::{convert::Infallible, time::Duration};
 
 use app::{
     api::console::session_token_in,
-    domain::{console_user::ConsoleUser, ids::CardId},
+    domain::{
+        console_user::ConsoleUser,
+        console_views::{CardTableMark, MAX_WATCHED_CARDS},
+        ids::CardId,
+    },
     ports::{ConsoleAccess, ConsoleDenied},
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{
         sse::{Event, KeepAlive, Sse},
@@ -25,7 +35,7 @@ use futures::{stream, Stream};
 
 use super::AppState;
 
-/// As the widget's stream: one primary-key read per look, so every instance sees every change.
+/// As the widget's stream: index reads per look, so every instance sees every change.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 /// How often the session is checked again (it may have been signed out elsewhere).
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(30);
@@ -35,62 +45,45 @@ fn refused(status: StatusCode, message: &str) -> Response {
     (status, message.to_owned()).into_response()
 }
 
-pub async fn card_events(
-    State(state): State<AppState>,
-    Path(card_id): Path<CardId>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(token) = session_token_in(&headers) else {
-        return refused(
-            StatusCode::UNAUTHORIZED,
-            &ConsoleDenied::SignedOut.to_string(),
-        );
-    };
-    let user = match state.console.user(&token).await {
-        Ok(user) => user,
-        Err(denied @ ConsoleDenied::SignedOut) => {
-            return refused(StatusCode::UNAUTHORIZED, &denied.to_string())
-        }
-        Err(denied) => return refused(StatusCode::SERVICE_UNAVAILABLE, &denied.to_string()),
-    };
-    if state
-        .issuing
-        .card(&user.merchant_id, &card_id)
-        .await
-        .is_err()
-    {
-        return refused(StatusCode::NOT_FOUND, "No such card.");
-    }
-    let last_seen = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<i64>().ok())
-        .unwrap_or(0);
-    let follow = Follow {
-        state,
-        token,
-        user,
-        card_id,
-        last_sent: last_seen,
-        deadline: tokio::time::Instant::now() + MAX_STREAM,
-        session_checked: tokio::time::Instant::now(),
-    };
-    Sse::new(changes(follow))
-        .keep_alive(KeepAlive::default())
-        .into_response()
-}
-
-struct Follow {
+/// The signed-in user a stream is for, and when it must stop.
+struct ConsoleStream {
     state: AppState,
     token: String,
     user: ConsoleUser,
-    card_id: CardId,
-    last_sent: i64,
     deadline: tokio::time::Instant,
     session_checked: tokio::time::Instant,
 }
 
-impl Follow {
+impl ConsoleStream {
+    /// The stream for the request's session, or the answer that refuses it.
+    async fn open(state: AppState, headers: &HeaderMap) -> Result<Self, Response> {
+        let signed_out = || {
+            refused(
+                StatusCode::UNAUTHORIZED,
+                &ConsoleDenied::SignedOut.to_string(),
+            )
+        };
+        let token = session_token_in(headers).ok_or_else(signed_out)?;
+        let user = match state.console.user(&token).await {
+            Ok(user) => user,
+            Err(ConsoleDenied::SignedOut) => return Err(signed_out()),
+            Err(denied) => {
+                return Err(refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &denied.to_string(),
+                ))
+            }
+        };
+        let now = tokio::time::Instant::now();
+        Ok(ConsoleStream {
+            state,
+            token,
+            user,
+            deadline: now + MAX_STREAM,
+            session_checked: now,
+        })
+    }
+
     /// Whether the stream may go on: not too old, and its session still alive.
     async fn may_continue(&mut self) -> bool {
         let now = tokio::time::Instant::now();
@@ -103,12 +96,57 @@ impl Follow {
         }
         true
     }
+}
 
+fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+pub async fn card_events(
+    State(state): State<AppState>,
+    Path(card_id): Path<CardId>,
+    headers: HeaderMap,
+) -> Response {
+    let console = match ConsoleStream::open(state, &headers).await {
+        Ok(console) => console,
+        Err(refusal) => return refusal,
+    };
+    if console
+        .state
+        .issuing
+        .card(&console.user.merchant_id, &card_id)
+        .await
+        .is_err()
+    {
+        return refused(StatusCode::NOT_FOUND, "No such card.");
+    }
+    let last_sent = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    sse(card_changes(FollowCard {
+        console,
+        card_id,
+        last_sent,
+    }))
+}
+
+struct FollowCard {
+    console: ConsoleStream,
+    card_id: CardId,
+    last_sent: i64,
+}
+
+impl FollowCard {
     async fn change(&mut self) -> Option<Event> {
         let card = self
+            .console
             .state
             .issuing
-            .card(&self.user.merchant_id, &self.card_id)
+            .card(&self.console.user.merchant_id, &self.card_id)
             .await
             .inspect_err(|error| tracing::warn!(%error, "card for the console stream failed"))
             .ok()?;
@@ -122,10 +160,11 @@ impl Follow {
     }
 }
 
-fn changes(follow: Follow) -> impl Stream<Item = Result<Event, Infallible>> {
+fn card_changes(follow: FollowCard) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(follow, |mut follow| async move {
-        while follow.may_continue().await {
-            match follow.state.issuing.latest_event_seq(&follow.card_id).await {
+        while follow.console.may_continue().await {
+            let state = &follow.console.state;
+            match state.issuing.latest_event_seq(&follow.card_id).await {
                 Ok(seq) if seq > follow.last_sent => {
                     if let Some(event) = follow.change().await {
                         return Some((Ok(event), follow));
@@ -133,6 +172,70 @@ fn changes(follow: Follow) -> impl Stream<Item = Result<Event, Infallible>> {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "console card event poll failed"),
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+        None
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct TableWatch {
+    /// The ids of the cards on the page, comma-separated.
+    #[serde(default)]
+    shown: String,
+}
+
+impl TableWatch {
+    fn card_ids(&self) -> Vec<CardId> {
+        self.shown
+            .split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .take(MAX_WATCHED_CARDS)
+            .map(CardId::new)
+            .collect()
+    }
+}
+
+pub async fn card_table_events(
+    State(state): State<AppState>,
+    Query(watch): Query<TableWatch>,
+    headers: HeaderMap,
+) -> Response {
+    let console = match ConsoleStream::open(state, &headers).await {
+        Ok(console) => console,
+        Err(refusal) => return refusal,
+    };
+    sse(table_changes(WatchTable {
+        console,
+        shown: watch.card_ids(),
+        last_sent: None,
+    }))
+}
+
+struct WatchTable {
+    console: ConsoleStream,
+    shown: Vec<CardId>,
+    last_sent: Option<CardTableMark>,
+}
+
+fn table_changes(watch: WatchTable) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(watch, |mut watch| async move {
+        while watch.console.may_continue().await {
+            let console = &watch.console;
+            match console
+                .state
+                .console
+                .card_table_mark(&console.user, &watch.shown)
+                .await
+            {
+                Ok(mark) if watch.last_sent.as_ref() != Some(&mark) => {
+                    watch.last_sent = Some(mark);
+                    return Some((Ok(Event::default().data("changed")), watch));
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "console card table poll failed"),
             }
             tokio::time::sleep(POLL_EVERY).await;
         }

@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/favicon.ico", get(favicon::favicon))
         .route("/console/cards.csv", get(console_export::cards_csv))
+        .route(
+            "/console/cards/events",
+            get(console_events::card_table_events),
+        )
         .route("/console/wallet.csv", get(console_export::wallet_csv))
         .route(
             "/console/cards/{card_id}/events",

@@ -6,7 +6,9 @@
 //!   `admin` move money, freeze, delete or reveal);
 //! - revealing asks for the password again when the session's last proof of identity is older
 //!   than [`REVEAL_PROOF_WINDOW`]; wrong passwords count towards the account's sign-in throttle;
-//! - every action that succeeds is written to the audit log with the user who did it.
+//! - every action that succeeds is written to the audit log with the user who did it;
+//! - test money ([`MAX_TEST_FUNDS`] at a time) goes only into a sandbox merchant's wallet, and
+//!   only its owner adds it.
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use app::{
     domain::{
         audit::{Actor, AuditAction, AuditEntry, AuditQuery, AUDIT_ENTRIES_PER_PAGE},
         console_card::{CardAction, ConsoleCardDetail},
+        console_role::Role,
         console_user::ConsoleUser,
         ids::CardId,
         issuing::{CardRange, CardView, IssueError, NewCard},
@@ -27,12 +30,15 @@ use app::{
 use super::console_sessions::{password_matches, FAILURES_ALLOWED, FAILURE_WINDOW};
 use crate::{
     secrets::random,
-    store::{hash_token, Database},
+    store::{hash_token, Database, TestFunding},
 };
 
 /// How long after signing in (or typing the password again) a card may be revealed without
 /// being asked for the password.
 pub const REVEAL_PROOF_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// The most test money one addition puts into a sandbox wallet: $10,000.00.
+pub const MAX_TEST_FUNDS: Cents = Cents(1_000_000);
 
 #[derive(Clone)]
 pub struct ConsoleCardService {
@@ -362,6 +368,46 @@ impl ConsoleCards for ConsoleCardService {
         self.audit(&user, AuditAction::CardRevealed, card_id.as_str(), "", None)
             .await?;
         Ok(revealed)
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]
+    async fn add_test_funds(
+        &self,
+        user: &ConsoleUser,
+        amount: Cents,
+        form_reference: &str,
+    ) -> Result<(), ConsoleDenied> {
+        require(user.role == Role::Owner, "only the owner adds test funds")?;
+        let amount = positive(amount)?;
+        if amount > MAX_TEST_FUNDS {
+            return Err(ConsoleDenied::Invalid(format!(
+                "Add at most {MAX_TEST_FUNDS} at a time."
+            )));
+        }
+        let form_reference = reference(form_reference)?;
+        let added = self
+            .database
+            .add_test_funds(&user.merchant_id, amount, form_reference.as_str())
+            .await
+            .map_err(unavailable)?;
+        match added {
+            TestFunding::NotSandbox => Err(ConsoleDenied::Refused(
+                "Test funds are for sandbox merchants only; fund a live wallet by payment."
+                    .to_owned(),
+            )),
+            // The same form sent twice: added once, audited once.
+            TestFunding::AlreadyAdded => Ok(()),
+            TestFunding::Added => {
+                self.audit(
+                    user,
+                    AuditAction::TestFundsAdded,
+                    user.merchant_id.as_str(),
+                    &amount.to_string(),
+                    Some(form_reference.as_str()),
+                )
+                .await
+            }
+        }
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %user.merchant_id))]

@@ -15,9 +15,10 @@ use app::{
     domain::{
         console_user::ConsoleUser,
         console_views::{
-            CardCursor, CardTableQuery, ConsoleCardPage, ConsoleOverview, WalletLine,
-            CARDS_PER_PAGE, RECENT_WALLET_LINES,
+            CardCursor, CardTableMark, CardTableQuery, ConsoleCardPage, ConsoleOverview,
+            WalletLine, CARDS_PER_PAGE, MAX_WATCHED_CARDS, RECENT_WALLET_LINES,
         },
+        ids::CardId,
     },
     ports::{ConsoleAccess, ConsoleDenied, SignedIn},
 };
@@ -216,11 +217,24 @@ impl ConsoleAccess for ConsoleSessions {
             .wallet_statement(&user.merchant_id, None, RECENT_WALLET_LINES)
             .await
             .map_err(unavailable)?;
+        let activity = self
+            .database
+            .merchant_activity(&user.merchant_id)
+            .await
+            .map_err(unavailable)?;
+        let sandbox = self
+            .database
+            .is_sandbox(&user.merchant_id)
+            .await
+            .map_err(unavailable)?;
         Ok(ConsoleOverview {
             user: user.clone(),
             wallet: standing.wallet,
             recent_wallet,
             cards_by_status: standing.cards_by_status,
+            activity,
+            sandbox,
+            next_reference: random::id("funds_"),
         })
     }
 
@@ -259,5 +273,17 @@ impl ConsoleAccess for ConsoleSessions {
         rows.truncate(CARDS_PER_PAGE as usize);
         let next = more.then(|| rows.last().map(CardCursor::of)).flatten();
         Ok(ConsoleCardPage { rows, next })
+    }
+
+    async fn card_table_mark(
+        &self,
+        user: &ConsoleUser,
+        shown: &[CardId],
+    ) -> Result<CardTableMark, ConsoleDenied> {
+        let shown = &shown[..shown.len().min(MAX_WATCHED_CARDS)];
+        self.database
+            .card_table_mark(&user.merchant_id, shown)
+            .await
+            .map_err(unavailable)
     }
 }

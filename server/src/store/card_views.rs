@@ -17,7 +17,7 @@ use app::{
 };
 
 use super::{
-    sql::{Conn, Param},
+    sql::{placeholders, Conn, Param},
     Database, Pool, StoreError,
 };
 
@@ -149,14 +149,6 @@ impl Database {
         read.commit().await?;
         Ok(views.pop())
     }
-}
-
-/// `$first, $first+1, …` for `count` values, for an `IN (…)` list.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The views of these cards: three queries in all, for any number of cards.

@@ -6,12 +6,12 @@
 //! all the merchant's cards is taken.
 
 use app::domain::{
-    console_views::{CardCursor, ConsoleCardRow},
-    ids::MerchantId,
+    console_views::{CardCursor, CardTableMark, ConsoleCardRow},
+    ids::{CardId, MerchantId},
     CardStatus, Cents,
 };
 
-use super::{Database, StoreError};
+use super::{sql::placeholders, Database, StoreError};
 
 type Row = (
     String,
@@ -71,7 +71,7 @@ impl Database {
                     Ok(ConsoleCardRow {
                         status: CardStatus::parse(&status)
                             .ok_or_else(|| StoreError::Corrupt(format!("card {id}")))?,
-                        card_id: app::domain::ids::CardId::new(id),
+                        card_id: CardId::new(id),
                         holder: format!("{first} {last}"),
                         last4,
                         balance: Cents(balance.unwrap_or(0)),
@@ -82,5 +82,45 @@ impl Database {
                 },
             )
             .collect()
+    }
+}
+
+impl Database {
+    /// The card table's live mark (see [`CardTableMark`]) for the `shown` cards of the merchant;
+    /// another merchant's card ids count for nothing. Three index reads: the shown cards' events
+    /// (`card_events`' key), their balances (`account_balances`' key) and the newest card
+    /// (`cards_by_merchant_newest`).
+    pub async fn card_table_mark(
+        &self,
+        merchant_id: &MerchantId,
+        shown: &[CardId],
+    ) -> Result<CardTableMark, StoreError> {
+        let mut read = self.begin_read().await?;
+        let mut conn = read.conn();
+        let mut mark = CardTableMark::default();
+        if !shown.is_empty() {
+            let list = placeholders(2, shown.len());
+            let mut params = vec![merchant_id.into()];
+            params.extend(shown.iter().map(Into::into));
+            let events = format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM card_events e JOIN cards c ON c.id = e.card_id \
+                 WHERE c.merchant_id = $1 AND e.card_id IN ({list})"
+            );
+            mark.shown_events = conn.scalar(&events, &params).await?;
+            let balances = format!(
+                "SELECT CAST(COALESCE(SUM(b.balance), 0) AS BIGINT) FROM cards c \
+                 JOIN account_balances b ON b.account = 'card:' || c.id \
+                 WHERE c.merchant_id = $1 AND c.id IN ({list})"
+            );
+            mark.shown_balance = conn.scalar(&balances, &params).await?;
+        }
+        let newest = "SELECT id FROM cards WHERE merchant_id = $1 \
+                      ORDER BY created_at_ms DESC, id DESC LIMIT 1";
+        mark.newest_card = conn
+            .scalar_optional::<String>(newest, &[merchant_id.into()])
+            .await?
+            .map(CardId::new);
+        read.commit().await?;
+        Ok(mark)
     }
 }

@@ -426,3 +426,11 @@ impl Database {
             .await?)
     }
 }
+
+/// `$first, $first+1, …` for `count` values, for an `IN (…)` list.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -61,3 +61,32 @@ pub async fn call(
     )
     .await
 }
+
+/// A login with `role` for the merchant (email `<role>+<merchant>@shop.example`); answers the
+/// email.
+pub async fn member(
+    server: &TestServer,
+    merchant: &app::domain::ids::MerchantId,
+    role: app::domain::console_role::Role,
+) -> String {
+    let email = format!("{}+{merchant}@shop.example", role.code());
+    let hash = server::issuing::console_sessions::hash_password(PASSWORD).await;
+    server
+        .database
+        .create_console_user(merchant, &email, &hash, role)
+        .await
+        .unwrap();
+    email
+}
+
+/// The merchant's owner login, made and signed in; answers the session cookie.
+pub async fn signed_in_owner(
+    server: &TestServer,
+    merchant: &app::domain::ids::MerchantId,
+) -> String {
+    let email = format!("owner+{merchant}@shop.example");
+    server::onboarding::create_owner_login(&server.database, merchant, &email, Some(PASSWORD))
+        .await
+        .unwrap();
+    signed_in(server, &email, PASSWORD).await
+}

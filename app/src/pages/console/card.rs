@@ -41,9 +41,8 @@ pub fn CardPage() -> impl IntoView {
         // or follows another card when the route's id changes.
         let live = std::cell::RefCell::new(None);
         Effect::new(move |_| {
-            live.replace(super::live_card::follow(&card_id(), move || {
-                detail.refetch()
-            }));
+            let url = super::live_stream::card_url(&card_id());
+            live.replace(super::live_stream::follow(&url, move || detail.refetch()));
         });
     }
     view! {

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::scroll_table::ScrollTable;
+use super::{nav::ConsoleNav, scroll_table::ScrollTable};
 use crate::{
     api::{
         console::{console_cards, CardTableQuery, ConsoleCardPage},
@@ -23,13 +23,50 @@ pub fn CardsPage() -> impl IntoView {
         CardTableQuery::from_params(status.as_deref(), search.as_deref(), after.as_deref())
     };
     let page = Resource::new(raw, |(status, q, after)| console_cards(status, q, after));
+    // The ids the table shows: the live stream watches these (and the merchant's newest card).
+    // A memo, so the stream is opened again only when the rows are other cards, not on every
+    // read of the same ones.
+    let shown = Memo::new(move |_| {
+        page.get().and_then(Result::ok).map(|page| {
+            page.rows
+                .iter()
+                .map(|row| row.card_id.to_string())
+                .collect::<Vec<_>>()
+        })
+    });
+    // What the live region says: that the rows changed under the reader, once they have.
+    let rows_seen = Memo::new(move |_| page.get().and_then(Result::ok).map(|page| page.rows));
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |previous: Option<Option<Vec<_>>>| {
+        let rows = rows_seen.get();
+        if let (Some(Some(before)), Some(now)) = (&previous, &rows) {
+            if before != now {
+                announcement.set("The table was updated.".to_owned());
+            }
+        }
+        rows
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        // Owned by the effect: the stream closes when the page goes.
+        let live = std::cell::RefCell::new(None);
+        Effect::new(move |_| {
+            let Some(ids) = shown.get() else { return };
+            let url = super::live_stream::card_table_url(&ids);
+            live.replace(super::live_stream::follow(&url, move || page.refetch()));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = shown;
     view! {
-        <p>
-            <a href="/console">"← Overview"</a>
-        </p>
+        <ConsoleNav current="/console/cards"/>
         <h1>"Cards"</h1>
         <Filters query=query()/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <p class="sr-only" aria-live="polite" data-testid="cards-live">
+            {move || announcement.get()}
+        </p>
+        // A transition: a live re-read keeps the table on screen (no flash, no focus lost).
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 page.get()
                     .map(|answer| match answer {
@@ -40,7 +77,7 @@ pub fn CardsPage() -> impl IntoView {
                         }
                     })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 

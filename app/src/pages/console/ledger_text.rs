@@ -6,6 +6,7 @@ use crate::domain::{ledger::EntryKind, Cents};
 pub fn entry_label(kind: EntryKind) -> &'static str {
     match kind {
         EntryKind::WalletFunding => "Wallet funded",
+        EntryKind::TestFunding => "Test funds added",
         EntryKind::CardDeposit => "Opening deposit",
         EntryKind::CardRecharge => "Top-up",
         EntryKind::DepositRefund => "Deposit refunded (card failed)",

@@ -1,4 +1,5 @@
 //! The merchant console: signed-in pages over the same core, ledger and ports as the API.
+mod activity_chart;
 pub mod audit;
 pub mod card;
 mod card_actions;
@@ -9,7 +10,7 @@ pub mod issue;
 pub mod join;
 mod ledger_text;
 #[cfg(feature = "hydrate")]
-mod live_card;
+mod live_stream;
 mod nav;
 pub mod overview;
 mod scroll_table;

@@ -2,41 +2,55 @@ use leptos::{form::ActionForm, prelude::*};
 
 use super::scroll_table::ScrollTable;
 use super::{
+    activity_chart::ActivityPanel,
     ledger_text::{entry_label, signed},
     nav::ConsoleNav,
 };
 use crate::{
     api::{
         console::{console_overview, ConsoleOverview, ConsoleSignOut, ConsoleSignOutEverywhere},
+        console_cards::ConsoleAddTestFunds,
         widget::error_text,
     },
-    domain::{calendar::format_datetime, console_views::WalletLine},
+    domain::{calendar::format_datetime, console_role::Role, console_views::WalletLine},
 };
 
-/// The merchant at a glance: its wallet and its cards by status. Rendered on the server (the
-/// route waits for the data), so it reads the same with JavaScript off.
+/// The merchant at a glance: its wallet, its last thirty days and its cards by status. Rendered
+/// on the server (the route waits for the data), so it reads the same with JavaScript off.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| console_overview());
+    // Above the redrawn overview, so its answer (a refusal's sentence) outlives the re-read.
+    let add_funds = ServerAction::<ConsoleAddTestFunds>::new();
+    Effect::new(move |_| {
+        if add_funds.version().get() > 0 {
+            overview.refetch();
+        }
+    });
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 overview
                     .get()
                     .map(|answer| match answer {
-                        Ok(overview) => view! { <Overview overview/> }.into_any(),
+                        Ok(overview) => view! { <Overview overview add_funds/> }.into_any(),
                         Err(error) => {
                             view! { <p class="error" role="alert">{error_text(&error)}</p> }
                                 .into_any()
                         }
                     })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn Overview(overview: ConsoleOverview) -> impl IntoView {
+fn Overview(
+    overview: ConsoleOverview,
+    add_funds: ServerAction<ConsoleAddTestFunds>,
+) -> impl IntoView {
+    let test_funds = (overview.sandbox && overview.user.role == Role::Owner)
+        .then(|| view! { <TestFunds add_funds reference=overview.next_reference.clone()/> });
     let sign_out = ServerAction::<ConsoleSignOut>::new();
     let sign_out_everywhere = ServerAction::<ConsoleSignOutEverywhere>::new();
     let total = overview.total_cards();
@@ -64,7 +78,9 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
                     "Download the wallet's whole statement as CSV"
                 </a>
             </p>
+            {test_funds}
         </section>
+        <ActivityPanel activity=overview.activity.clone()/>
         <section class="panel" aria-labelledby="cards-heading">
             <h2 id="cards-heading">"Cards"</h2>
             <p>
@@ -100,6 +116,40 @@ fn Overview(overview: ConsoleOverview) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// The sandbox owner's form for test money. The page's reference makes a form sent twice (a
+/// double click, a resent no-JS post) add the money once.
+#[component]
+fn TestFunds(add_funds: ServerAction<ConsoleAddTestFunds>, reference: String) -> impl IntoView {
+    let failure = move || {
+        add_funds
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error_text(&error))
+    };
+    view! {
+        <ActionForm action=add_funds attr:class="money-form">
+            <input type="hidden" name="reference" value=reference/>
+            <label for="test-funds">"Add test funds (USD)"</label>
+            <input
+                id="test-funds"
+                name="amount"
+                inputmode="decimal"
+                autocomplete="off"
+                placeholder="1000.00"
+                required
+            />
+            <button type="submit" disabled=move || add_funds.pending().get() data-testid="add-test-funds">
+                "Add test funds"
+            </button>
+        </ActionForm>
+        <p class="muted">"Sandbox only: test money is marked as such in the statement and the CSV."</p>
+        <p class="error" role="alert" data-testid="test-funds-error">
+            {failure}
+        </p>
     }
 }
 
