@@ -8,7 +8,8 @@ use leptos_router::{
 use crate::pages::{
     console::{
         audit::AuditLogPage, card::CardPage, cards::CardsPage, issue::IssuePage, join::JoinPage,
-        overview::OverviewPage, sign_in::SignInPage, team::TeamPage,
+        overview::OverviewPage, security::SecurityPage, sign_in::SignInPage,
+        sign_in_code::SignInCodePage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -83,8 +84,23 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("console"), StaticSegment("security"))
+                        view=SecurityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("console"), StaticSegment("sign-in"))
                         view=SignInPage
+                    />
+                    // Waits for its data, so a plain-HTML browser sees what to enter.
+                    <Route
+                        path=(
+                            StaticSegment("console"),
+                            StaticSegment("sign-in"),
+                            StaticSegment("code"),
+                        )
+                        view=SignInCodePage
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

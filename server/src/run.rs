@@ -275,6 +275,7 @@ pub fn app_state_with(
     let console_sessions = crate::issuing::console_sessions::ConsoleSessions::new(
         database.clone(),
         rate_limits.clone(),
+        issuing.cipher(),
     );
     AppState {
         leptos_options,
@@ -286,7 +287,7 @@ pub fn app_state_with(
         console: console_sessions.clone(),
         console_team: crate::issuing::console_team::ConsoleTeamService::new(
             database.clone(),
-            console_sessions,
+            console_sessions.clone(),
         ),
         audit: Arc::new(crate::issuing::audit_trail::StoredAuditTrail::new(
             database.clone(),
@@ -295,6 +296,7 @@ pub fn app_state_with(
             database.clone(),
             issuing.clone(),
             issuing.clone(),
+            console_sessions,
         ),
         // Plain http is only acceptable on loopback (a developer's machine); anywhere else the
         // server sits behind TLS, and the cookie must never travel without it.

@@ -306,7 +306,8 @@ async fn the_card_table_pages_by_cursor_filters_and_finds(db: &Database) {
         .unwrap();
 
     let limits = std::sync::Arc::new(server::rate_limits::RateLimits::new(Default::default()));
-    let console = ConsoleSessions::new(db.clone(), limits);
+    let cipher = server::secrets::CardCipher::new(&[7; 32]);
+    let console = ConsoleSessions::new(db.clone(), limits, cipher);
     let mut seen = Vec::new();
     let mut query = CardTableQuery::default();
     let mut sizes = Vec::new();

@@ -119,6 +119,11 @@ pub(crate) mod backend {
         super::session_token_in(&parts.headers)
     }
 
+    /// This request's session token, whatever state its session is in.
+    pub(crate) fn current_token() -> Option<String> {
+        request().as_ref().and_then(session_token)
+    }
+
     pub(crate) fn set_cookie(value: &str, max_age_secs: u64) {
         let secure = use_context::<ConsoleCookiePolicy>().is_none_or(|policy| policy.secure);
         let cookie = format!(
@@ -142,18 +147,19 @@ pub(crate) mod backend {
 
     pub(crate) fn denied(error: ConsoleDenied) -> ServerFnError {
         let status = match &error {
-            ConsoleDenied::WrongCredentials | ConsoleDenied::SignedOut => {
-                http::StatusCode::UNAUTHORIZED
-            }
+            ConsoleDenied::WrongCredentials
+            | ConsoleDenied::SignedOut
+            | ConsoleDenied::SecondFactorNeeded
+            | ConsoleDenied::WrongCode => http::StatusCode::UNAUTHORIZED,
             ConsoleDenied::Throttled { retry_after_secs } => {
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                     response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
                 }
                 http::StatusCode::TOO_MANY_REQUESTS
             }
-            ConsoleDenied::Forbidden(_) | ConsoleDenied::PasswordNeeded => {
-                http::StatusCode::FORBIDDEN
-            }
+            ConsoleDenied::Forbidden(_)
+            | ConsoleDenied::PasswordNeeded
+            | ConsoleDenied::CodeNeeded => http::StatusCode::FORBIDDEN,
             ConsoleDenied::NotFound | ConsoleDenied::InvitationInvalid => {
                 http::StatusCode::NOT_FOUND
             }
@@ -202,6 +208,16 @@ pub(crate) mod backend {
                     &ConsoleDenied::SignedOut.to_string(),
                 ))
             }
+            // The password was right and the code is due: the code page, whichever page.
+            (Err(ConsoleDenied::SecondFactorNeeded), _)
+                if parts.as_ref().is_some_and(is_page_render) =>
+            {
+                leptos_axum::redirect(crate::api::console_security::CODE_PAGE);
+                Err(refused(
+                    http::StatusCode::FOUND,
+                    &ConsoleDenied::SecondFactorNeeded.to_string(),
+                ))
+            }
             (Err(error), _) => Err(denied(error)),
             (Ok(_), None) => Err(denied(ConsoleDenied::SignedOut)),
         }
@@ -226,7 +242,11 @@ pub(crate) mod backend {
             .await
             .map_err(denied)?;
         set_cookie(&signed_in.token, signed_in.max_age_secs);
-        leptos_axum::redirect(CONSOLE_HOME);
+        leptos_axum::redirect(if signed_in.awaiting_second_factor {
+            crate::api::console_security::CODE_PAGE
+        } else {
+            CONSOLE_HOME
+        });
         Ok(())
     }
 

@@ -33,8 +33,9 @@ pub async fn console_card_act(
 pub async fn console_card_reveal(
     card_id: String,
     password: Option<String>,
+    code: Option<String>,
 ) -> Result<RevealedCard, ServerFnError> {
-    backend::reveal(card_id, password).await
+    backend::reveal(card_id, password, code).await
 }
 
 /// A page of the audit log and who is reading it.
@@ -145,11 +146,17 @@ mod backend {
     pub async fn reveal(
         card_id: String,
         password: Option<String>,
+        code: Option<String>,
     ) -> Result<RevealedCard, ServerFnError> {
         refuse_cross_site()?;
         let (_, token) = signed_in_user().await?;
         cards()
-            .reveal(&token, &CardId::new(card_id), password.as_deref())
+            .reveal(
+                &token,
+                &CardId::new(card_id),
+                password.as_deref(),
+                code.as_deref(),
+            )
             .await
             .map_err(denied)
     }

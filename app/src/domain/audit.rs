@@ -73,10 +73,16 @@ pub enum AuditAction {
     MemberRoleChanged,
     #[serde(rename = "team.member_removed")]
     MemberRemoved,
+    #[serde(rename = "security.two_factor_enabled")]
+    TwoFactorEnabled,
+    #[serde(rename = "security.two_factor_disabled")]
+    TwoFactorDisabled,
+    #[serde(rename = "security.two_factor_rule_changed")]
+    TwoFactorRuleChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::CardIssued,
         AuditAction::CardToppedUp,
         AuditAction::CardWithdrawn,
@@ -89,6 +95,9 @@ impl AuditAction {
         AuditAction::MemberInvited,
         AuditAction::MemberRoleChanged,
         AuditAction::MemberRemoved,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::TwoFactorRuleChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -105,6 +114,9 @@ impl AuditAction {
             AuditAction::MemberInvited => "team.member_invited",
             AuditAction::MemberRoleChanged => "team.role_changed",
             AuditAction::MemberRemoved => "team.member_removed",
+            AuditAction::TwoFactorEnabled => "security.two_factor_enabled",
+            AuditAction::TwoFactorDisabled => "security.two_factor_disabled",
+            AuditAction::TwoFactorRuleChanged => "security.two_factor_rule_changed",
         }
     }
 
@@ -134,6 +146,9 @@ impl AuditAction {
             AuditAction::MemberInvited => "Member invited",
             AuditAction::MemberRoleChanged => "Member's role changed",
             AuditAction::MemberRemoved => "Member removed",
+            AuditAction::TwoFactorEnabled => "Authenticator switched on",
+            AuditAction::TwoFactorDisabled => "Authenticator switched off",
+            AuditAction::TwoFactorRuleChanged => "Team's two-factor rule changed",
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct ConsoleCardDetail {
     pub callbacks: Vec<CallbackDelivery>,
     /// Whether revealing the card will ask for the password again (the last proof is old).
     pub reveal_needs_password: bool,
+    /// … and the code of the person's authenticator, when they have one in use.
+    pub reveal_needs_code: bool,
     /// A fresh reference for the page's money forms: a form sent twice carries the same one, and
     /// the core moves the money once.
     pub next_reference: String,

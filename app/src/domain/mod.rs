@@ -30,6 +30,7 @@ pub mod provisioning;
 pub mod recharge;
 pub mod spend_controls;
 pub mod status_callback;
+pub mod two_factor;
 pub mod unit_amount;
 pub mod widget_boot;
 pub mod widget_card;

@@ -21,6 +21,14 @@ pub enum ConsoleDenied {
     /// No session, or one that ended (idle too long, too old, signed out).
     #[error("Your session has ended. Sign in again.")]
     SignedOut,
+    #[error("Enter the code from your authenticator app to finish signing in.")]
+    SecondFactorNeeded,
+    #[error(
+        "That code is not right, or it was used already. Wait for the next one and try again."
+    )]
+    WrongCode,
+    #[error("Enter your password and your authenticator's code to see the card's number.")]
+    CodeNeeded,
     #[error("Your role does not allow this: {0}.")]
     Forbidden(&'static str),
     /// Revealing a card asks for the password again when the last proof is a few minutes old.
@@ -46,6 +54,8 @@ pub struct SignedIn {
     pub token: String,
     pub user: ConsoleUser,
     pub max_age_secs: u64,
+    /// The password was right; the authenticator's code is still due (the code page is next).
+    pub awaiting_second_factor: bool,
 }
 
 #[async_trait::async_trait]

@@ -37,12 +37,14 @@ pub trait ConsoleCards: Send + Sync {
         action: CardAction,
     ) -> Result<CardView, ConsoleDenied>;
     /// The card's number and CVC for the session `token`'s user. When the session's last proof
-    /// of identity is older than a few minutes, `password` must be given and right.
+    /// of identity is older than a few minutes, `password` must be given and right, and so must
+    /// `code` when the user has an authenticator in use.
     async fn reveal(
         &self,
         token: &str,
         card_id: &CardId,
         password: Option<&str>,
+        code: Option<&str>,
     ) -> Result<RevealedCard, ConsoleDenied>;
     /// Adds `amount` of test money to a sandbox merchant's wallet, as its owner, once per
     /// `reference` (the overview's form), and writes it to the audit log.

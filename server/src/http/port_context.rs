@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use app::ports::{SharedConsoleAccess, SharedConsoleCards, SharedConsoleTeam, SharedWidgetAccess};
+use app::ports::{
+    SharedConsoleAccess, SharedConsoleCards, SharedConsoleSecurity, SharedConsoleTeam,
+    SharedWidgetAccess,
+};
 use leptos::prelude::provide_context;
 
 use super::AppState;
@@ -14,12 +17,14 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let issuing = state.issuing.clone();
     let widget_access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
     let console: SharedConsoleAccess = Arc::new(state.console.clone());
+    let console_security: SharedConsoleSecurity = Arc::new(state.console.clone());
     let console_cards: SharedConsoleCards = Arc::new(state.console_cards.clone());
     let console_team: SharedConsoleTeam = Arc::new(state.console_team.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
         provide_context(console_cards.clone());
+        provide_context(console_security.clone());
         provide_context(console_team.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());

@@ -27,7 +27,9 @@ use app::{
     ports::{ConsoleCards, ConsoleDenied, RevealedCard, SharedCardIssuing, SharedCardSpending},
 };
 
-use super::console_sessions::{password_matches, FAILURES_ALLOWED, FAILURE_WINDOW};
+use super::console_sessions::{
+    password_matches, ConsoleSessions, FAILURES_ALLOWED, FAILURE_WINDOW,
+};
 use crate::{
     secrets::random,
     store::{hash_token, Database, TestFunding},
@@ -45,6 +47,8 @@ pub struct ConsoleCardService {
     database: Database,
     issuing: SharedCardIssuing,
     spending: SharedCardSpending,
+    /// Checks an authenticator's code when a reveal asks for one.
+    sessions: ConsoleSessions,
 }
 
 fn ms(duration: Duration) -> i64 {
@@ -64,6 +68,11 @@ fn refused(error: IssueError) -> ConsoleDenied {
         IssueError::Internal(_) => unavailable(error),
         other => ConsoleDenied::Refused(other.to_string()),
     }
+}
+
+/// A form field that was filled in.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.filter(|text| !text.trim().is_empty())
 }
 
 /// The role check: `allowed` or a 403 naming what was refused.
@@ -90,11 +99,13 @@ impl ConsoleCardService {
         database: Database,
         issuing: SharedCardIssuing,
         spending: SharedCardSpending,
+        sessions: ConsoleSessions,
     ) -> Self {
         Self {
             database,
             issuing,
             spending,
+            sessions,
         }
     }
 
@@ -217,6 +228,8 @@ impl ConsoleCards for ConsoleCardService {
             .map_err(unavailable)?;
         Ok(ConsoleCardDetail {
             reveal_needs_password: !self.proof_is_fresh(verified_at_ms),
+            reveal_needs_code: !self.proof_is_fresh(verified_at_ms)
+                && self.sessions.has_authenticator(&user).await?,
             next_reference: random::id("console_"),
             user,
             card,
@@ -348,6 +361,7 @@ impl ConsoleCards for ConsoleCardService {
         token: &str,
         card_id: &CardId,
         password: Option<&str>,
+        code: Option<&str>,
     ) -> Result<RevealedCard, ConsoleDenied> {
         let (user, verified_at_ms) = self.session(token).await?;
         require(
@@ -355,9 +369,19 @@ impl ConsoleCards for ConsoleCardService {
             "only an owner or an admin can see a card's number",
         )?;
         if !self.proof_is_fresh(verified_at_ms) {
-            let password = password
-                .filter(|password| !password.is_empty())
-                .ok_or(ConsoleDenied::PasswordNeeded)?;
+            let has_authenticator = self.sessions.has_authenticator(&user).await?;
+            let Some(password) = given(password) else {
+                return Err(if has_authenticator {
+                    ConsoleDenied::CodeNeeded
+                } else {
+                    ConsoleDenied::PasswordNeeded
+                });
+            };
+            if has_authenticator {
+                // Both, before either is checked: a missing code does not use up the password.
+                let code = given(code).ok_or(ConsoleDenied::CodeNeeded)?;
+                self.sessions.check_code(&user, code).await?;
+            }
             self.prove_again(token, &user, password).await?;
         }
         let revealed = self

@@ -25,7 +25,7 @@ use app::{
 
 use crate::{
     rate_limits::RateLimits,
-    secrets::random,
+    secrets::{random, CardCipher},
     store::{hash_token, Database},
 };
 
@@ -41,8 +41,10 @@ const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct ConsoleSessions {
-    database: Database,
+    pub(super) database: Database,
     limits: Arc<RateLimits>,
+    /// Seals the users' authenticator secrets (the card key; see `console_security`).
+    pub(super) cipher: CardCipher,
 }
 
 fn ms(duration: Duration) -> i64 {
@@ -85,21 +87,33 @@ fn decoy_hash() -> &'static str {
 }
 
 impl ConsoleSessions {
-    pub fn new(database: Database, limits: Arc<RateLimits>) -> Self {
-        Self { database, limits }
+    pub fn new(database: Database, limits: Arc<RateLimits>, cipher: CardCipher) -> Self {
+        Self {
+            database,
+            limits,
+            cipher,
+        }
     }
 
-    /// A new session for `user`, who has just proved who they are.
+    /// A new session for `user`, whose password (or invitation) has just proved who they are.
+    /// With an authenticator in use, or the team's rule, the session waits for a code first.
     pub async fn start_session(&self, user: ConsoleUser) -> Result<SignedIn, ConsoleDenied> {
+        let two_factor = self
+            .database
+            .two_factor(&user.id)
+            .await
+            .map_err(unavailable)?;
+        let awaiting_second_factor = two_factor.enabled() || two_factor.required_by_team;
         let token = random::token();
         self.database
-            .insert_console_session(&hash_token(&token), &user.id)
+            .insert_console_session(&hash_token(&token), &user.id, awaiting_second_factor)
             .await
             .map_err(unavailable)?;
         Ok(SignedIn {
             token,
             user,
             max_age_secs: ABSOLUTE_LIMIT.as_secs(),
+            awaiting_second_factor,
         })
     }
 
@@ -177,6 +191,10 @@ impl ConsoleAccess for ConsoleSessions {
                 .await
                 .map_err(unavailable)?;
             return Err(ConsoleDenied::SignedOut);
+        }
+        // Half signed in: nothing opens until the code is given (`ConsoleSecurity`).
+        if session.awaiting_second_factor {
+            return Err(ConsoleDenied::SecondFactorNeeded);
         }
         if now - session.last_seen_at_ms >= ms(TOUCH_INTERVAL) {
             self.database

@@ -3,8 +3,10 @@
 //! `errors`), spending (`spending`), widget sessions, the provisioning worker, the simulated
 //! processor, and the card range catalogue.
 pub mod audit_trail;
+pub mod authenticator_codes;
 pub mod catalog;
 pub mod console_cards;
+pub mod console_security;
 pub mod console_sessions;
 pub mod console_team;
 mod created_card;

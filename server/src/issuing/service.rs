@@ -49,6 +49,11 @@ pub struct IssuingService {
 }
 
 impl IssuingService {
+    /// The key that seals secrets at rest, for the other services that keep some.
+    pub fn cipher(&self) -> CardCipher {
+        self.cipher.clone()
+    }
+
     pub fn new(
         database: Database,
         cipher: CardCipher,

@@ -58,19 +58,7 @@ impl CardCipher {
 
     /// nonce ‖ ciphertext ‖ tag.
     pub fn encrypt(&self, card_id: &CardId, field: &str, plaintext: &str) -> Vec<u8> {
-        let nonce = super::random::bytes::<NONCE_LEN>();
-        let aad = format!("{card_id}/{field}");
-        let sealed = self
-            .aead
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
-                },
-            )
-            .expect("AES-GCM encryption of a short value cannot fail");
-        [nonce.as_slice(), &sealed].concat()
+        self.seal(card_id.as_str(), field, plaintext.as_bytes())
     }
 
     pub fn decrypt(
@@ -79,13 +67,48 @@ impl CardCipher {
         field: &str,
         stored: &[u8],
     ) -> Result<String, CipherError> {
+        let plain = self.open(card_id.as_str(), field, stored)?;
+        String::from_utf8(plain).map_err(|_| CipherError::Decrypt)
+    }
+
+    /// A console user's authenticator secret, bound to the user (`user:` keeps it apart from
+    /// any card's values).
+    pub fn encrypt_user_secret(&self, user_id: &str, plaintext: &[u8]) -> Vec<u8> {
+        self.seal(&format!("user:{user_id}"), "totp", plaintext)
+    }
+
+    pub fn decrypt_user_secret(
+        &self,
+        user_id: &str,
+        stored: &[u8],
+    ) -> Result<Vec<u8>, CipherError> {
+        self.open(&format!("user:{user_id}"), "totp", stored)
+    }
+
+    /// nonce ‖ ciphertext ‖ tag, with `owner/field` as associated data.
+    fn seal(&self, owner: &str, field: &str, plaintext: &[u8]) -> Vec<u8> {
+        let nonce = super::random::bytes::<NONCE_LEN>();
+        let aad = format!("{owner}/{field}");
+        let sealed = self
+            .aead
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encryption of a short value cannot fail");
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    fn open(&self, owner: &str, field: &str, stored: &[u8]) -> Result<Vec<u8>, CipherError> {
         if stored.len() < NONCE_LEN {
             return Err(CipherError::Decrypt);
         }
         let (nonce, sealed) = stored.split_at(NONCE_LEN);
-        let aad = format!("{card_id}/{field}");
-        let plain = self
-            .aead
+        let aad = format!("{owner}/{field}");
+        self.aead
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
@@ -93,8 +116,7 @@ impl CardCipher {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| CipherError::Decrypt)?;
-        String::from_utf8(plain).map_err(|_| CipherError::Decrypt)
+            .map_err(|_| CipherError::Decrypt)
     }
 
     /// HMAC-SHA256 of the PAN in hex: equal PANs give equal fingerprints, and without the key a

@@ -23,6 +23,8 @@ pub struct StoredConsoleSession {
     pub last_seen_at_ms: i64,
     /// When its person last proved who they are: signed in, or typed the password again.
     pub verified_at_ms: i64,
+    /// The password was right, the second factor's code is still due.
+    pub awaiting_second_factor: bool,
 }
 
 /// What the console's overview shows of a merchant: its wallet and how many cards are in each
@@ -137,13 +139,18 @@ impl Database {
         &self,
         token_hash: &str,
         user_id: &UserId,
+        awaiting_second_factor: bool,
     ) -> Result<(), StoreError> {
         let now = self.now_ms();
         self.execute(
-            "INSERT INTO console_sessions \
-             (token_hash, user_id, created_at_ms, last_seen_at_ms, verified_at_ms) \
-             VALUES ($1, $2, $3, $3, $3)",
-            &[token_hash.into(), user_id.into(), now.into()],
+            "INSERT INTO console_sessions (token_hash, user_id, created_at_ms, last_seen_at_ms, \
+             verified_at_ms, awaiting_second_factor) VALUES ($1, $2, $3, $3, $3, $4)",
+            &[
+                token_hash.into(),
+                user_id.into(),
+                now.into(),
+                awaiting_second_factor.into(),
+            ],
         )
         .await?;
         Ok(())
@@ -153,22 +160,24 @@ impl Database {
         &self,
         token_hash: &str,
     ) -> Result<Option<StoredConsoleSession>, StoreError> {
-        let row: Option<(String, String, String, String, i64, i64, i64)> = self
+        type Row = (String, String, String, String, i64, i64, i64, bool);
+        let row: Option<Row> = self
             .fetch_optional(
                 "SELECT u.id, u.merchant_id, u.email, u.role, \
-                 s.created_at_ms, s.last_seen_at_ms, s.verified_at_ms \
+                 s.created_at_ms, s.last_seen_at_ms, s.verified_at_ms, s.awaiting_second_factor \
                  FROM console_sessions s JOIN console_users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1",
                 &[token_hash.into()],
             )
             .await?;
         row.map(
-            |(id, merchant_id, email, role, created_at_ms, last_seen_at_ms, verified_at_ms)| {
+            |(id, merchant_id, email, role, created_at_ms, last_seen, verified_at_ms, awaiting)| {
                 Ok(StoredConsoleSession {
                     user: console_user((id, merchant_id, email, role))?,
                     created_at_ms,
-                    last_seen_at_ms,
+                    last_seen_at_ms: last_seen,
                     verified_at_ms,
+                    awaiting_second_factor: awaiting,
                 })
             },
         )

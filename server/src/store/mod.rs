@@ -46,6 +46,7 @@ mod secret_key_checks;
 pub mod spend_controls;
 pub mod sql;
 mod test_funds;
+pub mod two_factor;
 mod wallet_statement;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;

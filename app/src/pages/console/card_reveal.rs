@@ -26,7 +26,9 @@ pub fn CardReveal(
             .map(|error| error_text(&error))
     };
     let asked_for_password = move || failure().is_some_and(|text| text.contains("password"));
+    let asked_for_code = move || failure().is_some_and(|text| text.contains("code"));
     let needs_password = detail.reveal_needs_password;
+    let needs_code = detail.reveal_needs_code;
     let card_id = detail.card.card_id.to_string();
     view! {
         <section class="panel" aria-labelledby="reveal-heading">
@@ -52,6 +54,16 @@ pub fn CardReveal(
                                     type="password"
                                     name="password"
                                     autocomplete="current-password"
+                                    required
+                                />
+                            </Show>
+                            <Show when=move || needs_code || asked_for_code()>
+                                <label for="reveal-code">"Code from your authenticator app"</label>
+                                <input
+                                    id="reveal-code"
+                                    name="code"
+                                    inputmode="numeric"
+                                    autocomplete="one-time-code"
                                     required
                                 />
                             </Show>

@@ -6,6 +6,7 @@ mod card_actions;
 mod card_history;
 mod card_reveal;
 pub mod cards;
+mod enrolment_view;
 pub mod issue;
 pub mod join;
 mod ledger_text;
@@ -14,7 +15,9 @@ mod live_stream;
 mod nav;
 pub mod overview;
 mod scroll_table;
+pub mod security;
 pub mod sign_in;
+pub mod sign_in_code;
 pub mod team;
 
 /// Percent-encodes a search for a link's query string.

@@ -22,6 +22,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
                 {link("/console/issue", "Issue a card")}
                 {link("/console/team", "Team")}
                 {link("/console/audit", "Audit log")}
+                {link("/console/security", "Security")}
             </ul>
         </nav>
     }
