@@ -126,6 +126,31 @@ test('an owner issues a card with the widget\'s form and watches it go live', as
   await expect(page.getByTestId('card-balance')).toHaveText(/^\$1[45]\.\d\d$/);
 });
 
+test('an owner edits a card\'s spend controls, under the API\'s rules', async ({ page, request }, testInfo) => {
+  const cardId = await newCard(request, 30);
+  await signIn(page);
+  await page.goto(`/console/cards/${cardId}`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('card-status')).toHaveText('ACTIVE', { timeout: 15_000 });
+
+  await page.getByText('Edit spend controls').click();
+  await page.getByLabel('24-hour limit (USD)').fill('12.34');
+  await page.getByLabel('Currencies (blank: any)').fill('usd, eur');
+  await expectAccessible(page);
+  await screenshot(page, testInfo, 'console-card-controls');
+  await page.getByTestId('controls-save').click();
+  await expect(page.getByTestId('controls')).toContainText('$12.34');
+  await expect(page.getByTestId('controls')).toContainText('USD, EUR');
+
+  // A wrong value: the sentence names the field, and nothing changes. (The editor is opened
+  // whatever state the redraw after saving left it in.)
+  await page.locator('details.controls-editor').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+  await page.getByLabel('Currencies (blank: any)').fill('dollars');
+  await page.getByTestId('controls-save').click();
+  await expect(page.getByTestId('controls-error')).toContainText('Currencies:');
+  await expect(page.getByTestId('controls')).toContainText('USD, EUR');
+});
+
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 

@@ -32,6 +32,7 @@ on_every_backend!(
     an_owner_issues_a_card_once_per_form_and_a_viewer_cannot,
     what_an_api_key_does_is_audited_with_its_prefix,
     the_wallet_statement_shows_and_downloads_every_movement,
+    an_owner_edits_spend_controls_under_dialect_b_rules_and_a_viewer_cannot,
 );
 
 /// A merchant with `funding`, its owner signed in, and one ACTIVE card with a $100.00 deposit:
@@ -597,4 +598,106 @@ async fn the_wallet_statement_shows_and_downloads_every_movement(db: &Database) 
     assert_eq!(sum, wallet(db, &merchant).await.0);
     let signed_out = http_client::get(server.addr, "/console/wallet.csv").await;
     assert_eq!(signed_out.status, 303, "{}", signed_out.head);
+}
+
+async fn an_owner_edits_spend_controls_under_dialect_b_rules_and_a_viewer_cannot(db: &Database) {
+    let server = TestServer::start_with(db, false).await;
+    let (merchant, email, card_id) = merchant_with_active_card(&server, 100_000).await;
+    let cookie = signed_in(&server, &email, PASSWORD).await;
+    let form = |per_purchase: &str, daily: &str, currencies: &str, from: &str, to: &str| {
+        format!(
+            "card_id={card_id}&limit_per_transaction={per_purchase}&interval_daily={daily}\
+             &interval_all_time=&allowed_currencies={currencies}&active_from={from}&active_to={to}"
+        )
+    };
+
+    let saved = call(
+        &server,
+        &cookie,
+        "card_controls",
+        &form("40.00", "75", "usd%2C+eur", "2026-01-01", "2099-12-31"),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let controls = card_json(&server, &cookie, &card_id).await["controls"].clone();
+    assert_eq!(controls["limit_per_transaction"], 4_000);
+    assert_eq!(controls["is_autolimit"], false, "an unticked box is off");
+    assert_eq!(
+        controls["limits"],
+        serde_json::json!([{"interval": "DAILY", "amount": 7_500}])
+    );
+    assert_eq!(
+        controls["allowed_currencies"],
+        serde_json::json!(["USD", "EUR"])
+    );
+    // One core: dialect B reads what the console wrote.
+    let key = db.issue_api_key(&merchant, "controls").await.unwrap().token;
+    let card = http_client::request(
+        server.addr,
+        "GET",
+        &format!("/api/v1/cards/card/{card_id}"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    assert_eq!(
+        card.json()["settings"]["allowed_currencies"],
+        serde_json::json!(["USD", "EUR"])
+    );
+
+    // Every problem at once, in dialect B's words, and nothing changes.
+    let bad = call(
+        &server,
+        &cookie,
+        "card_controls",
+        &form("0", "lots", "dollars", "2026-12-01", "2026-11-30"),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    for expected in [
+        "Largest single purchase: Input should be greater than 0",
+        "daily: Enter an amount in dollars",
+        "3-letter ISO 4217 currency code",
+        "active_to must not be before active_from",
+    ] {
+        assert!(bad.body.contains(expected), "{expected}: {}", bad.body);
+    }
+    // The core's own rule: a ceiling above the balance is refused with autolimit off.
+    let above = call(
+        &server,
+        &cookie,
+        "card_controls",
+        &form("100000.00", "", "", "", ""),
+    )
+    .await;
+    assert_eq!(above.status, 400, "{}", above.body);
+    assert!(
+        above.body.contains("not above the card's balance"),
+        "{}",
+        above.body
+    );
+    let unchanged = card_json(&server, &cookie, &card_id).await["controls"].clone();
+    assert_eq!(unchanged, controls);
+
+    let viewer = signed_in(
+        &server,
+        &member(&server, &merchant, Role::Viewer).await,
+        PASSWORD,
+    )
+    .await;
+    let refused = call(
+        &server,
+        &viewer,
+        "card_controls",
+        &form("10.00", "", "", "", ""),
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let audit = audit_actions(&server, &cookie).await;
+    let changes = audit
+        .iter()
+        .filter(|(action, object, _)| action == "card.controls_changed" && *object == card_id)
+        .count();
+    assert_eq!(changes, 1, "{audit:?}");
 }

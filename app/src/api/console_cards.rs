@@ -92,7 +92,7 @@ mod backend {
             .map_err(denied)
     }
 
-    fn money(amount: Option<String>) -> Result<Cents, ServerFnError> {
+    pub(super) fn money(amount: Option<String>) -> Result<Cents, ServerFnError> {
         Cents::parse_dollars(amount.as_deref().unwrap_or("").trim()).map_err(|_| {
             denied(ConsoleDenied::Invalid(
                 "Enter an amount in dollars, such as 25.00.".to_owned(),

@@ -1,6 +1,7 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
 pub mod console;
 pub mod console_cards;
+pub mod console_controls;
 pub mod console_issue;
 pub mod console_security;
 pub mod console_team;

@@ -87,9 +87,17 @@ pub struct CallbackAttempt {
 /// when it was drawn, so a form sent twice moves the money once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CardAction {
-    TopUp { amount: Cents, reference: String },
-    Withdraw { amount: Cents, reference: String },
+    TopUp {
+        amount: Cents,
+        reference: String,
+    },
+    Withdraw {
+        amount: Cents,
+        reference: String,
+    },
     Freeze,
     Unfreeze,
     Delete,
+    /// New spend controls (the card's nick name stays).
+    SetControls(SpendControls),
 }

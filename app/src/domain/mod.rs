@@ -14,6 +14,7 @@ pub mod console_role;
 pub mod console_team;
 pub mod console_user;
 pub mod console_views;
+pub mod controls_form;
 pub mod email;
 pub mod fee_type;
 pub mod holder_address;

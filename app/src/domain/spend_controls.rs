@@ -97,7 +97,20 @@ pub struct SpendControls {
     pub is_autolimit: bool,
 }
 
+/// Dialect B's words for a window that ends before it starts (the console uses them too).
+pub const WINDOW_REVERSED: &str = "Value error, active_to must not be before active_from";
+
+/// A currency as the controls name it: three ASCII letters (ISO 4217).
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|byte| byte.is_ascii_alphabetic())
+}
+
 impl SpendControls {
+    /// Whether the active window ends before it starts (then no purchase could ever pass).
+    pub fn window_is_reversed(&self) -> bool {
+        matches!((self.active_from_ms, self.active_to_ms), (Some(from), Some(to)) if from > to)
+    }
+
     /// What a card starts with: the default limits, no time window, every currency, and the
     /// per-transaction ceiling following the balance.
     pub fn initial(balance: Cents) -> Self {

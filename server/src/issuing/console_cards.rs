@@ -27,9 +27,7 @@ use app::{
     ports::{ConsoleCards, ConsoleDenied, RevealedCard, SharedCardIssuing, SharedCardSpending},
 };
 
-use super::console_sessions::{
-    password_matches, ConsoleSessions, FAILURES_ALLOWED, FAILURE_WINDOW,
-};
+use super::console_sessions::{password_matches, ConsoleSessions};
 use crate::{
     secrets::random,
     store::{hash_token, Database, TestFunding},
@@ -133,17 +131,7 @@ impl ConsoleCardService {
         user: &ConsoleUser,
         password: &str,
     ) -> Result<(), ConsoleDenied> {
-        let since = self.database.now_ms() - ms(FAILURE_WINDOW);
-        let failures = self
-            .database
-            .sign_in_failures_since(&user.email, since)
-            .await
-            .map_err(unavailable)?;
-        if failures >= FAILURES_ALLOWED {
-            return Err(ConsoleDenied::Throttled {
-                retry_after_secs: FAILURE_WINDOW.as_secs(),
-            });
-        }
+        self.sessions.refuse_while_throttled(&user.email).await?;
         let stored = self
             .database
             .console_user_by_email(&user.email)
@@ -151,10 +139,7 @@ impl ConsoleCardService {
             .map_err(unavailable)?;
         let hash = stored.as_ref().map(|stored| stored.password_hash.as_str());
         if !password_matches(password, hash).await {
-            self.database
-                .record_sign_in_failure(&user.email)
-                .await
-                .map_err(unavailable)?;
+            self.sessions.count_failed_proof(&user.email).await?;
             tracing::info!(user_id = %user.id, "console re-authentication refused");
             return Err(ConsoleDenied::WrongCredentials);
         }
@@ -342,6 +327,24 @@ impl ConsoleCards for ConsoleCardService {
                     card.returned.saturating_sub(card.withdrawn)
                 );
                 (card, AuditAction::CardDeleted, detail, None)
+            }
+            CardAction::SetControls(controls) => {
+                let mut settings = self
+                    .spending
+                    .settings(merchant, card_id)
+                    .await
+                    .map_err(refused)?;
+                settings.controls = controls;
+                self.spending
+                    .update_settings(merchant, card_id, settings)
+                    .await
+                    .map_err(refused)?;
+                let card = self
+                    .issuing
+                    .card(merchant, card_id)
+                    .await
+                    .map_err(refused)?;
+                (card, AuditAction::ControlsChanged, String::new(), None)
             }
         };
         self.audit(

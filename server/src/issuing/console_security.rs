@@ -22,7 +22,7 @@ use app::{
 
 use super::{
     authenticator_codes::{matching_step, new_secret, otpauth_uri, typed_secret},
-    console_sessions::{ConsoleSessions, FAILURES_ALLOWED, FAILURE_WINDOW},
+    console_sessions::ConsoleSessions,
 };
 use crate::store::{hash_token, two_factor::StoredTwoFactor};
 
@@ -70,17 +70,7 @@ impl ConsoleSessions {
         user: &ConsoleUser,
         code: &str,
     ) -> Result<(), ConsoleDenied> {
-        let since = self.database.now_ms() - ms(FAILURE_WINDOW);
-        let failures = self
-            .database
-            .sign_in_failures_since(&user.email, since)
-            .await
-            .map_err(unavailable)?;
-        if failures >= FAILURES_ALLOWED {
-            return Err(ConsoleDenied::Throttled {
-                retry_after_secs: FAILURE_WINDOW.as_secs(),
-            });
-        }
+        self.refuse_while_throttled(&user.email).await?;
         let stored = self
             .database
             .two_factor(&user.id)
@@ -97,10 +87,7 @@ impl ConsoleSessions {
             None => false,
         };
         if !accepted {
-            self.database
-                .record_sign_in_failure(&user.email)
-                .await
-                .map_err(unavailable)?;
+            self.count_failed_proof(&user.email).await?;
             tracing::info!(user_id = %user.id, "console authenticator code refused");
             return Err(ConsoleDenied::WrongCode);
         }

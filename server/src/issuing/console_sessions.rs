@@ -117,6 +117,28 @@ impl ConsoleSessions {
         })
     }
 
+    /// Refuses while the account has failed too many proofs (passwords or codes) lately.
+    pub(crate) async fn refuse_while_throttled(&self, email: &str) -> Result<(), ConsoleDenied> {
+        let since = self.database.now_ms() - ms(FAILURE_WINDOW);
+        let failures = self
+            .database
+            .sign_in_failures_since(email, since)
+            .await
+            .map_err(unavailable)?;
+        if failures >= FAILURES_ALLOWED {
+            return Err(Self::throttled(FAILURE_WINDOW));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed proof (a wrong password or code) towards the account's throttle.
+    pub(crate) async fn count_failed_proof(&self, email: &str) -> Result<(), ConsoleDenied> {
+        self.database
+            .record_sign_in_failure(email)
+            .await
+            .map_err(unavailable)
+    }
+
     fn throttled(retry_after: Duration) -> ConsoleDenied {
         ConsoleDenied::Throttled {
             retry_after_secs: retry_after.as_secs().max(1),
@@ -138,15 +160,7 @@ impl ConsoleAccess for ConsoleSessions {
                 .check_not_blocked(address)
                 .map_err(|throttled| Self::throttled(throttled.retry_after))?;
         }
-        let since = self.database.now_ms() - ms(FAILURE_WINDOW);
-        let failures = self
-            .database
-            .sign_in_failures_since(email, since)
-            .await
-            .map_err(unavailable)?;
-        if failures >= FAILURES_ALLOWED {
-            return Err(Self::throttled(FAILURE_WINDOW));
-        }
+        self.refuse_while_throttled(email).await?;
         let stored = self
             .database
             .console_user_by_email(email)
@@ -155,10 +169,7 @@ impl ConsoleAccess for ConsoleSessions {
         let hash = stored.as_ref().map(|stored| stored.password_hash.as_str());
         let matches = password_matches(password, hash).await;
         let Some(stored) = stored.filter(|_| matches) else {
-            self.database
-                .record_sign_in_failure(email)
-                .await
-                .map_err(unavailable)?;
+            self.count_failed_proof(email).await?;
             if let Some(address) = address {
                 self.limits.note_failed_credential(address);
             }

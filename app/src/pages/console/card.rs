@@ -2,11 +2,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::{
-    card_actions::CardActions, card_history::CardHistory, card_reveal::CardReveal, nav::ConsoleNav,
+    card_actions::CardActions, card_controls::CardControls, card_history::CardHistory,
+    card_reveal::CardReveal, nav::ConsoleNav,
 };
 use crate::{
     api::{
         console_cards::{console_card, ConsoleCardAct, ConsoleCardDetail, ConsoleCardReveal},
+        console_controls::ConsoleCardControls,
         widget::error_text,
     },
     domain::{calendar::format_datetime, provisioning::ProvisioningStage, CardStatus},
@@ -27,8 +29,9 @@ pub fn CardPage() -> impl IntoView {
     // So is a revealed number: a change arriving on the stream re-reads and redraws the card,
     // and must not take the number away from the person reading it.
     let reveal = ServerAction::<ConsoleCardReveal>::new();
+    let save_controls = ServerAction::<ConsoleCardControls>::new();
     Effect::new(move |_| {
-        if act.version().get() > 0 {
+        if act.version().get() + save_controls.version().get() > 0 {
             detail.refetch();
         }
     });
@@ -54,7 +57,9 @@ pub fn CardPage() -> impl IntoView {
                 detail
                     .get()
                     .map(|answer| match answer {
-                        Ok(detail) => view! { <CardDetail detail act reveal/> }.into_any(),
+                        Ok(detail) => {
+                            view! { <CardDetail detail act reveal save_controls/> }.into_any()
+                        }
                         Err(error) => {
                             view! {
                                 <h1>"Card"</h1>
@@ -75,6 +80,7 @@ fn CardDetail(
     detail: ConsoleCardDetail,
     act: ServerAction<ConsoleCardAct>,
     reveal: ServerAction<ConsoleCardReveal>,
+    save_controls: ServerAction<ConsoleCardControls>,
 ) -> impl IntoView {
     let card = detail.card.clone();
     let available = detail.available();
@@ -137,6 +143,7 @@ fn CardDetail(
                 .map(|reason| view! { <p class="error">"Provisioning failed: " {reason}</p> })}
         </section>
         <Timeline detail=detail.clone()/>
+        <CardControls detail=detail.clone() save=save_controls/>
         <CardHistory detail/>
     }
 }

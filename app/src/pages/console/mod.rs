@@ -3,6 +3,7 @@ mod activity_chart;
 pub mod audit;
 pub mod card;
 mod card_actions;
+mod card_controls;
 mod card_history;
 mod card_reveal;
 pub mod cards;

@@ -8,7 +8,7 @@ use app::domain::ids::CardId;
 use app::domain::{
     order_no::OrderNo,
     recharge::{Recharge, MAX_RECHARGE, MIN_RECHARGE},
-    spend_controls::{LimitInterval, SpendLimit},
+    spend_controls::{is_currency_code, LimitInterval, SpendLimit, WINDOW_REVERSED},
 };
 use axum::{
     body::Bytes,
@@ -110,7 +110,7 @@ pub async fn update_settings(
         let mut parsed = Vec::new();
         for (index, item) in currencies.iter().enumerate() {
             match serde_json::from_str::<String>(item.get()) {
-                Ok(code) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Ok(code) if is_currency_code(&code) => {
                     parsed.push(code.to_ascii_uppercase());
                 }
                 _ => body.error(
@@ -131,17 +131,8 @@ pub async fn update_settings(
         }
         settings.controls.limits = parsed;
     }
-    if let (Some(from), Some(to)) = (
-        settings.controls.active_from_ms,
-        settings.controls.active_to_ms,
-    ) {
-        if from > to {
-            body.error(
-                loc!["body", "active_to"],
-                "Value error, active_to must not be before active_from",
-                "value_error",
-            );
-        }
+    if settings.controls.window_is_reversed() {
+        body.error(loc!["body", "active_to"], WINDOW_REVERSED, "value_error");
     }
     body.finish()?;
     state
