@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use app::{
     domain::{
-        audit::{Actor, AuditAction, AuditEntry, AuditQuery, AUDIT_ENTRIES_PER_PAGE},
+        audit::{AuditAction, AuditEntry, AuditQuery, AUDIT_ENTRIES_PER_PAGE},
         console_card::{CardAction, ConsoleCardDetail},
         console_role::Role,
         console_user::ConsoleUser,
@@ -158,14 +158,7 @@ impl ConsoleCardService {
         reference: Option<&str>,
     ) -> Result<(), ConsoleDenied> {
         self.database
-            .record_audit(
-                &user.merchant_id,
-                &Actor::user(user),
-                action,
-                object_id,
-                detail,
-                reference,
-            )
+            .record_user_audit(user, action, object_id, detail, reference)
             .await
             .map_err(unavailable)
     }

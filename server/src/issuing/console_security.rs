@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use app::{
     domain::{
-        audit::{Actor, AuditAction},
+        audit::AuditAction,
         console_role::Role,
         console_user::ConsoleUser,
         two_factor::{Enrolment, SecondFactorStep, SecurityView},
@@ -138,14 +138,7 @@ impl ConsoleSessions {
         detail: &str,
     ) -> Result<(), ConsoleDenied> {
         self.database
-            .record_audit(
-                &user.merchant_id,
-                &Actor::user(user),
-                action,
-                user.id.as_str(),
-                detail,
-                None,
-            )
+            .record_user_audit(user, action, user.id.as_str(), detail, None)
             .await
             .map_err(unavailable)
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use app::{
     domain::{
-        audit::{Actor, AuditAction},
+        audit::AuditAction,
         console_role::Role,
         console_team::{may_change, NewInvitation, TeamView, GRANTABLE},
         console_user::ConsoleUser,
@@ -68,14 +68,7 @@ impl ConsoleTeamService {
         detail: &str,
     ) -> Result<(), ConsoleDenied> {
         self.database
-            .record_audit(
-                &user.merchant_id,
-                &Actor::user(user),
-                action,
-                object_id,
-                detail,
-                None,
-            )
+            .record_user_audit(user, action, object_id, detail, None)
             .await
             .map_err(unavailable)
     }

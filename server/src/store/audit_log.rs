@@ -3,6 +3,7 @@
 
 use app::domain::{
     audit::{Actor, AuditAction, AuditEntry, AuditQuery},
+    console_user::ConsoleUser,
     ids::MerchantId,
 };
 
@@ -48,6 +49,27 @@ fn entry(row: Row) -> Result<AuditEntry, StoreError> {
 }
 
 impl Database {
+    /// Appends an entry for what a console user did (the console's services all write so).
+    pub async fn record_user_audit(
+        &self,
+        user: &ConsoleUser,
+        action: AuditAction,
+        object_id: &str,
+        detail: &str,
+        reference: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let actor = Actor::user(user);
+        self.record_audit(
+            &user.merchant_id,
+            &actor,
+            action,
+            object_id,
+            detail,
+            reference,
+        )
+        .await
+    }
+
     /// Appends an entry; one repeating an earlier entry's reference (same action and object) is
     /// the same request again and is not written twice.
     pub async fn record_audit(
