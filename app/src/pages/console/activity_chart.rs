@@ -66,12 +66,18 @@ fn BarChart(
             let bar = bar_height(figure, max);
             let x = index as f64 * slot + GAP / 2.0;
             let label = labelled.contains(&index).then(|| {
+                // The first and last dates align to the chart's edges, so neither is cut off.
+                let (label_x, anchor) = match index {
+                    0 => (x, "start"),
+                    last if last + 1 == days.len() => (x + slot - GAP, "end"),
+                    _ => (x + (slot - GAP) / 2.0, "middle"),
+                };
                 view! {
                     <text
                         class="chart-label"
-                        x=format!("{:.1}", x + (slot - GAP) / 2.0)
+                        x=format!("{label_x:.1}")
                         y=format!("{:.1}", height - 4.0)
-                        text-anchor="middle"
+                        text-anchor=anchor
                     >
                         {day.short_date()}
                     </text>
