@@ -142,6 +142,30 @@ async fn an_authenticator_is_asked_for_after_the_password_and_each_code_is_good_
     .await;
     assert_eq!(rendered.status, 302, "{}", rendered.head);
     assert_eq!(rendered.header("location"), Some("/console/sign-in/code"));
+    // The server's own console routes say the same: the live table refuses with 401 (not a
+    // 503 as if the server failed), the CSV download sends the browser to the code page.
+    let stream = support::http_client::request_with_headers(
+        server.addr,
+        "GET",
+        "/console/cards/events?shown=",
+        None,
+        None,
+        &[("Cookie", &half)],
+    )
+    .await;
+    assert_eq!(stream.status, 401, "{}", stream.body);
+    assert!(stream.body.contains("finish signing in"), "{}", stream.body);
+    let export = support::http_client::request_with_headers(
+        server.addr,
+        "GET",
+        "/console/cards.csv",
+        None,
+        None,
+        &[("Cookie", &half)],
+    )
+    .await;
+    assert_eq!(export.status, 303, "{}", export.head);
+    assert_eq!(export.header("location"), Some("/console/sign-in/code"));
 
     // The code already used for the enrolment is refused (same 30 s step); the next is taken.
     let replayed = call(&server, &half, "finish_sign_in", &format!("code={code}")).await;

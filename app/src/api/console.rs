@@ -146,28 +146,12 @@ pub(crate) mod backend {
     }
 
     pub(crate) fn denied(error: ConsoleDenied) -> ServerFnError {
-        let status = match &error {
-            ConsoleDenied::WrongCredentials
-            | ConsoleDenied::SignedOut
-            | ConsoleDenied::SecondFactorNeeded
-            | ConsoleDenied::WrongCode => http::StatusCode::UNAUTHORIZED,
-            ConsoleDenied::Throttled { retry_after_secs } => {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
-                }
-                http::StatusCode::TOO_MANY_REQUESTS
-            }
-            ConsoleDenied::Forbidden(_)
-            | ConsoleDenied::PasswordNeeded
-            | ConsoleDenied::CodeNeeded => http::StatusCode::FORBIDDEN,
-            ConsoleDenied::NotFound | ConsoleDenied::InvitationInvalid => {
-                http::StatusCode::NOT_FOUND
-            }
-            ConsoleDenied::Invalid(_) => http::StatusCode::BAD_REQUEST,
-            ConsoleDenied::Refused(_) => http::StatusCode::CONFLICT,
-            ConsoleDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
-        };
-        refused(status, &error.to_string())
+        if let (ConsoleDenied::Throttled { retry_after_secs }, Some(response)) =
+            (&error, use_context::<leptos_axum::ResponseOptions>())
+        {
+            response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        refused(error.http_status(), &error.to_string())
     }
 
     /// Refuses a state-changing call that a browser says came from another site.

@@ -49,6 +49,29 @@ pub enum ConsoleDenied {
     Unavailable,
 }
 
+impl ConsoleDenied {
+    /// The HTTP status that carries the refusal: the server functions' answers and the server's
+    /// own console routes (live streams, downloads) agree on it.
+    pub fn http_status(&self) -> http::StatusCode {
+        match self {
+            ConsoleDenied::WrongCredentials
+            | ConsoleDenied::SignedOut
+            | ConsoleDenied::SecondFactorNeeded
+            | ConsoleDenied::WrongCode => http::StatusCode::UNAUTHORIZED,
+            ConsoleDenied::Throttled { .. } => http::StatusCode::TOO_MANY_REQUESTS,
+            ConsoleDenied::Forbidden(_)
+            | ConsoleDenied::PasswordNeeded
+            | ConsoleDenied::CodeNeeded => http::StatusCode::FORBIDDEN,
+            ConsoleDenied::NotFound | ConsoleDenied::InvitationInvalid => {
+                http::StatusCode::NOT_FOUND
+            }
+            ConsoleDenied::Invalid(_) => http::StatusCode::BAD_REQUEST,
+            ConsoleDenied::Refused(_) => http::StatusCode::CONFLICT,
+            ConsoleDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
 /// A new session: the cookie's secret and how long it may live at most.
 pub struct SignedIn {
     pub token: String,

@@ -64,16 +64,13 @@ impl ConsoleStream {
             )
         };
         let token = session_token_in(headers).ok_or_else(signed_out)?;
-        let user = match state.console.user(&token).await {
-            Ok(user) => user,
-            Err(ConsoleDenied::SignedOut) => return Err(signed_out()),
-            Err(denied) => {
-                return Err(refused(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &denied.to_string(),
-                ))
-            }
-        };
+        // A session still awaiting its second factor is refused as the server functions refuse
+        // it (401, "enter the code"), not as if the server had failed.
+        let user = state
+            .console
+            .user(&token)
+            .await
+            .map_err(|denied| refused(denied.http_status(), &denied.to_string()))?;
         let now = tokio::time::Instant::now();
         Ok(ConsoleStream {
             state,

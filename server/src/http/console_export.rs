@@ -5,7 +5,10 @@
 //! - `GET /console/wallet.csv`: the wallet's whole statement, newest first.
 
 use app::{
-    api::console::{session_token_in, SIGN_IN_PAGE},
+    api::{
+        console::{session_token_in, SIGN_IN_PAGE},
+        console_security::CODE_PAGE,
+    },
     domain::{
         calendar::format_timestamp_ms, console_user::ConsoleUser, console_views::CardTableQuery,
     },
@@ -37,7 +40,9 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<ConsoleUser,
     match state.console.user(&token).await {
         Ok(user) => Ok(user),
         Err(ConsoleDenied::SignedOut) => Err(Redirect::to(SIGN_IN_PAGE).into_response()),
-        Err(error) => Err((StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()),
+        // A download is a browser following a link: send it where the pages send it.
+        Err(ConsoleDenied::SecondFactorNeeded) => Err(Redirect::to(CODE_PAGE).into_response()),
+        Err(error) => Err((error.http_status(), error.to_string()).into_response()),
     }
 }
 
