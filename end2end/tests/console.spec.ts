@@ -80,7 +80,13 @@ test('the card table shows a card issued through the API, and finds it', async (
   await expect(page).toHaveURL(/\/console\/cards$/);
   const row = page.locator(`tr[data-card-id="${cardId}"]`);
   await expect(row).toContainText('Virtual Cardholder');
-  await expect(row).toContainText('$25.00');
+  // The live table takes the card to ACTIVE, when its first monthly fee is charged: the row then
+  // shows the $25.00 limit less the fees the API reports for the card.
+  await expect(row.locator('td').first()).toHaveText('ACTIVE', { timeout: 15_000 });
+  const card = await request.get(`/api/v1/cards/card/${cardId}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+  expect(card.status(), await card.text()).toBe(200);
+  const fees: number = (await card.json()).balance.fees_balance;
+  await expect(row).toContainText(`$${(25 - fees).toFixed(2)}`);
   await expectAccessible(page);
   await screenshot(page, testInfo, 'console-cards');
 
