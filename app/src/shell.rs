@@ -7,9 +7,9 @@ use leptos_router::{
 
 use crate::pages::{
     console::{
-        audit::AuditLogPage, card::CardPage, cards::CardsPage, issue::IssuePage, join::JoinPage,
-        overview::OverviewPage, security::SecurityPage, sign_in::SignInPage,
-        sign_in_code::SignInCodePage, team::TeamPage,
+        audit::AuditLogPage, card::CardPage, cards::CardsPage, customers::CustomersPage,
+        issue::IssuePage, join::JoinPage, overview::OverviewPage, security::SecurityPage,
+        sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -67,6 +67,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("issue"))
                         view=IssuePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("customers"))
+                        view=CustomersPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -289,6 +289,10 @@ pub fn app_state_with(
             database.clone(),
             console_sessions.clone(),
         ),
+        console_customers: crate::issuing::console_customers::ConsoleCustomerService::new(
+            database.clone(),
+            issuing.clone(),
+        ),
         audit: Arc::new(crate::issuing::audit_trail::StoredAuditTrail::new(
             database.clone(),
         )),

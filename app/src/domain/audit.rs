@@ -79,10 +79,12 @@ pub enum AuditAction {
     TwoFactorDisabled,
     #[serde(rename = "security.two_factor_rule_changed")]
     TwoFactorRuleChanged,
+    #[serde(rename = "customer.kyc_submitted")]
+    KycSubmitted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::CardIssued,
         AuditAction::CardToppedUp,
         AuditAction::CardWithdrawn,
@@ -98,6 +100,7 @@ impl AuditAction {
         AuditAction::TwoFactorEnabled,
         AuditAction::TwoFactorDisabled,
         AuditAction::TwoFactorRuleChanged,
+        AuditAction::KycSubmitted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +120,7 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "security.two_factor_enabled",
             AuditAction::TwoFactorDisabled => "security.two_factor_disabled",
             AuditAction::TwoFactorRuleChanged => "security.two_factor_rule_changed",
+            AuditAction::KycSubmitted => "customer.kyc_submitted",
         }
     }
 
@@ -149,6 +153,7 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "Authenticator switched on",
             AuditAction::TwoFactorDisabled => "Authenticator switched off",
             AuditAction::TwoFactorRuleChanged => "Team's two-factor rule changed",
+            AuditAction::KycSubmitted => "Customer's KYC submitted",
         }
     }
 }

@@ -34,6 +34,16 @@ impl KycStatus {
     }
 }
 
+/// A merchant's customer and where their KYC stands, as an answer to a submission or a query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KycView {
+    pub user_id: String,
+    pub email: String,
+    pub customer_id: Option<String>,
+    pub status: KycStatus,
+    pub rejection_reason: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::KycStatus;

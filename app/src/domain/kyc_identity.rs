@@ -16,6 +16,15 @@ pub struct AchIdentity {
     pub country: String,
 }
 
+/// A customer verified on another platform, as the merchant attests it: approved at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedKyc {
+    pub email: Email,
+    pub external_id: Option<String>,
+    pub provider: String,
+    pub reference: String,
+}
+
 /// Checks a `YYYY-MM-DD` date for shape and calendar sense; returns (year, month, day).
 pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
     let mut parts = text.split('-');
@@ -46,6 +55,38 @@ pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
 
 pub fn is_country_code(text: &str) -> bool {
     text.len() == 2 && text.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The longest merchant's own customer id a KYC submission may carry.
+pub const MAX_EXTERNAL_ID_CHARS: usize = 64;
+/// The longest name of the platform a shared KYC attestation comes from.
+pub const MAX_PROVIDER_CHARS: usize = 64;
+/// The longest reference of that platform's verification.
+pub const MAX_REFERENCE_CHARS: usize = 128;
+
+// The field checks below are the one definition of a KYC submission's rules: dialect A and the
+// console's forms both call them, and each says what is wrong in words both can show.
+
+/// Non-empty text of at most `limit` characters (characters, as JSON Schema's `maxLength`
+/// counts them, not bytes).
+pub fn bounded_text(text: &str, limit: usize) -> Result<String, String> {
+    if text.is_empty() || text.chars().count() > limit {
+        Err(format!("must be 1 to {limit} characters"))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+pub fn date_of_birth(text: &str) -> Result<String, String> {
+    parse_date(text)
+        .map(|_| text.to_owned())
+        .ok_or_else(|| "must be a date as YYYY-MM-DD".to_owned())
+}
+
+pub fn country(text: &str) -> Result<String, String> {
+    is_country_code(text)
+        .then(|| text.to_owned())
+        .ok_or_else(|| "must be an ISO 3166 alpha-2 code such as US".to_owned())
 }
 
 /// The simulated verifier: adults are approved, except the reserved last name `Rejected`.
@@ -98,5 +139,15 @@ mod tests {
     fn country_codes() {
         assert!(is_country_code("US"));
         assert!(!is_country_code("us") && !is_country_code("USA"));
+        assert_eq!(country("DE"), Ok("DE".to_owned()));
+        assert!(country("Germany").is_err());
+    }
+
+    #[test]
+    fn bounded_text_counts_characters_not_bytes() {
+        assert_eq!(bounded_text("ÄÖÜ", 3), Ok("ÄÖÜ".to_owned()));
+        assert!(bounded_text("ÄÖÜß", 3).is_err());
+        assert!(bounded_text("", 3).is_err());
+        assert!(date_of_birth("1990-02-30").is_err());
     }
 }

@@ -10,6 +10,7 @@ pub mod card_status;
 pub mod card_tags;
 pub mod cardholder_name;
 pub mod console_card;
+pub mod console_customers;
 pub mod console_role;
 pub mod console_team;
 pub mod console_user;

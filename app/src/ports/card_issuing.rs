@@ -3,33 +3,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::card_activity::CardTransactionView;
+pub use crate::domain::kyc::KycView;
+pub use crate::domain::kyc_identity::SharedKyc;
 use crate::domain::{
     ids::{CardId, MerchantId},
     issuing::{CardRange, CardView, IssueError, NewCard, RevealedCard},
-    kyc::KycStatus,
     kyc_identity::AchIdentity,
     order_no::OrderNo,
     recharge::Recharge,
 };
-
-/// A merchant's customer and where their KYC stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KycView {
-    pub user_id: String,
-    pub email: String,
-    pub customer_id: Option<String>,
-    pub status: KycStatus,
-    pub rejection_reason: Option<String>,
-}
-
-/// A customer verified on another platform, as the merchant reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SharedKyc {
-    pub email: crate::domain::email::Email,
-    pub external_id: Option<String>,
-    pub provider: String,
-    pub reference: String,
-}
 
 /// Which of a merchant's cards a list shows; `None` fields do not filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ mod card_processor;
 mod card_spending;
 mod console_access;
 mod console_cards;
+mod console_customers;
 mod console_security;
 mod console_team;
 mod system_probe;
@@ -21,6 +22,7 @@ pub use card_spending::{
 };
 pub use console_access::{ConsoleAccess, ConsoleDenied, SharedConsoleAccess, SignedIn};
 pub use console_cards::{ConsoleCards, SharedConsoleCards};
+pub use console_customers::{ConsoleCustomers, SharedConsoleCustomers};
 pub use console_security::{ConsoleSecurity, SharedConsoleSecurity};
 pub use console_team::{ConsoleTeam, SharedConsoleTeam};
 pub use system_probe::{SharedSystemProbe, SystemProbe};

@@ -13,8 +13,9 @@ use leptos::prelude::LeptosOptions;
 use super::ApiKeyCache;
 use crate::{
     issuing::{
-        console_cards::ConsoleCardService, console_sessions::ConsoleSessions,
-        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
+        console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
+        console_sessions::ConsoleSessions, console_team::ConsoleTeamService,
+        widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -40,6 +41,8 @@ pub struct AppState {
     pub console_cards: ConsoleCardService,
     /// The console's team: members, invitations, roles.
     pub console_team: ConsoleTeamService,
+    /// The console's customers and their KYC.
+    pub console_customers: ConsoleCustomerService,
     /// Whether the console's session cookie is `Secure` (not on plain http on loopback).
     pub console_cookie: ConsoleCookiePolicy,
     /// Shared with `widget_sessions`, which limits what a session does.

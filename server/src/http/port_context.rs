@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use app::ports::{
-    SharedConsoleAccess, SharedConsoleCards, SharedConsoleSecurity, SharedConsoleTeam,
-    SharedWidgetAccess,
+    SharedConsoleAccess, SharedConsoleCards, SharedConsoleCustomers, SharedConsoleSecurity,
+    SharedConsoleTeam, SharedWidgetAccess,
 };
 use leptos::prelude::provide_context;
 
@@ -20,12 +20,14 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let console_security: SharedConsoleSecurity = Arc::new(state.console.clone());
     let console_cards: SharedConsoleCards = Arc::new(state.console_cards.clone());
     let console_team: SharedConsoleTeam = Arc::new(state.console_team.clone());
+    let console_customers: SharedConsoleCustomers = Arc::new(state.console_customers.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
         provide_context(console_cards.clone());
         provide_context(console_security.clone());
         provide_context(console_team.clone());
+        provide_context(console_customers.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());

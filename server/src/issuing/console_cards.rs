@@ -59,7 +59,7 @@ fn unavailable(error: impl std::fmt::Display) -> ConsoleDenied {
 }
 
 /// The issuing core's refusal, as a sentence for the person at the console.
-fn refused(error: IssueError) -> ConsoleDenied {
+pub(super) fn refused(error: IssueError) -> ConsoleDenied {
     match error {
         IssueError::CardNotFound => ConsoleDenied::NotFound,
         IssueError::Invalid { message, .. } => ConsoleDenied::Invalid(message),

@@ -6,6 +6,7 @@ pub mod audit_trail;
 pub mod authenticator_codes;
 pub mod catalog;
 pub mod console_cards;
+pub mod console_customers;
 pub mod console_security;
 pub mod console_sessions;
 pub mod console_team;

@@ -28,6 +28,7 @@ mod card_money_movements;
 mod card_operations;
 mod card_views;
 mod console_cards;
+mod console_customers;
 pub mod console_team;
 pub mod console_users;
 pub mod creation_batcher;

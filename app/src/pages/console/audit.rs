@@ -1,8 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::nav::ConsoleNav;
-use super::scroll_table::ScrollTable;
+use super::{
+    nav::ConsoleNav,
+    scroll_table::ScrollTable,
+    search_filters::{FilterChoice, FilterSearch, SearchFilters},
+};
 use crate::{
     api::{
         console_cards::{console_audit, AuditPage},
@@ -39,7 +42,21 @@ pub fn AuditLogPage() -> impl IntoView {
     view! {
         <ConsoleNav current="/console/audit"/>
         <h1>"Audit log"</h1>
-        <AuditFilters query=query()/>
+        <SearchFilters
+            action="/console/audit"
+            id="audit"
+            choice=FilterChoice {
+                name: "action",
+                label: "Action",
+                options: AuditAction::ALL.map(|action| (action.code(), action.label())).to_vec(),
+                selected: query().action.map(AuditAction::code),
+            }
+            search=FilterSearch {
+                name: "object",
+                label: "Card or user id",
+                value: query().object_id,
+            }
+        />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 page.get()
@@ -52,38 +69,6 @@ pub fn AuditLogPage() -> impl IntoView {
                     })
             }}
         </Suspense>
-    }
-}
-
-#[component]
-fn AuditFilters(query: AuditQuery) -> impl IntoView {
-    let selected = query.action;
-    view! {
-        <form method="get" action="/console/audit" class="console-filters" role="search">
-            <label for="audit-action">"Action"</label>
-            <select id="audit-action" name="action">
-                <option value="" selected=selected.is_none()>"Any"</option>
-                {AuditAction::ALL
-                    .into_iter()
-                    .map(|action| {
-                        view! {
-                            <option value=action.code() selected=selected == Some(action)>
-                                {action.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <label for="audit-object">"Card or user id"</label>
-            <input
-                id="audit-object"
-                type="search"
-                name="object"
-                value=query.object_id.unwrap_or_default()
-                autocomplete="off"
-            />
-            <button type="submit">"Show"</button>
-        </form>
     }
 }
 

@@ -1,7 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{nav::ConsoleNav, scroll_table::ScrollTable};
+use super::{
+    nav::ConsoleNav,
+    scroll_table::ScrollTable,
+    search_filters::{FilterChoice, FilterSearch, SearchFilters},
+};
 use crate::{
     api::{
         console::{console_cards, CardTableQuery, ConsoleCardPage},
@@ -61,7 +65,21 @@ pub fn CardsPage() -> impl IntoView {
     view! {
         <ConsoleNav current="/console/cards"/>
         <h1>"Cards"</h1>
-        <Filters query=query()/>
+        <SearchFilters
+            action="/console/cards"
+            id="card"
+            choice=FilterChoice {
+                name: "status",
+                label: "Status",
+                options: CardStatus::ALL.map(|status| (status.code(), status.code())).to_vec(),
+                selected: query().status.map(CardStatus::code),
+            }
+            search=FilterSearch {
+                name: "q",
+                label: "Order number, card id, last 4 or email",
+                value: query().search,
+            }
+        />
         <p class="sr-only" aria-live="polite" data-testid="cards-live">
             {move || announcement.get()}
         </p>
@@ -78,38 +96,6 @@ pub fn CardsPage() -> impl IntoView {
                     })
             }}
         </Transition>
-    }
-}
-
-#[component]
-fn Filters(query: CardTableQuery) -> impl IntoView {
-    let selected = query.status;
-    view! {
-        <form method="get" action="/console/cards" class="console-filters" role="search">
-            <label for="card-status">"Status"</label>
-            <select id="card-status" name="status">
-                <option value="" selected=selected.is_none()>"Any"</option>
-                {CardStatus::ALL
-                    .into_iter()
-                    .map(|status| {
-                        view! {
-                            <option value=status.code() selected=selected == Some(status)>
-                                {status.code()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <label for="card-search">"Order number, card id, last 4 or email"</label>
-            <input
-                id="card-search"
-                type="search"
-                name="q"
-                value=query.search.unwrap_or_default()
-                autocomplete="off"
-            />
-            <button type="submit">"Show"</button>
-        </form>
     }
 }
 

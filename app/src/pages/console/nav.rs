@@ -20,6 +20,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
                 {link("/console", "Overview")}
                 {link("/console/cards", "Cards")}
                 {link("/console/issue", "Issue a card")}
+                {link("/console/customers", "Customers")}
                 {link("/console/team", "Team")}
                 {link("/console/audit", "Audit log")}
                 {link("/console/security", "Security")}

@@ -6,7 +6,10 @@ use app::{
     domain::{
         cardholder_name::CardholderName,
         email::Email,
-        kyc_identity::{is_country_code, parse_date, AchIdentity},
+        kyc_identity::{
+            self, bounded_text, AchIdentity, MAX_EXTERNAL_ID_CHARS, MAX_PROVIDER_CHARS,
+            MAX_REFERENCE_CHARS,
+        },
     },
     ports::{KycView, SharedKyc},
 };
@@ -68,17 +71,6 @@ fn field<T>(
     }
 }
 
-fn short(limit: usize) -> impl Fn(&str) -> Result<String, String> {
-    move |text| {
-        // Characters, as JSON Schema's maxLength counts them (not bytes).
-        if text.is_empty() || text.chars().count() > limit {
-            Err(format!("must be 1 to {limit} characters"))
-        } else {
-            Ok(text.to_owned())
-        }
-    }
-}
-
 /// `POST /api/vcc/v1/kyc/ach`: `{email, customerId?, firstName, lastName, dateOfBirth, country}`.
 #[utoipa::path(
     post,
@@ -101,23 +93,23 @@ pub async fn submit_ach(
     let email = field(&object, "email", true, &mut errors, |t| {
         Email::parse(t).map_err(|e| e.to_string())
     });
-    let external_id = field(&object, "customerId", false, &mut errors, short(64));
+    let external_id = field(&object, "customerId", false, &mut errors, |t| {
+        bounded_text(t, MAX_EXTERNAL_ID_CHARS)
+    });
     let first_name = field(&object, "firstName", true, &mut errors, |t| {
         CardholderName::parse(t).map_err(|e| e.to_string())
     });
     let last_name = field(&object, "lastName", true, &mut errors, |t| {
         CardholderName::parse(t).map_err(|e| e.to_string())
     });
-    let date_of_birth = field(&object, "dateOfBirth", true, &mut errors, |t| {
-        parse_date(t)
-            .map(|_| t.to_owned())
-            .ok_or_else(|| "must be a date as YYYY-MM-DD".to_owned())
-    });
-    let country = field(&object, "country", true, &mut errors, |t| {
-        is_country_code(t)
-            .then(|| t.to_owned())
-            .ok_or_else(|| "must be an ISO 3166 alpha-2 code such as US".to_owned())
-    });
+    let date_of_birth = field(
+        &object,
+        "dateOfBirth",
+        true,
+        &mut errors,
+        kyc_identity::date_of_birth,
+    );
+    let country = field(&object, "country", true, &mut errors, kyc_identity::country);
     let (Some(email), Some(first_name), Some(last_name), Some(date_of_birth), Some(country), true) = (
         email,
         first_name,
@@ -164,9 +156,15 @@ pub async fn sync_shared(
     let email = field(&object, "email", true, &mut errors, |t| {
         Email::parse(t).map_err(|e| e.to_string())
     });
-    let external_id = field(&object, "customerId", false, &mut errors, short(64));
-    let provider = field(&object, "provider", true, &mut errors, short(64));
-    let reference = field(&object, "reference", true, &mut errors, short(128));
+    let external_id = field(&object, "customerId", false, &mut errors, |t| {
+        bounded_text(t, MAX_EXTERNAL_ID_CHARS)
+    });
+    let provider = field(&object, "provider", true, &mut errors, |t| {
+        bounded_text(t, MAX_PROVIDER_CHARS)
+    });
+    let reference = field(&object, "reference", true, &mut errors, |t| {
+        bounded_text(t, MAX_REFERENCE_CHARS)
+    });
     let (Some(email), Some(provider), Some(reference), true) =
         (email, provider, reference, errors.is_empty())
     else {
