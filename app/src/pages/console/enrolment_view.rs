@@ -12,7 +12,7 @@ pub fn EnrolmentView(enrolment: Enrolment) -> impl IntoView {
                     "Open in your authenticator app"
                 </a>
                 " (on this device), or type this key in it:"
-                <p class="ck-mono" data-testid="totp-secret">{enrolment.typed_secret}</p>
+                <p class="secret-text" data-testid="totp-secret">{enrolment.typed_secret}</p>
             </li>
             <li>"Enter the 6-digit code the app shows."</li>
         </ol>
