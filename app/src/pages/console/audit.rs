@@ -36,7 +36,7 @@ pub fn AuditLogPage() -> impl IntoView {
         let (action, object, before) = raw();
         AuditQuery::from_params(action.as_deref(), object.as_deref(), before.as_deref())
     };
-    let page = Resource::new(raw, |(action, object, before)| {
+    let page = super::page_data::page_data(raw, |(action, object, before)| {
         console_audit(action, object, before)
     });
     view! {

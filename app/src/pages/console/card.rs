@@ -21,7 +21,7 @@ use crate::{
 pub fn CardPage() -> impl IntoView {
     let params = use_params_map();
     let card_id = move || params.with(|params| params.get("card_id").unwrap_or_default());
-    let detail = Resource::new(card_id, console_card);
+    let detail = super::page_data::page_data(card_id, console_card);
     // Lives above the card's view, which is drawn anew on every read: an action's answer (a
     // refusal's sentence) outlives the read that follows it. Every answer re-reads the card, so
     // what is shown is what the core holds.

@@ -26,7 +26,8 @@ pub fn CardsPage() -> impl IntoView {
         let (status, search, after) = raw();
         CardTableQuery::from_params(status.as_deref(), search.as_deref(), after.as_deref())
     };
-    let page = Resource::new(raw, |(status, q, after)| console_cards(status, q, after));
+    let page =
+        super::page_data::page_data(raw, |(status, q, after)| console_cards(status, q, after));
     // The ids the table shows: the live stream watches these (and the merchant's newest card).
     // A memo, so the stream is opened again only when the rows are other cards, not on every
     // read of the same ones.

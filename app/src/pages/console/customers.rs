@@ -32,7 +32,7 @@ pub fn CustomersPage() -> impl IntoView {
         let (kyc, search, after) = raw();
         CustomerQuery::from_params(kyc.as_deref(), search.as_deref(), after.as_deref())
     };
-    let page = Resource::new(raw, |(kyc, q, after)| console_customers(kyc, q, after));
+    let page = super::page_data::page_data(raw, |(kyc, q, after)| console_customers(kyc, q, after));
     // Above the table, which is drawn anew on every read: a form's answer and what was typed
     // outlive the re-read that follows it.
     let ach = ServerAction::<ConsoleSubmitAchKyc>::new();

@@ -14,7 +14,7 @@ use crate::{
 /// live until it is ACTIVE (or its deposit is refunded).
 #[component]
 pub fn IssuePage() -> impl IntoView {
-    let options = Resource::new(|| (), |_| console_issue_options());
+    let options = super::page_data::page_data(|| (), |_| console_issue_options());
     view! {
         <ConsoleNav current="/console/issue"/>
         <h1>"Issue a card"</h1>

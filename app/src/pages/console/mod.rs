@@ -16,6 +16,7 @@ mod ledger_text;
 mod live_stream;
 mod nav;
 pub mod overview;
+mod page_data;
 mod scroll_table;
 mod search_filters;
 pub mod security;

@@ -19,7 +19,7 @@ use crate::{
 /// on the server (the route waits for the data), so it reads the same with JavaScript off.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| console_overview());
+    let overview = super::page_data::page_data(|| (), |_| console_overview());
     // Above the redrawn overview, so its answer (a refusal's sentence) outlives the re-read.
     let add_funds = ServerAction::<ConsoleAddTestFunds>::new();
     Effect::new(move |_| {

@@ -13,7 +13,7 @@ use crate::{
 /// Every change is checked on the server and written to the audit log.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    let view_of = Resource::new(|| (), |_| console_security());
+    let view_of = super::page_data::page_data(|| (), |_| console_security());
     // Above the redrawn view, so a refusal's sentence outlives the re-read.
     let change = ServerAction::<ConsoleChangeSecurity>::new();
     Effect::new(move |_| {

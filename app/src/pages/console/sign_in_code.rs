@@ -10,7 +10,7 @@ use crate::api::{
 /// team requires one and they have none yet, adding one first. Works as a plain form too.
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
-    let step = Resource::new(|| (), |_| console_second_factor());
+    let step = super::page_data::page_data(|| (), |_| console_second_factor());
     let finish = ServerAction::<ConsoleFinishSignIn>::new();
     let failure = move || {
         finish

@@ -19,7 +19,7 @@ use crate::{
 /// checks every rule; the page only leaves out what the reader's role cannot do.
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let team = Resource::new(|| (), |_| console_team());
+    let team = super::page_data::page_data(|| (), |_| console_team());
     // Above the team's view, which is drawn anew on every read: an answer outlives the read.
     let invite = ServerAction::<ConsoleInvite>::new();
     let change = ServerAction::<ConsoleChangeRole>::new();
