@@ -5,7 +5,6 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
 };
 
-use crate::components::plain_form_errors::PlainFormErrors;
 use crate::pages::{
     console::{
         audit::AuditLogPage, card::CardPage, cards::CardsPage, customers::CustomersPage,
@@ -41,7 +40,6 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="cardkit-style" href=stylesheet/>
         <Title text="Cardkit"/>
         <Router>
-            <PlainFormErrors>
             <main class="page">
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
                     <Route path=StaticSegment("") view=HomePage/>
@@ -111,7 +109,6 @@ pub fn App() -> impl IntoView {
                     />
                 </Routes>
             </main>
-            </PlainFormErrors>
         </Router>
     }
 }

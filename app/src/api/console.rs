@@ -138,21 +138,8 @@ pub(crate) mod backend {
         }
     }
 
-    /// A form posted by a browser without JavaScript asks for HTML. Server functions answer it
-    /// by redirecting back to the page with the refusal in the URL (which the page then shows,
-    /// see [`crate::components::plain_form_errors`]); an error status would stop the browser
-    /// from following that redirect and show the raw error body instead.
-    fn from_plain_form() -> bool {
-        request().is_some_and(|parts| {
-            header(&parts, http::header::ACCEPT).is_some_and(|accept| accept.contains("text/html"))
-        })
-    }
-
     fn refused(status: http::StatusCode, message: &str) -> ServerFnError {
-        if let (false, Some(response)) = (
-            from_plain_form(),
-            use_context::<leptos_axum::ResponseOptions>(),
-        ) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(status);
         }
         ServerFnError::new(message)

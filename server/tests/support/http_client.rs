@@ -56,15 +56,8 @@ pub async fn post_form_with_headers(
 ) -> Response {
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\n"
+         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
     );
-    // A script's call asks for JSON, unless the caller says otherwise (a plain HTML form).
-    if !headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("accept"))
-    {
-        request.push_str("Accept: application/json\r\n");
-    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
