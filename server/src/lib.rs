@@ -1,5 +1,6 @@
 //! The Cardkit server: configuration, storage adapters, HTTP routes and the process lifecycle.
 
+pub mod change_feed;
 pub mod clock;
 pub mod config;
 pub mod http;

@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
+    change_feed::postgres_listener,
     config::Config,
     http::{
         connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
@@ -22,7 +23,7 @@ use crate::{
     onboarding,
     rate_limits::{RateLimitSettings, RateLimits},
     secrets::{load_or_create_key, CardCipher, KeyError},
-    store::{Database, StoreError},
+    store::{Database, Pool, StoreError},
     webhooks::{
         delivery_worker::{DeliverySettings, DeliveryWorker},
         CallbackPolicy,
@@ -85,7 +86,6 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         onboarding::seed_sandbox(&database, &config.data_dir, config.listen).await?;
     }
 
-    let wakeup = Arc::new(tokio::sync::Notify::new());
     let processor = Arc::new(SimulatedProcessor::new(
         Duration::from_millis(config.stage_delay_ms),
         config.failure_rate,
@@ -95,7 +95,6 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         cipher.clone(),
         processor,
         WorkerSettings::for_this_process(),
-        wakeup.clone(),
     );
     let policy = CallbackPolicy {
         allow_private: config.allow_private_callbacks,
@@ -107,6 +106,16 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         let stopped = workers_stopped.clone();
         async move { worker.run(stopped).await }
     });
+    // Other instances' changes wake this one's streams and workers (PostgreSQL only: on SQLite
+    // this process is the only writer, and its commits wake its waiters directly).
+    let listener_task = match database.pool() {
+        Pool::Postgres(pool) => Some(tokio::spawn(postgres_listener::listen(
+            database.change_feed().clone(),
+            pool.clone(),
+            workers_stopped.clone(),
+        ))),
+        Pool::Sqlite(..) => None,
+    };
     let delivery_task = tokio::spawn(async move { delivery.run(workers_stopped).await });
 
     let listener = TcpListener::bind(config.listen)
@@ -116,12 +125,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
             source,
         })?;
     let kyc_delay = Duration::from_millis(config.kyc_review_delay_ms);
-    let issuing = Arc::new(IssuingService::new(
-        database.clone(),
-        cipher,
-        wakeup,
-        kyc_delay,
-    ));
+    let issuing = Arc::new(IssuingService::new(database.clone(), cipher, kyc_delay));
     let policy = CallbackPolicy {
         allow_private: config.allow_private_callbacks,
     };
@@ -154,6 +158,9 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let _ = stop_workers.send(true);
     let _ = tokio::join!(worker_task, delivery_task);
+    if let Some(listener) = listener_task {
+        let _ = listener.await;
+    }
     database.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -279,6 +286,7 @@ pub fn app_state_with(
     );
     AppState {
         leptos_options,
+        changes: database.change_feed().clone(),
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
         widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
             database.clone(),

@@ -4,7 +4,6 @@
 mod support;
 
 use app::domain::ids::MerchantId;
-use std::sync::Arc;
 
 use app::domain::{
     cardholder_name::CardholderName,
@@ -195,10 +194,7 @@ async fn cards_past_their_expiry_month_expire_once(db: &Database) {
             other => panic!("{other:?}"),
         }
     }
-    test_worker(db, "expiry", Arc::new(tokio::sync::Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "expiry").run_once().await.unwrap();
     db.transition_card(&merchant, &ids[1], CardStatus::Freeze)
         .await
         .unwrap();

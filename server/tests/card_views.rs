@@ -5,7 +5,6 @@
 mod support;
 
 use app::domain::ids::{CardId, MerchantId};
-use std::sync::Arc;
 
 use app::{
     domain::{CardStatus, Cents},
@@ -16,7 +15,6 @@ use server::{
     store::{CreateOutcome, Database},
 };
 use support::{new_cards::new_card, test_server::test_worker};
-use tokio::sync::Notify;
 
 on_every_backend!(
     multi_thread: no_view_has_an_event_ahead_of_its_status,
@@ -45,7 +43,7 @@ async fn active_cards(db: &Database, round: &str, count: usize) -> (MerchantId, 
         };
         cards.push(card.id);
     }
-    let worker = test_worker(db, round, Arc::new(Notify::new()));
+    let worker = test_worker(db, round);
     while worker.run_once().await.unwrap() > 0 {}
     (merchant, cards)
 }

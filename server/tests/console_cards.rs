@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::domain::{console_role::Role, ids::MerchantId, CardStatus, Cents};
 use server::{
@@ -59,14 +59,10 @@ async fn merchant_with_active_card(
     else {
         panic!("expected a new card")
     };
-    test_worker(
-        &server.database,
-        "console",
-        Arc::new(tokio::sync::Notify::new()),
-    )
-    .run_once()
-    .await
-    .unwrap();
+    test_worker(&server.database, "console")
+        .run_once()
+        .await
+        .unwrap();
     let view = server
         .database
         .card(&merchant, &card.id)

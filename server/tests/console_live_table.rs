@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::domain::{
     console_views::CardTableMark,
@@ -119,10 +119,7 @@ async fn the_table_stream_says_when_shown_cards_move_or_a_card_is_issued(db: &Da
     stream.quiet(1, Duration::from_millis(600)).await;
 
     // Provisioning moves the shown card.
-    test_worker(db, "live", Arc::new(tokio::sync::Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "live").run_once().await.unwrap();
     stream.until(2, "provisioning").await;
 
     // The merchant issues a card the page does not show yet.

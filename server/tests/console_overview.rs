@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use app::domain::{
     console_role::Role,
     ids::{CardId, MerchantId},
@@ -52,10 +50,7 @@ async fn the_overview_counts_the_last_thirty_days_from_the_ledger(db: &Database)
     let cookie = signed_in_owner(&server, &merchant).await;
     let first = issue(db, &merchant, "thirty-1", 10_000).await;
     issue(db, &merchant, "thirty-2", 5_000).await;
-    test_worker(db, "overview", Arc::new(tokio::sync::Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "overview").run_once().await.unwrap();
     let purchase = Purchase {
         amount: Cents(1_500),
         currency: "USD".into(),

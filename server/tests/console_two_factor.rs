@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::domain::{console_role::Role, ids::MerchantId, CardStatus};
 use server::{
@@ -269,10 +269,7 @@ async fn active_card(db: &Database, merchant: &MerchantId) -> String {
     else {
         panic!("expected a new card")
     };
-    test_worker(db, "two-factor", Arc::new(tokio::sync::Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "two-factor").run_once().await.unwrap();
     let view = db.card(merchant, &card.id).await.unwrap().unwrap();
     assert_eq!(view.status, CardStatus::Active);
     card.id.to_string()

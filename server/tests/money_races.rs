@@ -27,7 +27,7 @@ use server::{
 use support::{
     money_invariants::check_money_invariants_of, new_cards::new_card, test_server::test_worker,
 };
-use tokio::sync::{Barrier, Notify};
+use tokio::sync::Barrier;
 
 /// Rounds per pair of operations: 45 pairs, so this many times 45 races per backend.
 const ROUNDS: usize = 4;
@@ -108,10 +108,7 @@ async fn stage(db: &Database, round: &str, with_holds: bool) -> Stage {
     else {
         panic!("expected a new card")
     };
-    test_worker(db, round, Arc::new(Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, round).run_once().await.unwrap();
     let view = db.card(&merchant, &card.id).await.unwrap().unwrap();
     assert_eq!(view.status, CardStatus::Active);
     let mut controls = SpendControls::initial(view.balance);

@@ -5,7 +5,6 @@
 mod support;
 
 use app::domain::ids::{AuthorizationId, CardId, MerchantId};
-use std::sync::Arc;
 
 use app::domain::{
     ledger::Account,
@@ -23,7 +22,6 @@ use server::{
 use support::{
     money_invariants::assert_money_invariants, new_cards::new_card, test_server::test_worker,
 };
-use tokio::sync::Notify;
 
 on_every_backend!(
     a_recharge_key_reused_for_another_card_or_amount_conflicts_and_moves_nothing,
@@ -62,10 +60,7 @@ async fn merchant_with_cards(
         };
         ids.push(card.id);
     }
-    test_worker(db, "safety", Arc::new(Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "safety").run_once().await.unwrap();
     for card in &ids {
         let view = db.card(&merchant, card).await.unwrap().unwrap();
         assert_eq!(

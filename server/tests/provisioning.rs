@@ -85,7 +85,7 @@ async fn a_crashed_workers_card_is_resumed_once(db: &Database) {
     assert!(advanced);
 
     // While its lease lives, nobody else may take the card.
-    let survivor = test_worker(db, "survivor", Arc::new(tokio::sync::Notify::new()));
+    let survivor = test_worker(db, "survivor");
     assert_eq!(survivor.run_once().await.unwrap(), 0);
 
     // Once it expires, the card is taken over and finished from where it stopped.
@@ -203,7 +203,7 @@ async fn monthly_fees_are_charged_once_per_month_and_never_overdraw(db: &Databas
     else {
         panic!("expected a new card")
     };
-    let worker = test_worker(db, "biller", Arc::new(tokio::sync::Notify::new()));
+    let worker = test_worker(db, "biller");
     worker.run_once().await.unwrap();
     let card = db.card(&merchant, &created.id).await.unwrap().unwrap();
     assert_eq!(card.status, CardStatus::Active);
@@ -314,7 +314,6 @@ impl app::ports::CardProcessor for GatedProcessor {
 async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (merchant, _) = server.merchant(100_000).await;
-    let wakeup = Arc::new(tokio::sync::Notify::new());
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let settings = server::issuing::provisioning_worker::WorkerSettings {
         owner: "gated".into(),
@@ -327,7 +326,6 @@ async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Databas
         server::secrets::CardCipher::new(&support::test_server::TEST_KEY),
         Arc::new(GatedProcessor { gate: gate.clone() }),
         settings,
-        wakeup.clone(),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(async move { worker.run(stopped).await });
@@ -341,7 +339,6 @@ async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Databas
     else {
         panic!("not created")
     };
-    wakeup.notify_one();
     // The slow card is claimed and stuck at its first stage.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let CreateOutcome::Created(quick) = db
@@ -351,7 +348,6 @@ async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Databas
     else {
         panic!("not created")
     };
-    wakeup.notify_one();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let card = db.card(&merchant, &quick.id).await.unwrap().unwrap();

@@ -5,7 +5,6 @@
 mod support;
 
 use app::domain::ids::{CardId, MerchantId};
-use std::sync::Arc;
 
 use app::domain::{
     ledger::{Account, LedgerState},
@@ -39,10 +38,7 @@ async fn active_card(db: &Database, deposit: i64) -> (MerchantId, CardId, Cents)
     else {
         panic!("expected a new card")
     };
-    test_worker(db, "spend", Arc::new(tokio::sync::Notify::new()))
-        .run_once()
-        .await
-        .unwrap();
+    test_worker(db, "spend").run_once().await.unwrap();
     let view = db.card(&merchant, &card.id).await.unwrap().unwrap();
     assert_eq!(view.status, CardStatus::Active);
     (merchant, card.id, view.balance)

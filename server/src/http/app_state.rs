@@ -12,6 +12,7 @@ use leptos::prelude::LeptosOptions;
 
 use super::ApiKeyCache;
 use crate::{
+    change_feed::ChangeFeed,
     issuing::{
         console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
         console_sessions::ConsoleSessions, console_team::ConsoleTeamService,
@@ -29,6 +30,8 @@ pub struct AppState {
     pub system: SharedSystemProbe,
     pub issuing: SharedCardIssuing,
     pub spending: SharedCardSpending,
+    /// Wakes the event streams when what they follow changes (see `change_feed`).
+    pub changes: ChangeFeed,
     /// Where the API dialects write what a key did.
     pub audit: SharedAuditTrail,
     pub callback_policy: CallbackPolicy,

@@ -9,6 +9,10 @@
 //!   first event is the table as it is when the stream opens, so nothing that changed between
 //!   the page's read and the stream's start is missed.
 //!
+//! Each stream reads again when the change feed says its card (or, for the table, any card of
+//! the merchant) changed, on this instance or another, and every few seconds in case a wake-up
+//! was lost.
+//!
 //! A stream lives as long as its console session (checked again every [`SESSION_CHECK_EVERY`])
 //! and at most [`MAX_STREAM`], after which the browser reconnects on its own.
 
@@ -34,9 +38,8 @@ use axum::{
 use futures::{stream, Stream};
 
 use super::AppState;
+use crate::change_feed::{Topic, Waiter, FALLBACK_POLL};
 
-/// As the widget's stream: index reads per look, so every instance sees every change.
-const POLL_EVERY: Duration = Duration::from_millis(200);
 /// How often the session is checked again (it may have been signed out elsewhere).
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(30);
 const MAX_STREAM: Duration = Duration::from_secs(10 * 60);
@@ -124,10 +127,15 @@ pub async fn card_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok())
         .unwrap_or(0);
+    let changes = console
+        .state
+        .changes
+        .subscribe(Topic::Card(card_id.clone()));
     sse(card_changes(FollowCard {
         console,
         card_id,
         last_sent,
+        changes,
     }))
 }
 
@@ -135,6 +143,7 @@ struct FollowCard {
     console: ConsoleStream,
     card_id: CardId,
     last_sent: i64,
+    changes: Waiter,
 }
 
 impl FollowCard {
@@ -168,9 +177,9 @@ fn card_changes(follow: FollowCard) -> impl Stream<Item = Result<Event, Infallib
                     }
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "console card event poll failed"),
+                Err(error) => tracing::warn!(%error, "console card event read failed"),
             }
-            tokio::time::sleep(POLL_EVERY).await;
+            follow.changes.changed(FALLBACK_POLL).await;
         }
         None
     })
@@ -204,10 +213,13 @@ pub async fn card_table_events(
         Ok(console) => console,
         Err(refusal) => return refusal,
     };
+    let merchant = Topic::Merchant(console.user.merchant_id.clone());
+    let changes = console.state.changes.subscribe(merchant);
     sse(table_changes(WatchTable {
         console,
         shown: watch.card_ids(),
         last_sent: None,
+        changes,
     }))
 }
 
@@ -215,6 +227,7 @@ struct WatchTable {
     console: ConsoleStream,
     shown: Vec<CardId>,
     last_sent: Option<CardTableMark>,
+    changes: Waiter,
 }
 
 fn table_changes(watch: WatchTable) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -232,9 +245,9 @@ fn table_changes(watch: WatchTable) -> impl Stream<Item = Result<Event, Infallib
                     return Some((Ok(Event::default().data("changed")), watch));
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "console card table poll failed"),
+                Err(error) => tracing::warn!(%error, "console card table read failed"),
             }
-            tokio::time::sleep(POLL_EVERY).await;
+            watch.changes.changed(FALLBACK_POLL).await;
         }
         None
     })

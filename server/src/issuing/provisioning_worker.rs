@@ -10,12 +10,10 @@ use app::{
     domain::{calendar, card_number, provisioning::ProvisioningStage},
     ports::{CardProcessor, StageError},
 };
-use tokio::{
-    sync::{watch, Notify},
-    task::JoinSet,
-};
+use tokio::{sync::watch, task::JoinSet};
 
 use crate::{
+    change_feed::Topic,
     secrets::{random, CardCipher},
     store::{Activation, Database, ProvisioningCard, StoreError},
 };
@@ -50,7 +48,6 @@ struct Stages {
     cipher: CardCipher,
     processor: Arc<dyn CardProcessor>,
     settings: WorkerSettings,
-    wakeup: Arc<Notify>,
 }
 
 /// Attempts to draw a PAN that is not already taken before giving up on the card.
@@ -62,14 +59,12 @@ impl ProvisioningWorker {
         cipher: CardCipher,
         processor: Arc<dyn CardProcessor>,
         settings: WorkerSettings,
-        wakeup: Arc<Notify>,
     ) -> Self {
         let stages = Stages {
             database,
             cipher,
             processor,
             settings,
-            wakeup,
         };
         Self {
             stages: Arc::new(stages),
@@ -96,6 +91,12 @@ impl Stages {
     /// card never waits for unrelated cards' stages. Fees and expiry are looked at once per poll.
     async fn run(self: &Arc<Self>, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.settings.owner, "provisioning worker started");
+        // Woken when any instance commits a new card or hands its cards back (see
+        // `change_feed`); the poll interval stays for retries that come due and housekeeping.
+        let mut due = self
+            .database
+            .change_feed()
+            .subscribe(Topic::ProvisioningDue);
         // Each card is its own task: it progresses (and gives back its database connection)
         // whatever this loop is awaiting.
         let mut in_flight = JoinSet::new();
@@ -137,8 +138,7 @@ impl Stages {
                         Err(error) => tracing::warn!(%error, "provisioning task ended"),
                     }
                 }
-                () = self.wakeup.notified() => {}
-                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = due.changed(self.settings.poll_interval) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -1,19 +1,5 @@
 use app::domain::ids::{CardId, MerchantId};
-use std::{sync::Arc, time::Duration};
-
-use app::{
-    domain::{
-        issuing::{CardRange, CardView, IssueError, NewCard},
-        kyc_identity::AchIdentity,
-        order_no::OrderNo,
-        recharge::Recharge,
-        CardStatus,
-    },
-    ports::{
-        CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc,
-    },
-};
-use tokio::sync::Notify;
+use std::time::Duration;
 
 use super::{
     created_card::{new_card_view, request_hash},
@@ -26,6 +12,18 @@ use crate::{
         StoreError,
     },
     ttl_cache::TtlCache,
+};
+use app::{
+    domain::{
+        issuing::{CardRange, CardView, IssueError, NewCard},
+        kyc_identity::AchIdentity,
+        order_no::OrderNo,
+        recharge::Recharge,
+        CardStatus,
+    },
+    ports::{
+        CardFilter, CardIssuing, CardPage, CardTransactionView, KycView, RevealedCard, SharedKyc,
+    },
 };
 
 const RANGE_TTL: Duration = Duration::from_secs(10);
@@ -42,8 +40,6 @@ pub struct IssuingService {
     /// creation, changed by operators only; a change is seen within [`RANGE_TTL`].
     ranges: TtlCache<(MerchantId, String), CardRange>,
     cipher: CardCipher,
-    /// Wakes the provisioning worker as soon as a card is created, instead of at its next poll.
-    worker_wakeup: Arc<Notify>,
     /// How long the simulated ACH verifier takes to decide.
     pub(super) kyc_review_delay: Duration,
 }
@@ -54,18 +50,12 @@ impl IssuingService {
         self.cipher.clone()
     }
 
-    pub fn new(
-        database: Database,
-        cipher: CardCipher,
-        worker_wakeup: Arc<Notify>,
-        kyc_review_delay: Duration,
-    ) -> Self {
+    pub fn new(database: Database, cipher: CardCipher, kyc_review_delay: Duration) -> Self {
         Self {
             creations: CreationBatcher::start(database.clone()),
             ranges: TtlCache::new(RANGE_TTL, 10_000),
             database,
             cipher,
-            worker_wakeup,
             kyc_review_delay,
         }
     }
@@ -145,7 +135,6 @@ impl CardIssuing for IssuingService {
         match outcome {
             CreateOutcome::Created(created) => {
                 tracing::info!(card_id = %created.id, %merchant_id, order_no = request.order_no.as_str(), "card created");
-                self.worker_wakeup.notify_one();
                 let user_id = creation.user_id(&created);
                 Ok(new_card_view(&request, &range, customer, user_id, created))
             }

@@ -14,6 +14,8 @@ use app::{
     ports::AuthorizationView,
 };
 
+use crate::change_feed::Change;
+
 use super::{
     card_operations::lock_card,
     ledger::{change_hold, funds_of, post_entry},
@@ -142,6 +144,7 @@ impl Database {
             ],
         )
         .await?;
+        tx.announce(Change::card(merchant_id, card_id));
         tx.commit().await?;
         let decision = (status, reason);
         Ok(AuthorizationView {
@@ -253,6 +256,7 @@ impl Database {
             )
             .await?;
         }
+        tx.announce(Change::card(merchant_id, card_id));
         tx.commit().await?;
         Ok(true)
     }

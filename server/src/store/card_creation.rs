@@ -26,7 +26,7 @@ use super::{
     webhook_outbox::{insert_status_callback, StatusChange},
     Database, Pool, StoreError,
 };
-use crate::secrets::random;
+use crate::{change_feed::Change, secrets::random};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateOutcome {
@@ -235,10 +235,11 @@ impl Database {
                 .await
                 {
                     Some(cards) => {
+                        self.announce(&created(creations.iter().zip(&cards))).await;
                         return cards
                             .into_iter()
                             .map(|card| Ok(CreationAttempt::Created(card)))
-                            .collect()
+                            .collect();
                     }
                     None => Ok(None),
                 }
@@ -296,6 +297,17 @@ impl Database {
                 }
             };
             attempts.push(attempt);
+        }
+        let made =
+            creations
+                .iter()
+                .zip(&attempts)
+                .filter_map(|(creation, attempt)| match attempt {
+                    Ok(CreationAttempt::Created(card)) => Some((creation, card)),
+                    _ => None,
+                });
+        for change in created(made) {
+            tx.announce(change);
         }
         tx.commit().await?;
         Ok(Some(attempts))
@@ -414,4 +426,31 @@ async fn insert_card(
     let (merchant_id, now) = (&creation.merchant_id, card.created_at_ms);
     post_entry(conn, &entry, merchant_id, Some(&card.id), &reference, now).await?;
     Ok(())
+}
+
+/// What creating `cards` changed: each card (its tracker and its merchant's table), the
+/// provisioning queue, and the callback queue when a card has a callback URL (its INIT message).
+fn created<'a>(cards: impl Iterator<Item = (&'a CardCreation, &'a CreatedCard)>) -> Vec<Change> {
+    let mut with_callback = false;
+    let mut changes: Vec<Change> = cards
+        .map(|(creation, card)| {
+            with_callback |= creation
+                .request
+                .callback_url
+                .as_deref()
+                .is_some_and(|url| !url.is_empty());
+            (creation, card)
+        })
+        .map(|(creation, card)| Change::Card {
+            merchant: creation.merchant_id.clone(),
+            card: card.id.clone(),
+        })
+        .collect();
+    if !changes.is_empty() {
+        changes.push(Change::ProvisioningDue);
+    }
+    if with_callback {
+        changes.push(Change::CallbackDue);
+    }
+    changes
 }

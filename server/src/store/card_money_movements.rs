@@ -8,6 +8,8 @@ use app::domain::{
     CardStatus, Cents,
 };
 
+use crate::change_feed::Change;
+
 use super::{
     card_operations::{lock_card, CardOperationError},
     ledger::{balance_of, funds_of, post_entry},
@@ -256,6 +258,7 @@ impl Database {
             topped_up: direction == Direction::TopUp,
         };
         post_movement(&mut conn, &movement, now).await?;
+        tx.announce(Change::card(merchant_id, card_id));
         tx.commit().await?;
         Ok(true)
     }

@@ -10,6 +10,8 @@ use app::domain::{
     CardStatus, Cents,
 };
 
+use crate::change_feed::Change;
+
 use super::{
     ledger::{funds_of, post_entry},
     provisioning_steps::append_event,
@@ -140,6 +142,10 @@ impl Database {
         let now = self.now_ms();
         let mut tx = self.begin().await?;
         let changed = set_status(&mut tx.conn(), card_id, from, to, stage, now).await?;
+        if changed {
+            tx.announce(Change::card(merchant_id, card_id));
+            tx.announce(Change::CallbackDue);
+        }
         tx.commit().await?;
         if changed {
             Ok(())
@@ -204,6 +210,8 @@ impl Database {
             now,
         )
         .await?;
+        tx.announce(Change::card(merchant_id, card_id));
+        tx.announce(Change::CallbackDue);
         tx.commit().await?;
         Ok(returned)
     }

@@ -1,6 +1,6 @@
 use std::{str::FromStr, time::Duration};
 
-use crate::clock::Clock;
+use crate::{change_feed::ChangeFeed, clock::Clock};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -75,6 +75,8 @@ impl StoreError {
 pub struct Database {
     pool: Pool,
     clock: Clock,
+    /// Woken by every commit that announces a change (see [`crate::change_feed`]).
+    changes: ChangeFeed,
 }
 
 /// The connection pool of one backend.
@@ -134,7 +136,13 @@ impl Database {
         Database {
             pool,
             clock: Clock::system(),
+            changes: ChangeFeed::new(),
         }
+    }
+
+    /// Where this process's waiters wait for what the store's commits change.
+    pub fn change_feed(&self) -> &ChangeFeed {
+        &self.changes
     }
 
     /// The same store, reading `clock` instead (a test's [`crate::clock::ManualClock`]).

@@ -8,6 +8,8 @@ use app::domain::{
     Cents,
 };
 
+use crate::change_feed::Change;
+
 use super::{
     ledger::{funds_of, post_entry},
     sql::Conn,
@@ -78,6 +80,7 @@ impl Database {
                 let reference = format!("fee:{card_id}:{due_at}");
                 let fee = Cents(fee);
                 charge_fee(&mut tx.conn(), &merchant_id, &card_id, fee, &reference, now).await?;
+                tx.announce(Change::card(&merchant_id, &card_id));
             }
             tx.commit().await?;
             charged += usize::from(moved);

@@ -16,6 +16,7 @@ use super::{
     webhook_outbox::{enqueue_status_callback, StatusChange},
     Database, StoreError,
 };
+use crate::change_feed::Change;
 
 /// Where the PAN and CVC go when a card is activated: already encrypted by the caller.
 pub struct Activation {
@@ -165,8 +166,13 @@ impl Database {
             let fee = activation.first_fee;
             charge_fee(&mut conn, &merchant_id, card_id, fee, &reference, now).await?;
         }
-        if from.status() != status {
-            enqueue_status_callback(&mut conn, &change).await?;
+        let queued = from.status() != status && enqueue_status_callback(&mut conn, &change).await?;
+        tx.announce(Change::Card {
+            merchant: merchant_id,
+            card: card_id.clone(),
+        });
+        if queued {
+            tx.announce(Change::CallbackDue);
         }
         tx.commit().await?;
         Ok(true)
@@ -211,7 +217,7 @@ impl Database {
             at_ms: now,
         };
         append_event(&mut conn, &change).await?;
-        enqueue_status_callback(&mut conn, &change).await?;
+        let queued = enqueue_status_callback(&mut conn, &change).await?;
         let card = Account::Card(card_id.to_owned());
         let balance = balance_of(&mut conn, &card).await?;
         if balance.is_positive() {
@@ -228,6 +234,13 @@ impl Database {
                 now,
             )
             .await?;
+        }
+        tx.announce(Change::Card {
+            merchant: merchant_id,
+            card: card_id.clone(),
+        });
+        if queued {
+            tx.announce(Change::CallbackDue);
         }
         tx.commit().await?;
         Ok(true)
@@ -253,7 +266,10 @@ impl Database {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn release_leases(&self, owner: &str) -> Result<(), StoreError> {
         let sql = "UPDATE cards SET lease_owner = NULL, lease_expires_at_ms = NULL WHERE lease_owner = $1";
-        self.execute(sql, &[owner.into()]).await?;
+        if self.execute(sql, &[owner.into()]).await? > 0 {
+            // Another instance's worker takes them over now, not at its next look.
+            self.announce(&[Change::ProvisioningDue]).await;
+        }
         Ok(())
     }
 

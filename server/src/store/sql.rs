@@ -15,6 +15,7 @@ use sqlx::{
 use tokio::sync::OwnedMutexGuard;
 
 use super::{Database, Pool, StoreError};
+use crate::change_feed::{Change, ChangeFeed, CHANNEL};
 
 /// A statement's parameter. Everything Cardkit stores is one of these, or NULL of one of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,6 +270,9 @@ impl Pooled {
 /// the work back. On SQLite it also holds the database's writer gate until it ends.
 pub struct Tx {
     inner: TxInner,
+    /// What this transaction changed, told to waiters when (and only if) it commits.
+    changes: Vec<Change>,
+    feed: ChangeFeed,
 }
 
 enum TxInner {
@@ -289,11 +293,36 @@ impl Tx {
         }
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
-        match self.inner {
-            TxInner::Sqlite(tx, _writer) => tx.commit().await?,
-            TxInner::Postgres(tx) => tx.commit().await?,
+    /// Notes that this transaction changed something others may wait for (see
+    /// [`crate::change_feed`]). Said once the transaction commits; forgotten if it rolls back.
+    pub fn announce(&mut self, change: Change) {
+        if !self.changes.contains(&change) {
+            self.changes.push(change);
         }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        let Tx {
+            inner,
+            changes,
+            feed,
+        } = self;
+        match inner {
+            TxInner::Sqlite(tx, _writer) => tx.commit().await?,
+            TxInner::Postgres(mut tx) => {
+                // Inside the transaction: PostgreSQL delivers the notification when, and only
+                // when, the transaction commits, to every instance but this one's own waiters.
+                for payload in feed.notify_payloads(&changes) {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(payload)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        feed.publish(&changes);
         Ok(())
     }
 
@@ -345,7 +374,7 @@ impl Database {
             }
             Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(self.transaction(inner))
     }
 
     /// Begins a read-only transaction: every read in it sees the same committed state, however
@@ -363,7 +392,34 @@ impl Database {
                 TxInner::Postgres(sqlx::Transaction::begin(connection, Some(begin.into())).await?)
             }
         };
-        Ok(Tx { inner })
+        Ok(self.transaction(inner))
+    }
+
+    /// Tells waiters of changes a single statement already committed (outside a [`Tx`]).
+    /// On PostgreSQL a failed notification is only logged: the other instances' fallback poll
+    /// reads the change a little later.
+    pub async fn announce(&self, changes: &[Change]) {
+        if let Pool::Postgres(pool) = self.pool() {
+            for payload in self.change_feed().notify_payloads(changes) {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(pool)
+                    .await;
+                if let Err(error) = sent {
+                    tracing::warn!(%error, "could not notify other instances of a change");
+                }
+            }
+        }
+        self.change_feed().publish(changes);
+    }
+
+    fn transaction(&self, inner: TxInner) -> Tx {
+        Tx {
+            inner,
+            changes: Vec::new(),
+            feed: self.change_feed().clone(),
+        }
     }
 
     pub async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {

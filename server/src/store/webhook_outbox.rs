@@ -30,9 +30,9 @@ pub async fn insert_status_callback(
     order_no: &str,
     url: &str,
     failure_reason: Option<&str>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if url.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let sequence: i64 = conn
         .scalar(
@@ -60,7 +60,7 @@ pub async fn insert_status_callback(
         ],
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The callback body for a status change, as text.
@@ -80,11 +80,12 @@ pub fn status_callback_payload(
     .to_string()
 }
 
-/// The same for a stored card: its merchant, order and callback URL are read from it.
+/// The same for a stored card: its merchant, order and callback URL are read from it. Whether
+/// a message was queued (the card has a callback URL).
 pub async fn enqueue_status_callback(
     conn: &mut Conn<'_>,
     change: &StatusChange<'_>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let card: Option<(String, String, String, Option<String>)> = conn
         .fetch_optional(
             "SELECT merchant_id, order_no, callback_url, failure_reason FROM cards WHERE id = $1",
@@ -100,9 +101,10 @@ pub async fn enqueue_status_callback(
             &url,
             failure_reason.as_deref(),
         )
-        .await?;
+        .await
+    } else {
+        Ok(false)
     }
-    Ok(())
 }
 
 /// A queued callback with what is needed to sign and send it.

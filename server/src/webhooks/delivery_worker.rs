@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::{checked_resolver::CheckedResolver, signature, CallbackPolicy};
 use crate::{
+    change_feed::Topic,
     secrets::random,
     store::{AttemptOutcome, Database, PendingCallback, StoreError},
 };
@@ -78,12 +79,15 @@ impl DeliveryWorker {
 
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.settings.owner, "callback delivery worker started");
+        // Woken when any instance queues a message (see `change_feed`); the poll interval stays
+        // for retries that come due.
+        let mut queued = self.database.change_feed().subscribe(Topic::CallbackDue);
         while !*stop.borrow() {
             if let Err(error) = self.run_once().await {
                 tracing::warn!(%error, "callback delivery round failed");
             }
             tokio::select! {
-                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = queued.changed(self.settings.poll_interval) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -21,7 +21,7 @@ use server::{
 };
 use tokio::{
     net::TcpListener,
-    sync::{oneshot, watch, Notify},
+    sync::{oneshot, watch},
     task::JoinHandle,
 };
 
@@ -36,7 +36,7 @@ pub struct TestServer {
     _site: tempfile::TempDir,
 }
 
-pub fn test_worker(database: &Database, owner: &str, wakeup: Arc<Notify>) -> ProvisioningWorker {
+pub fn test_worker(database: &Database, owner: &str) -> ProvisioningWorker {
     let settings = WorkerSettings {
         owner: owner.to_owned(),
         lease: Duration::from_secs(30),
@@ -49,7 +49,6 @@ pub fn test_worker(database: &Database, owner: &str, wakeup: Arc<Notify>) -> Pro
         CardCipher::new(&TEST_KEY),
         processor,
         settings,
-        wakeup,
     )
 }
 
@@ -126,17 +125,15 @@ impl TestServer {
         for range in server::issuing::catalog::card_ranges() {
             database.upsert_card_range(&range).await.unwrap();
         }
-        let wakeup = Arc::new(Notify::new());
         let stop_worker = with_worker.then(|| {
             let (stop, stopped) = watch::channel(false);
-            let worker = test_worker(database, "test-worker", wakeup.clone());
+            let worker = test_worker(database, "test-worker");
             tokio::spawn(async move { worker.run(stopped).await });
             stop
         });
         let issuing = Arc::new(IssuingService::new(
             database.clone(),
             CardCipher::new(&TEST_KEY),
-            wakeup,
             Duration::ZERO,
         ));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -188,7 +188,6 @@ async fn money_movements(
         CardCipher::new(&random::bytes::<32>()),
         Arc::new(SimulatedProcessor::new(Duration::ZERO, 0.0)),
         WorkerSettings::for_this_process(),
-        Arc::new(tokio::sync::Notify::new()),
     );
     while worker.run_once().await? > 0 {}
     for card in &cards {
@@ -330,7 +329,6 @@ async fn create_cards(
         );
     }
     let cipher = CardCipher::new(&random::bytes::<32>());
-    let wakeup = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if args.with_worker {
         let processor = Arc::new(SimulatedProcessor::new(Duration::ZERO, 0.0));
@@ -339,14 +337,12 @@ async fn create_cards(
             cipher.clone(),
             processor,
             WorkerSettings::for_this_process(),
-            wakeup.clone(),
         );
         tokio::spawn(async move { worker.run(stopped).await });
     }
     let issuing = Arc::new(IssuingService::new(
         database.clone(),
         cipher,
-        wakeup,
         Duration::ZERO,
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -3,6 +3,9 @@
 //! that number grows. A (re)connection first gets the current state unless its `Last-Event-ID`
 //! says it already has it, so a tracker that was offline catches up in one message. The stream
 //! ends when the card settles or the session expires.
+//!
+//! The stream reads the card's newest event number when the card changes (a wake-up from the
+//! change feed, on this instance or another) and every few seconds in case a wake-up was lost.
 
 use app::domain::ids::CardId;
 use std::{convert::Infallible, time::Duration};
@@ -23,11 +26,12 @@ use axum::{
 use futures::{stream, Stream};
 use serde::Deserialize;
 
-use crate::{http::AppState, rate_limits::StreamSlot};
+use crate::{
+    change_feed::{Topic, Waiter, FALLBACK_POLL},
+    http::AppState,
+    rate_limits::StreamSlot,
+};
 
-/// How often a stream looks for a new event: one primary-key read per look. Every instance sees
-/// every change this way, whichever instance's worker made it.
-const POLL_EVERY: Duration = Duration::from_millis(200);
 /// A stream is closed after this long; the browser reconnects and resumes from its last id.
 const MAX_STREAM: Duration = Duration::from_secs(10 * 60);
 
@@ -120,6 +124,8 @@ struct Follow {
     last_sent: i64,
     deadline: tokio::time::Instant,
     done: bool,
+    /// Woken when the card changes, on this instance or (PostgreSQL) another.
+    changes: Waiter,
     /// The session's place for this stream, given back when the stream is dropped.
     _slot: StreamSlot,
 }
@@ -131,7 +137,10 @@ fn card_states(
     last_seen: i64,
     slot: StreamSlot,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
+    // Subscribed before the first read: a change committed after it wakes the stream.
+    let changes = state.changes.subscribe(Topic::Card(card_id.clone()));
     let follow = Follow {
+        changes,
         state,
         grant,
         card_id,
@@ -154,9 +163,9 @@ fn card_states(
                     }
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "card event poll failed"),
+                Err(error) => tracing::warn!(%error, "card event read failed"),
             }
-            tokio::time::sleep(POLL_EVERY).await;
+            follow.changes.changed(FALLBACK_POLL).await;
         }
         None
     })
