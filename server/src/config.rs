@@ -137,6 +137,14 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_FAILURE_RATE", default_value_t = 0.0)]
     pub failure_rate: f64,
 
+    /// How long a worker's claim on a card or a callback lasts before another instance may take
+    /// it over (a card's claim is renewed at each stage). Unset: 30 s for provisioning, 60 s for
+    /// callbacks. Shorter means a crashed instance's work resumes sooner elsewhere; below one
+    /// stage's duration a stage may be attempted twice (completed once), and below the callback
+    /// timeout (10 s) a slow callback may be sent twice (with the same `webhook-id`).
+    #[arg(long, env = "CARDKIT_WORKER_LEASE_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub worker_lease_secs: Option<u64>,
+
     /// Simulated ACH KYC verifier: milliseconds until it decides a submission.
     #[arg(long, env = "CARDKIT_KYC_REVIEW_DELAY_MS", default_value_t = 2000)]
     pub kyc_review_delay_ms: u64,

@@ -86,6 +86,9 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         onboarding::seed_sandbox(&database, &config.data_dir, config.listen).await?;
     }
 
+    let lease = config.worker_lease_secs.map(Duration::from_secs);
+    let provisioning_settings = WorkerSettings::for_this_process();
+    let provisioning_lease = provisioning_settings.lease;
     let processor = Arc::new(SimulatedProcessor::new(
         Duration::from_millis(config.stage_delay_ms),
         config.failure_rate,
@@ -94,13 +97,22 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         database.clone(),
         cipher.clone(),
         processor,
-        WorkerSettings::for_this_process(),
+        WorkerSettings {
+            lease: lease.unwrap_or(provisioning_lease),
+            ..provisioning_settings
+        },
     );
     let policy = CallbackPolicy {
         allow_private: config.allow_private_callbacks,
     };
-    let delivery =
-        DeliveryWorker::new(database.clone(), DeliverySettings::for_this_process(policy));
+    let delivery_settings = DeliverySettings::for_this_process(policy);
+    let delivery = DeliveryWorker::new(
+        database.clone(),
+        DeliverySettings {
+            lease: lease.unwrap_or(delivery_settings.lease),
+            ..delivery_settings
+        },
+    );
     let (stop_workers, workers_stopped) = watch::channel(false);
     let worker_task = tokio::spawn({
         let stopped = workers_stopped.clone();
