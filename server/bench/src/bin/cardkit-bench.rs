@@ -27,7 +27,6 @@ use server::{
     store::{Database, Pool},
     webhooks::CallbackPolicy,
 };
-use sqlx::{Connection, Executor};
 
 #[derive(Parser)]
 #[command(
@@ -94,8 +93,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     if postgres_admin.is_none() {
                         postgres_admin = Some(dev_postgres::start(true)?);
                     }
-                    postgres_database(postgres_admin.as_deref().unwrap_or_default(), concurrency)
-                        .await?
+                    cardkit_bench::scratch_postgres(
+                        postgres_admin.as_deref().unwrap_or_default(),
+                        &format!("cardkit_bench_{}_{concurrency}", std::process::id()),
+                    )
+                    .await?
                 }
                 other => return Err(format!("unknown backend {other}").into()),
             };
@@ -252,25 +254,6 @@ async fn money_movements(
     Ok((top_ups, summarise(purchases, started.elapsed())))
 }
 
-/// A fresh scratch database on the server that `admin` reaches.
-async fn postgres_database(
-    admin: &str,
-    concurrency: usize,
-) -> Result<String, Box<dyn std::error::Error>> {
-    let name = format!("cardkit_bench_{}_{concurrency}", std::process::id());
-    let mut connection = sqlx::PgConnection::connect(admin).await?;
-    connection
-        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}""#).as_str())
-        .await?;
-    connection
-        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-        .await?;
-    let (server, _) = admin
-        .rsplit_once('/')
-        .ok_or("the PostgreSQL URL needs a database path")?;
-    Ok(format!("{server}/{name}"))
-}
-
 /// The reference: one row per autocommit transaction, through the same pool.
 async fn raw_inserts(
     database: &Database,
@@ -348,16 +331,7 @@ async fn create_cards(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let site = tempfile::tempdir()?;
-    // The benchmark measures what the core sustains, so the per-key rate limit (100/s by
-    // default, a protection for production) is off.
-    let edge = server::EdgeSettings {
-        rate_limits: server::rate_limits::RateLimitSettings {
-            per_key_per_second: 0,
-            per_address_per_second: 0,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let edge = cardkit_bench::unlimited_edge();
     let state = server::app_state_with(
         database.clone(),
         issuing,

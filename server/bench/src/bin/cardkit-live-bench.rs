@@ -33,7 +33,6 @@ use server::{
     store::{Database, Pool},
     webhooks::CallbackPolicy,
 };
-use sqlx::{Connection, Executor};
 use tokio::sync::watch;
 
 #[derive(Parser)]
@@ -94,7 +93,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     if postgres_admin.is_none() {
                         postgres_admin = Some(dev_postgres::start(true)?);
                     }
-                    scratch_postgres(postgres_admin.as_deref().unwrap_or_default(), phase).await?
+                    cardkit_bench::scratch_postgres(
+                        postgres_admin.as_deref().unwrap_or_default(),
+                        &format!("cardkit_live_{}_{phase}", std::process::id()),
+                    )
+                    .await?
                 }
                 other => return Err(format!("unknown backend {other}").into()),
             });
@@ -131,21 +134,6 @@ fn quantile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
         return T::default();
     }
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-}
-
-async fn scratch_postgres(admin: &str, phase: usize) -> Result<String, Box<dyn std::error::Error>> {
-    let name = format!("cardkit_live_{}_{phase}", std::process::id());
-    let mut connection = sqlx::PgConnection::connect(admin).await?;
-    connection
-        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}""#).as_str())
-        .await?;
-    connection
-        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-        .await?;
-    let (server, _) = admin
-        .rsplit_once('/')
-        .ok_or("the PostgreSQL URL needs a database path")?;
-    Ok(format!("{server}/{name}"))
 }
 
 /// A Cardkit instance served from this process: its own pool, change feed and listener.
@@ -188,14 +176,7 @@ async fn start_instance(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let site = tempfile::tempdir()?.keep();
-    let edge = server::EdgeSettings {
-        rate_limits: server::rate_limits::RateLimitSettings {
-            per_key_per_second: 0,
-            per_address_per_second: 0,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let edge = cardkit_bench::unlimited_edge();
     let state = server::app_state_with(
         database.clone(),
         issuing,
