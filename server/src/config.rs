@@ -56,6 +56,16 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
 
+    /// Where to serve Prometheus metrics (`GET /metrics`), apart from the API. Unset: no
+    /// metrics. An address beyond loopback also needs `--metrics-public`.
+    #[arg(long, env = "CARDKIT_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Allow `--metrics-listen` on an address other machines reach (put it on a network only
+    /// your monitoring reaches: the metrics tell request rates and queue sizes).
+    #[arg(long, env = "CARDKIT_METRICS_PUBLIC")]
+    pub metrics_public: bool,
+
     /// Database to use: `sqlite://path/to/file.db` or `postgres://user@host/db`.
     /// Defaults to a SQLite file inside the data directory.
     #[arg(long, env = "DATABASE_URL")]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod issuing;
 pub mod key_check;
+pub mod observability;
 pub mod onboarding;
 pub mod rate_limits;
 mod run;

@@ -20,7 +20,7 @@ use crate::{
         IssuingService,
     },
     key_check::{verify_card_key, KeyCheckError},
-    onboarding,
+    observability, onboarding,
     rate_limits::{RateLimitSettings, RateLimits},
     secrets::{load_or_create_key, CardCipher, KeyError},
     store::{Database, Pool, StoreError},
@@ -128,8 +128,31 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         ))),
         Pool::Sqlite(..) => None,
     };
-    let delivery_task = tokio::spawn(async move { delivery.run(workers_stopped).await });
+    let delivery_task = tokio::spawn({
+        let stopped = workers_stopped.clone();
+        async move { delivery.run(stopped).await }
+    });
 
+    let metrics_task = match config.metrics_listen {
+        Some(addr) => {
+            if observability::is_public(&addr) && !config.metrics_public {
+                return Err(StartupError::Invalid(format!(
+                    "--metrics-listen {addr} is reachable from other machines: add \
+                     --metrics-public to serve metrics there, or listen on 127.0.0.1"
+                )));
+            }
+            let metrics_listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| StartupError::Bind { addr, source })?;
+            tracing::info!(%addr, "metrics on http://{addr}/metrics");
+            Some(tokio::spawn(observability::serve(
+                metrics_listener,
+                database.clone(),
+                workers_stopped.clone(),
+            )))
+        }
+        None => None,
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartupError::Bind {
@@ -170,8 +193,8 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let _ = stop_workers.send(true);
     let _ = tokio::join!(worker_task, delivery_task);
-    if let Some(listener) = listener_task {
-        let _ = listener.await;
+    for task in [listener_task, metrics_task].into_iter().flatten() {
+        let _ = task.await;
     }
     database.close().await;
     tracing::info!("stopped");

@@ -38,7 +38,10 @@ use axum::{
 use futures::{stream, Stream};
 
 use super::AppState;
-use crate::change_feed::{Topic, Waiter, FALLBACK_POLL};
+use crate::{
+    change_feed::{Topic, Waiter, FALLBACK_POLL},
+    observability::stream_gauge::OpenStream,
+};
 
 /// How often the session is checked again (it may have been signed out elsewhere).
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(30);
@@ -136,6 +139,7 @@ pub async fn card_events(
         card_id,
         last_sent,
         changes,
+        _open: OpenStream::opened("console_card"),
     }))
 }
 
@@ -144,6 +148,7 @@ struct FollowCard {
     card_id: CardId,
     last_sent: i64,
     changes: Waiter,
+    _open: OpenStream,
 }
 
 impl FollowCard {
@@ -220,6 +225,7 @@ pub async fn card_table_events(
         shown: watch.card_ids(),
         last_sent: None,
         changes,
+        _open: OpenStream::opened("console_table"),
     }))
 }
 
@@ -228,6 +234,7 @@ struct WatchTable {
     shown: Vec<CardId>,
     last_sent: Option<CardTableMark>,
     changes: Waiter,
+    _open: OpenStream,
 }
 
 fn table_changes(watch: WatchTable) -> impl Stream<Item = Result<Event, Infallible>> {

@@ -6,6 +6,8 @@ use axum::{http::StatusCode, routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
+use crate::observability::http_metrics;
+
 use super::{
     api_errors, console_events, console_export, favicon, health, openapi,
     port_context::port_context, request_id, request_span, security_headers, server_fn_errors,
@@ -41,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        // Inside the router, where the matched route is known.
+        .layer(axum::middleware::from_fn(http_metrics::record))
         .layer(axum::middleware::from_fn(
             server_fn_errors::caller_errors_are_400,
         ))

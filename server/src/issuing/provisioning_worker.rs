@@ -225,6 +225,7 @@ impl Stages {
             let (Some(next), true) = (stage.next(), card.status == stage.status().code()) else {
                 return Ok(()); // activated, or failed meanwhile
             };
+            let started = std::time::Instant::now();
             match self
                 .processor
                 .perform(card_id, (&card.first_name, &card.last_name), stage)
@@ -234,6 +235,8 @@ impl Stages {
                     if !self.complete_stage(&card, stage, next).await? {
                         return Ok(()); // lost the lease: someone else owns this card now
                     }
+                    metrics::histogram!("cardkit_provisioning_stage_duration_seconds", "stage" => stage.code())
+                        .record(started.elapsed().as_secs_f64());
                     tracing::info!(%card_id, stage = next.label(), "provisioning stage reached");
                 }
                 Err(StageError::Declined(reason)) => {

@@ -135,6 +135,7 @@ impl CardIssuing for IssuingService {
         match outcome {
             CreateOutcome::Created(created) => {
                 tracing::info!(card_id = %created.id, %merchant_id, order_no = request.order_no.as_str(), "card created");
+                metrics::counter!("cardkit_cards_created_total").increment(1);
                 let user_id = creation.user_id(&created);
                 Ok(new_card_view(&request, &range, customer, user_id, created))
             }

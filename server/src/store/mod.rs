@@ -43,6 +43,7 @@ mod merchant_activity;
 mod merchants;
 mod migration_history;
 mod provisioning_steps;
+mod queue_backlog;
 mod secret_key_checks;
 pub mod spend_controls;
 pub mod sql;

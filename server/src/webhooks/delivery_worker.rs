@@ -148,6 +148,12 @@ impl DeliveryWorker {
             outcome = ?outcome,
             "callback attempt"
         );
+        let counted = match outcome {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::RetryAt(_) => "retrying",
+            AttemptOutcome::Abandoned => "abandoned",
+        };
+        metrics::counter!("cardkit_callback_attempts_total", "outcome" => counted).increment(1);
         let owner = &self.settings.owner;
         self.database
             .record_delivery_attempt(

@@ -29,6 +29,7 @@ use serde::Deserialize;
 use crate::{
     change_feed::{Topic, Waiter, FALLBACK_POLL},
     http::AppState,
+    observability::stream_gauge::OpenStream,
     rate_limits::StreamSlot,
 };
 
@@ -126,6 +127,7 @@ struct Follow {
     done: bool,
     /// Woken when the card changes, on this instance or (PostgreSQL) another.
     changes: Waiter,
+    _open: OpenStream,
     /// The session's place for this stream, given back when the stream is dropped.
     _slot: StreamSlot,
 }
@@ -141,6 +143,7 @@ fn card_states(
     let changes = state.changes.subscribe(Topic::Card(card_id.clone()));
     let follow = Follow {
         changes,
+        _open: OpenStream::opened("widget"),
         state,
         grant,
         card_id,
