@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 started=$SECONDS
+# A one-shot build gains nothing from incremental compilation, and its caches took 4 GB beside
+# the 40-odd test binaries (each links the whole server): a full disk failed a run.
+export CARGO_INCREMENTAL=0
 
 step "Formatting (cargo fmt --check)"
 cargo fmt --all --check
