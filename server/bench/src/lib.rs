@@ -33,3 +33,34 @@ pub fn unlimited_edge() -> server::EdgeSettings {
         ..Default::default()
     }
 }
+
+/// The real server over `database` and `issuing`, on a free loopback port, rate limits off,
+/// until `shutdown` completes: its address, the (empty) site directory it serves, which must
+/// live as long as it, and its task.
+pub async fn serve_on_loopback(
+    database: &server::store::Database,
+    issuing: std::sync::Arc<server::issuing::IssuingService>,
+    grace: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<
+    (
+        std::net::SocketAddr,
+        tempfile::TempDir,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    Box<dyn std::error::Error>,
+> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let site = tempfile::tempdir()?;
+    let state = server::app_state_with(
+        database.clone(),
+        issuing,
+        server::webhooks::CallbackPolicy::default(),
+        site.path(),
+        addr,
+        unlimited_edge(),
+    );
+    let serving = tokio::spawn(server::serve(listener, state, grace, shutdown));
+    Ok((addr, site, serving))
+}

@@ -106,7 +106,7 @@ impl ChangeFeed {
 
     /// Wakes this process's waiters of what `changes` touched.
     pub fn publish<'a>(&self, changes: impl IntoIterator<Item = &'a Change>) {
-        let topics = self.topics();
+        let topics = self.shared.topics_guard();
         for change in changes {
             for topic in change.topics() {
                 if let Some(sender) = topics.get(&topic) {
@@ -119,7 +119,7 @@ impl ChangeFeed {
     /// Wakes every waiter: after a gap in which hints may have been lost (the listener's
     /// connection dropped), so each reads again now rather than at its fallback.
     pub fn wake_everyone(&self) {
-        for sender in self.topics().values() {
+        for sender in self.shared.topics_guard().values() {
             sender.send_replace(());
         }
     }
@@ -128,7 +128,7 @@ impl ChangeFeed {
     /// [`Waiter::changed`], so a waiter that subscribes, then reads, then waits misses nothing.
     pub fn subscribe(&self, topic: Topic) -> Waiter {
         let receiver = {
-            let mut topics = self.topics();
+            let mut topics = self.shared.topics_guard();
             let sender = topics
                 .entry(topic.clone())
                 .or_insert_with(|| watch::channel(()).0);
@@ -142,8 +142,9 @@ impl ChangeFeed {
     }
 
     /// How many topics have waiters (for tests: a finished waiter leaves nothing behind).
-    pub fn watched_topics(&self) -> usize {
-        self.topics().len()
+    #[cfg(test)]
+    fn watched_topics(&self) -> usize {
+        self.shared.topics_guard().len()
     }
 
     pub(crate) fn origin(&self) -> &str {
@@ -153,10 +154,6 @@ impl ChangeFeed {
     /// What to `NOTIFY` on [`CHANNEL`] so other instances hear of `changes`.
     pub(crate) fn notify_payloads(&self, changes: &[Change]) -> Vec<String> {
         wire::encode(self.origin(), changes)
-    }
-
-    fn topics(&self) -> std::sync::MutexGuard<'_, HashMap<Topic, watch::Sender<()>>> {
-        self.shared.topics_guard()
     }
 }
 
@@ -194,10 +191,6 @@ impl Waiter {
             Ok(_) => Woken::Changed,
             Err(_) => Woken::TimedOut,
         }
-    }
-
-    pub fn topic(&self) -> &Topic {
-        &self.topic
     }
 }
 

@@ -25,7 +25,6 @@ use server::{
     onboarding::onboard_merchant,
     secrets::{random, CardCipher},
     store::{Database, Pool},
-    webhooks::CallbackPolicy,
 };
 
 #[derive(Parser)]
@@ -328,25 +327,12 @@ async fn create_cards(
         cipher,
         Duration::ZERO,
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let site = tempfile::tempdir()?;
-    let edge = cardkit_bench::unlimited_edge();
-    let state = server::app_state_with(
-        database.clone(),
-        issuing,
-        CallbackPolicy::default(),
-        site.path(),
-        addr,
-        edge,
-    );
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(async move {
-        server::serve(listener, state, Duration::from_secs(5), async {
+    let (addr, _site, serving) =
+        cardkit_bench::serve_on_loopback(database, issuing, Duration::from_secs(5), async {
             let _ = server_stopped.await;
         })
-        .await
-    });
+        .await?;
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)

@@ -31,7 +31,6 @@ use server::{
     onboarding::onboard_merchant,
     secrets::{random, CardCipher},
     store::{Database, Pool},
-    webhooks::CallbackPolicy,
 };
 use tokio::sync::watch;
 
@@ -140,6 +139,9 @@ fn quantile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
 struct Instance {
     addr: SocketAddr,
     database: Database,
+    /// The site directory its server serves, removed with it (`None`: a second handle on an
+    /// instance that owns one).
+    _site: Option<tempfile::TempDir>,
 }
 
 async fn start_instance(
@@ -173,26 +175,17 @@ async fn start_instance(
         cipher,
         Duration::ZERO,
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let site = tempfile::tempdir()?.keep();
-    let edge = cardkit_bench::unlimited_edge();
-    let state = server::app_state_with(
-        database.clone(),
-        issuing,
-        CallbackPolicy::default(),
-        &site,
-        addr,
-        edge,
-    );
     let mut stop = stopped;
-    tokio::spawn(async move {
-        server::serve(listener, state, Duration::from_secs(1), async move {
+    let (addr, site, _serving) =
+        cardkit_bench::serve_on_loopback(&database, issuing, Duration::from_secs(1), async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         })
-        .await
-    });
-    Ok(Instance { addr, database })
+        .await?;
+    Ok(Instance {
+        addr,
+        database,
+        _site: Some(site),
+    })
 }
 
 /// Creates `args.cards` cards through the first instance and follows each to ACTIVE on the last.
@@ -213,6 +206,7 @@ async fn measure(
         Instance {
             addr: creator.addr,
             database: creator.database.clone(),
+            _site: None,
         }
     };
     for range in server::issuing::catalog::card_ranges() {
