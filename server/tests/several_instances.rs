@@ -10,8 +10,6 @@ mod support;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    net::{SocketAddr, TcpListener},
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -23,70 +21,14 @@ use app::domain::{
 };
 use axum::{extract::State, http::HeaderMap, routing::post, Router};
 use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::{onboarding::onboard_merchant, store::Database};
-use support::{http_client, money_invariants::check_money_invariants, TestDatabase};
-
-/// A `cardkit` process; killed (SIGKILL) when dropped, so a failing test leaves nothing behind.
-struct Instance {
-    child: Child,
-    addr: SocketAddr,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
-fn start_instance(url: &str, key: &str) -> Instance {
-    let addr = free_port();
-    let data = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_cardkit"))
-        .args(["--listen", &addr.to_string()])
-        .args(["--database-url", url])
-        .args(["--data-dir", &data.path().display().to_string()])
-        .args(["--secret-key", key])
-        .args(["--stage-delay-ms", "300"])
-        .args(["--worker-lease-secs", "2"])
-        .args(["--kyc-review-delay-ms", "0"])
-        .arg("--allow-private-callbacks")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the cardkit binary starts");
-    Instance {
-        child,
-        addr,
-        _data: data,
-    }
-}
-
-async fn wait_until_ready(instance: &Instance) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(instance.addr).await {
-            drop(stream);
-            if http_client::get(instance.addr, "/readyz").await.status == 200 {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} never became ready",
-            instance.addr
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use support::{
+    cardkit_process::{create_card, start_instance, wait_until_ready, widget_card},
+    http_client,
+    money_invariants::check_money_invariants,
+    TestDatabase,
+};
 
 /// Every callback the receiver got: (webhook-id, body).
 #[derive(Clone, Default)]
@@ -113,52 +55,6 @@ async fn start_receiver() -> (String, Received) {
     (url, received)
 }
 
-async fn create_card(instance: &Instance, api_key: &str, order_no: &str, hook: &str) -> CardId {
-    let body = json!({
-        "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" }, "deposit": "1000",
-        "vid": "vab_069af8a792ad", "orderNo": order_no, "callbackUrl": hook
-    });
-    let created = http_client::request(
-        instance.addr,
-        "POST",
-        "/api/vcc/v1/cards",
-        Some(api_key),
-        Some(&body.to_string()),
-    )
-    .await;
-    assert_eq!(created.status, 200, "{}", created.body);
-    let card = created.json()["model"]["card"]["cardId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no card: {}", created.body))
-        .to_owned();
-    CardId::new(card)
-}
-
-/// A widget session on `instance`, and a card created through it there.
-async fn widget_card(instance: &Instance, api_key: &str) -> (String, String) {
-    let minted = http_client::request(
-        instance.addr,
-        "POST",
-        "/api/widget/v1/sessions",
-        Some(api_key),
-        Some(&json!({"allowed_origins": ["https://partner.example"]}).to_string()),
-    )
-    .await;
-    assert_eq!(minted.status, 201, "{}", minted.body);
-    let session = minted.json()["session_token"].as_str().unwrap().to_owned();
-    let form = format!(
-        "session={session}&form%5Brange_id%5D=vab_069af8a792ad&form%5Bfirst_name%5D=Milton\
-         &form%5Blast_name%5D=Schmitt&form%5Bdeposit%5D=25&form%5Bfee_type%5D=ONE\
-         &form%5Bemail%5D=&idempotency_key=acrossinstances"
-    );
-    let created = http_client::post_form(instance.addr, "/api/widget/create_card", &form).await;
-    let card_id = created.json()["Created"]["card_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not created: {}", created.body))
-        .to_owned();
-    (session, card_id)
-}
-
 /// Two instances on one PostgreSQL, one of them killed mid-provisioning.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_instances_share_the_work_and_survive_one_being_killed() {
@@ -177,7 +73,7 @@ async fn postgres_two_instances_share_the_work_and_survive_one_being_killed() {
     let (hook_url, received) = start_receiver().await;
 
     // A tracker on B follows a card created (and so far provisioned) by A.
-    let (session, tracked) = widget_card(&instance_a, &api_key).await;
+    let (session, tracked) = widget_card(&instance_a, &api_key, "acrossinstances").await;
     let events_path = format!("/api/widget/v1/cards/{tracked}/events?session={session}");
     let tracker = tokio::spawn({
         let addr = instance_b.addr;

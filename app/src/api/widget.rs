@@ -291,6 +291,12 @@ pub(crate) mod backend {
                     .into(),
             ),
             IssueError::Invalid { message, .. } => refused(None, message),
+            IssueError::Unavailable => refused(
+                None,
+                "We cannot reach our card system right now, so no card was created and nothing \
+                 was charged. Please try again in a few seconds."
+                    .into(),
+            ),
             error => {
                 tracing::warn!(%error, "card creation failed");
                 refused(

@@ -189,9 +189,21 @@ pub enum IssueError {
     CustomerNotFound(String),
     #[error("{0}")]
     IllegalTransition(String),
+    /// The database did not answer (down, restarting, or too slow to lend a connection). Mostly
+    /// before anything was done; a connection lost mid-request leaves it to the idempotency keys
+    /// to make the retry safe.
+    #[error(
+        "the service cannot reach its database right now; try again in a few seconds (a repeated \
+         creation with the same orderNo or Idempotency-Key is safe)"
+    )]
+    Unavailable,
     #[error("internal error, reference {0}")]
     Internal(String),
 }
+
+/// How long a client should wait before retrying an [`IssueError::Unavailable`] request, in
+/// seconds (`Retry-After`). About two of the store's availability probes.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 1;
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,9 @@ pub fn start(durable: bool) -> Result<String, String> {
     start_cluster(durable)
 }
 
-fn start_cluster(durable: bool) -> Result<String, String> {
+/// A new cluster directory (`data` inside it, initialised): where `postgres` lives, the
+/// directory, and the user to run as.
+fn init_cluster() -> Result<(PathBuf, PathBuf, Option<&'static str>), String> {
     let bindir = find_bindir()?;
     let dir = tempfile::Builder::new()
         .prefix("cardkit-pg-")
@@ -62,7 +64,14 @@ fn start_cluster(durable: bool) -> Result<String, String> {
             String::from_utf8_lossy(&initdb.stderr)
         ));
     }
+    Ok((bindir, dir, run_as))
+}
 
+/// Durability is pointless for test data: without fsync the tests run faster.
+const NO_FSYNC: &str = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+
+fn start_cluster(durable: bool) -> Result<String, String> {
+    let (bindir, dir, run_as) = init_cluster()?;
     let port = free_port()?;
     let watchdog = r#"
         "$1/postgres" -D "$2/data" -p "$3" -h 127.0.0.1 -k "$2" -c max_connections=500 $5 \
@@ -73,33 +82,119 @@ fn start_cluster(durable: bool) -> Result<String, String> {
         wait "$server"
         rm -rf "$2"
     "#;
-    run_command(
+    spawn_watchdog(
         run_as,
-        Path::new("sh"),
+        watchdog,
         &[
-            "-c",
-            watchdog,
-            "cardkit-pg-watchdog",
             &bindir.display().to_string(),
             &dir.display().to_string(),
             &port.to_string(),
             &std::process::id().to_string(),
-            // Durability is pointless for test data: without fsync the tests run faster.
-            if durable {
-                ""
-            } else {
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            },
+            if durable { "" } else { NO_FSYNC },
         ],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .map_err(|error| format!("postgres: {error}"))?;
+    )?;
 
     wait_until_ready(port, &dir)?;
     Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+}
+
+/// A cluster a test stops and starts again, on the same port with the same data: a database
+/// outage under a running server. Stopped and deleted when dropped, or by a watchdog when the
+/// process that started it is gone.
+pub struct RestartableCluster {
+    bindir: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    run_as: Option<&'static str>,
+}
+
+impl RestartableCluster {
+    pub fn start() -> Result<Self, String> {
+        let (bindir, dir, run_as) = init_cluster()?;
+        let cluster = RestartableCluster {
+            bindir,
+            dir,
+            port: free_port()?,
+            run_as,
+        };
+        let watchdog = r#"
+            while [ -d "/proc/$3" ]; do sleep 0.5; done
+            "$1/pg_ctl" -D "$2/data" stop -m immediate >/dev/null 2>&1
+            rm -rf "$2"
+        "#;
+        spawn_watchdog(
+            run_as,
+            watchdog,
+            &[
+                &cluster.bindir.display().to_string(),
+                &cluster.dir.display().to_string(),
+                &std::process::id().to_string(),
+            ],
+        )?;
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    /// The URL of its `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server ("fast": open connections are ended), returning once it is down.
+    pub fn stop(&self) -> Result<(), String> {
+        self.pg_ctl(&["stop", "-m", "fast", "-w"])
+    }
+
+    /// Starts the server (again), returning once it accepts connections.
+    pub fn resume(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -h 127.0.0.1 -k {} -c max_connections=500 {NO_FSYNC}",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("postgres.log").display().to_string();
+        self.pg_ctl(&["start", "-w", "-l", &log, "-o", &options])
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> Result<(), String> {
+        let data = self.dir.join("data").display().to_string();
+        let mut all = vec!["-D", &data];
+        all.extend_from_slice(args);
+        let output = run_command(self.run_as, &self.bindir.join("pg_ctl"), &all)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| format!("pg_ctl: {error}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "pg_ctl {args:?} failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+}
+
+impl Drop for RestartableCluster {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["stop", "-m", "immediate", "-w"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `script` in the background under `sh` with `args` as `$1`…, detached from this process's
+/// standard streams.
+fn spawn_watchdog(run_as: Option<&str>, script: &str, args: &[&str]) -> Result<(), String> {
+    let mut all = vec!["-c", script, "cardkit-pg-watchdog"];
+    all.extend_from_slice(args);
+    run_command(run_as, Path::new("sh"), &all)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|error| format!("watchdog: {error}"))
 }
 
 fn run_command(run_as: Option<&str>, program: &Path, args: &[&str]) -> Command {

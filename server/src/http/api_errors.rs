@@ -74,6 +74,7 @@ impl Dialect {
                     StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
                     StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
                     StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+                    StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
                     status if status.is_server_error() => ErrorCode::Internal,
                     _ => ErrorCode::InvalidRequest,
                 };
@@ -92,6 +93,7 @@ impl Dialect {
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
                     StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
                     StatusCode::REQUEST_TIMEOUT => "request_timeout",
+                    StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
                     status if status.is_server_error() => "internal_error",
                     _ => "value_error",
                 };

@@ -60,8 +60,8 @@ impl Modify for BearerKey {
 /// The errors any operation may answer besides its own, documented on every operation in its
 /// dialect's shape, so a generated client knows each status it can meet: a body over the limit
 /// (413), a request too slow to arrive (408), a rate limit (429, with `Retry-After`), a missing or
-/// wrong key (401), an unknown id in the path (404), and an internal error (500, with a reference
-/// that is in the server log).
+/// wrong key (401), an unknown id in the path (404), an internal error (500, with a reference
+/// that is in the server log), and an unreachable database (503, with `Retry-After`).
 struct EveryErrorStatus;
 
 impl Modify for EveryErrorStatus {
@@ -85,6 +85,10 @@ impl Modify for EveryErrorStatus {
                 (
                     "500",
                     "Internal error; the message carries a reference in the server log",
+                ),
+                (
+                    "503",
+                    "The database cannot be reached right now; `Retry-After` says when to try again",
                 ),
             ];
             let operations = [

@@ -63,7 +63,7 @@ pub(super) fn refused(error: IssueError) -> ConsoleDenied {
     match error {
         IssueError::CardNotFound => ConsoleDenied::NotFound,
         IssueError::Invalid { message, .. } => ConsoleDenied::Invalid(message),
-        IssueError::Internal(_) => unavailable(error),
+        IssueError::Internal(_) | IssueError::Unavailable => unavailable(error),
         other => ConsoleDenied::Refused(other.to_string()),
     }
 }

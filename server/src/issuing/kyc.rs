@@ -11,7 +11,7 @@ use app::{
     ports::{KycView, SharedKyc},
 };
 
-use super::{errors::internal, IssuingService};
+use super::{errors::store_failure, IssuingService};
 use crate::store::Customer;
 
 impl IssuingService {
@@ -29,7 +29,7 @@ impl IssuingService {
                         request.customer_external_id.as_deref(),
                     )
                     .await
-                    .map_err(internal)?,
+                    .map_err(store_failure)?,
             ),
             None => None,
         };
@@ -59,7 +59,7 @@ impl IssuingService {
             .database
             .customer_with_kyc(merchant_id, email)
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         match customer {
             Some(customer) if customer.kyc_status == KycStatus::Approved => Ok(()),
             _ => Err(IssueError::KycRequired {
@@ -73,7 +73,7 @@ impl IssuingService {
             self.database
                 .latest_kyc_rejection(&customer.id)
                 .await
-                .map_err(internal)?
+                .map_err(store_failure)?
         } else {
             None
         };
@@ -100,7 +100,7 @@ impl IssuingService {
                 self.database.now_ms().saturating_add(delay),
             )
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         tracing::info!(%merchant_id, user_id = %customer.id, "ACH KYC submitted");
         self.kyc_view(customer).await
     }
@@ -120,7 +120,7 @@ impl IssuingService {
                 &attestation.reference,
             )
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         tracing::info!(%merchant_id, user_id = %customer.id, provider = %attestation.provider, "shared KYC synced");
         self.kyc_view(customer).await
     }
@@ -135,7 +135,7 @@ impl IssuingService {
             .database
             .customer_with_kyc(merchant_id, &email)
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         self.kyc_view(customer.ok_or(IssueError::CustomerNotFound(email))?)
             .await
     }

@@ -19,5 +19,5 @@ pub mod simulated_processor;
 mod spending;
 pub mod widget_sessions;
 
-pub use errors::internal as internal_error;
+pub use errors::{store_failure, unexpected};
 pub use service::IssuingService;

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use super::{
     created_card::{new_card_view, request_hash},
-    errors::{internal, operation_error},
+    errors::{operation_error, store_failure},
 };
 use crate::{
     secrets::CardCipher,
@@ -73,7 +73,7 @@ impl IssuingService {
             .database
             .card_range_for(merchant_id, range_id)
             .await
-            .map_err(internal)?
+            .map_err(store_failure)?
             .ok_or_else(|| IssueError::UnknownRange(range_id.to_owned()))?;
         self.ranges.insert(key, range.clone());
         Ok(range)
@@ -130,7 +130,7 @@ impl CardIssuing for IssuingService {
                             needed: request.deposit.amount(),
                         }
                     }
-                    CreateCardError::Store(error) => internal(error),
+                    CreateCardError::Store(error) => store_failure(error),
                 })?;
         match outcome {
             CreateOutcome::Created(created) => {
@@ -147,7 +147,7 @@ impl CardIssuing for IssuingService {
         self.database
             .card_event_seq(card_id)
             .await
-            .map_err(internal)
+            .map_err(store_failure)
     }
 
     #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
@@ -159,7 +159,7 @@ impl CardIssuing for IssuingService {
         self.database
             .card(merchant_id, card_id)
             .await
-            .map_err(internal)?
+            .map_err(store_failure)?
             .ok_or(IssueError::CardNotFound)
     }
 
@@ -172,7 +172,7 @@ impl CardIssuing for IssuingService {
         self.database
             .card_by_order_no(merchant_id, order_no)
             .await
-            .map_err(internal)?
+            .map_err(store_failure)?
             .ok_or(IssueError::CardNotFound)
     }
 
@@ -190,7 +190,7 @@ impl CardIssuing for IssuingService {
             .database
             .cards(merchant_id, &filter, page, page_size)
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         Ok(CardPage {
             cards,
             total,
@@ -204,7 +204,7 @@ impl CardIssuing for IssuingService {
         self.database
             .card_ranges_for(merchant_id)
             .await
-            .map_err(internal)
+            .map_err(store_failure)
     }
 
     #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
@@ -224,20 +224,20 @@ impl CardIssuing for IssuingService {
             .database
             .card_secrets(merchant_id, card_id)
             .await
-            .map_err(internal)?
+            .map_err(store_failure)?
             .ok_or_else(|| {
-                internal(StoreError::Corrupt(format!(
+                store_failure(StoreError::Corrupt(format!(
                     "active card {card_id} has no secrets"
                 )))
             })?;
         let number = self
             .cipher
             .decrypt(card_id, "pan", &pan)
-            .map_err(internal)?;
+            .map_err(|error| store_failure(StoreError::Corrupt(error.to_string())))?;
         let cvc = self
             .cipher
             .decrypt(card_id, "cvc", &cvc)
-            .map_err(internal)?;
+            .map_err(|error| store_failure(StoreError::Corrupt(error.to_string())))?;
         tracing::info!(%card_id, %merchant_id, "card details revealed");
         Ok(RevealedCard { number, cvc })
     }
@@ -256,7 +256,7 @@ impl CardIssuing for IssuingService {
                 .database
                 .card_customer_email(merchant_id, card_id)
                 .await
-                .map_err(internal)?;
+                .map_err(store_failure)?;
             self.require_approved(merchant_id, email.as_deref()).await?;
         }
         let posted = self
@@ -375,10 +375,13 @@ impl CardIssuing for IssuingService {
             .database
             .merchant(merchant_id)
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         // The caller was just authenticated as this merchant, so it exists.
-        let merchant =
-            merchant.ok_or_else(|| internal(format!("merchant {merchant_id} vanished")))?;
+        let merchant = merchant.ok_or_else(|| {
+            store_failure(StoreError::Corrupt(format!(
+                "merchant {merchant_id} vanished"
+            )))
+        })?;
         Ok(merchant.webhook_secret)
     }
 }

@@ -14,7 +14,7 @@ use app::{
 
 use super::{
     catalog::bin_profile,
-    errors::{internal, operation_error},
+    errors::{operation_error, store_failure},
     IssuingService,
 };
 use crate::store::spend_controls::StoredControls;
@@ -29,7 +29,7 @@ impl IssuingService {
         match self.database.owns_card(merchant_id, card_id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(IssueError::CardNotFound),
-            Err(error) => Err(internal(error)),
+            Err(error) => Err(store_failure(error)),
         }
     }
 }
@@ -46,7 +46,7 @@ impl CardSpending for IssuingService {
             .database
             .card_controls(merchant_id, card_id)
             .await
-            .map_err(internal)?
+            .map_err(store_failure)?
             .ok_or(IssueError::CardNotFound)?;
         Ok(CardSettings {
             controls: stored.controls,
@@ -92,7 +92,7 @@ impl CardSpending for IssuingService {
         self.database
             .set_card_controls(card_id, &stored, false)
             .await
-            .map_err(internal)?;
+            .map_err(store_failure)?;
         tracing::info!(%card_id, %merchant_id, "card settings changed");
         Ok(CardSettings {
             controls: stored.controls,
@@ -115,7 +115,7 @@ impl CardSpending for IssuingService {
         self.database
             .set_card_controls(card_id, &stored, false)
             .await
-            .map_err(internal)
+            .map_err(store_failure)
     }
 
     #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
@@ -158,7 +158,10 @@ impl CardSpending for IssuingService {
         card_id: &CardId,
     ) -> Result<Cents, IssueError> {
         self.require_own_card(merchant_id, card_id).await?;
-        self.database.pending_holds(card_id).await.map_err(internal)
+        self.database
+            .pending_holds(card_id)
+            .await
+            .map_err(store_failure)
     }
 
     #[tracing::instrument(skip_all, fields(%merchant_id, %card_id))]
@@ -226,6 +229,6 @@ impl CardSpending for IssuingService {
         self.database
             .card_authorizations(card_id)
             .await
-            .map_err(internal)
+            .map_err(store_failure)
     }
 }

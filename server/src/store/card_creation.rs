@@ -226,6 +226,8 @@ impl Database {
         // Refusals are rare, so the batch is first tried all or nothing; if one occurs, it is
         // redone with a savepoint per card (nothing of the first try was kept).
         let mut outcome = match self.pool() {
+            // The single-statement path takes its connection from the pool itself.
+            Pool::Postgres(_) if self.is_marked_down() => Err(StoreError::Unavailable),
             Pool::Postgres(pool) => {
                 match super::card_creation_postgres::create_all_or_none(
                     pool,

@@ -1,5 +1,6 @@
 use std::{str::FromStr, time::Duration};
 
+use super::availability::{self, Availability};
 use crate::{change_feed::ChangeFeed, clock::Clock};
 
 use sqlx::{
@@ -55,6 +56,9 @@ pub enum StoreError {
     AlreadyPosted(String),
     #[error("account {0} would be overdrawn")]
     Overdrawn(String),
+    /// Refused without trying: the database was found unreachable and has not answered since.
+    #[error("the database is unreachable")]
+    Unavailable,
 }
 
 impl StoreError {
@@ -64,6 +68,17 @@ impl StoreError {
         match self {
             StoreError::Sql(error) => super::dispatch::is_transient(error),
             StoreError::Shared(error) => error.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// Whether the database could not be reached (see [`availability::is_unreachable`]): a
+    /// reason to answer 503 with `Retry-After`, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable => true,
+            StoreError::Sql(error) => availability::is_unreachable(error),
+            StoreError::Shared(error) => error.is_unavailable(),
             _ => false,
         }
     }
@@ -77,6 +92,8 @@ pub struct Database {
     clock: Clock,
     /// Woken by every commit that announces a change (see [`crate::change_feed`]).
     changes: ChangeFeed,
+    /// Whether the database was found unreachable, so requests are refused at once.
+    availability: Availability,
 }
 
 /// The connection pool of one backend.
@@ -137,6 +154,7 @@ impl Database {
             pool,
             clock: Clock::system(),
             changes: ChangeFeed::new(),
+            availability: Availability::default(),
         }
     }
 
@@ -154,6 +172,10 @@ impl Database {
         &self.pool
     }
 
+    pub(super) fn availability(&self) -> &Availability {
+        &self.availability
+    }
+
     /// Now, by this store's clock: the time every timestamp it writes carries.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
@@ -168,7 +190,9 @@ impl Database {
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                // The longest a request waits for a connection before it is answered 503 and
+                // the database is marked down (see `availability`).
+                .acquire_timeout(Duration::from_secs(3))
                 .connect_with(options)
                 .await?;
             Ok(Database::new(Pool::Postgres(pool)))

@@ -20,6 +20,7 @@
 //! The cost is one small enum match per statement (see the benchmark figures in the README).
 mod audit_log;
 mod authorizations;
+mod availability;
 mod card_creation;
 mod card_creation_input;
 pub mod card_creation_postgres;

@@ -351,20 +351,23 @@ impl Tx {
 impl Database {
     /// A pooled connection for reads.
     pub async fn connection(&self) -> Result<Pooled, StoreError> {
-        Ok(match self.pool() {
-            Pool::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
-            Pool::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
-        })
+        self.refuse_while_down()?;
+        let acquired = match self.pool() {
+            Pool::Sqlite(pool, _) => pool.acquire().await.map(Pooled::Sqlite),
+            Pool::Postgres(pool) => pool.acquire().await.map(Pooled::Postgres),
+        };
+        acquired.map_err(|error| self.noticed(error))
     }
 
     /// Begins a write transaction. SQLite's starts with `BEGIN IMMEDIATE` behind the writer
     /// gate, so concurrent writers queue instead of failing midway.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        self.refuse_while_down()?;
         let inner = match self.pool() {
             Pool::Sqlite(pool, gate) => {
                 // Connection first, then the gate: holding the gate while waiting for a
                 // connection (all lent to readers) would stall every other writer.
-                let connection = pool.acquire().await?;
+                let connection = pool.acquire().await.map_err(|error| self.noticed(error))?;
                 let writer = gate.enter_owned().await;
                 // `Transaction::begin` (public, though hidden from sqlx's docs) is the one way to
                 // start a transaction with our own BEGIN on a connection the transaction owns.
@@ -372,7 +375,9 @@ impl Database {
                     sqlx::Transaction::begin(connection, Some("BEGIN IMMEDIATE".into())).await?;
                 TxInner::Sqlite(tx, Some(writer))
             }
-            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => {
+                TxInner::Postgres(pool.begin().await.map_err(|error| self.noticed(error))?)
+            }
         };
         Ok(self.transaction(inner))
     }
@@ -381,13 +386,14 @@ impl Database {
     /// many statements it takes (SQLite: a WAL snapshot taken at the first read; PostgreSQL:
     /// REPEATABLE READ). Writers are not held up.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        self.refuse_while_down()?;
         let inner = match self.pool() {
             Pool::Sqlite(pool, _) => {
-                let connection = pool.acquire().await?;
+                let connection = pool.acquire().await.map_err(|error| self.noticed(error))?;
                 TxInner::Sqlite(sqlx::Transaction::begin(connection, None).await?, None)
             }
             Pool::Postgres(pool) => {
-                let connection = pool.acquire().await?;
+                let connection = pool.acquire().await.map_err(|error| self.noticed(error))?;
                 let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
                 TxInner::Postgres(sqlx::Transaction::begin(connection, Some(begin.into())).await?)
             }

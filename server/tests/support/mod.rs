@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 pub mod balances;
+pub mod cardkit_process;
 pub mod console_client;
 pub mod http_client;
 pub mod money_invariants;
@@ -10,6 +11,7 @@ pub mod postgres_cluster;
 pub mod test_database;
 pub mod test_server;
 
+#[allow(unused_imports)] // a test of separate processes makes its own database
 pub use test_database::TestDatabase;
 #[allow(unused_imports)] // not every test binary starts a server
 pub use test_server::TestServer;

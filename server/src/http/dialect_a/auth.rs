@@ -29,7 +29,7 @@ impl FromRequestParts<AppState> for AuthenticatedMerchant {
                 ErrorCode::Unauthorized,
                 "invalid or revoked API key",
             )),
-            Err(error) => Err(crate::issuing::internal_error(error).into()),
+            Err(error) => Err(crate::issuing::store_failure(error).into()),
         }
     }
 }

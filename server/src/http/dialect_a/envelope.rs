@@ -1,8 +1,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use app::domain::issuing::IssueError;
+use app::domain::issuing::{IssueError, UNAVAILABLE_RETRY_AFTER_SECS};
 use axum::{
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -35,6 +35,8 @@ pub enum ErrorCode {
     /// `Retry-After` says when to try again.
     TooManyRequests = 4290,
     Internal = 5000,
+    /// The database cannot be reached right now; `Retry-After` says when to try again.
+    Unavailable = 5030,
 }
 
 impl ErrorCode {
@@ -56,6 +58,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -127,7 +130,14 @@ impl IntoResponse for ApiError {
             "model": null,
             "traceId": trace_id(),
         });
-        (self.code.http_status(), Json(body)).into_response()
+        let mut response = (self.code.http_status(), Json(body)).into_response();
+        if self.code == ErrorCode::Unavailable {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }
 
@@ -145,6 +155,7 @@ impl From<IssueError> for ApiError {
             IssueError::CustomerNotFound(_) => ErrorCode::CustomerNotFound,
             IssueError::IllegalTransition(_) => ErrorCode::IllegalState,
             IssueError::Internal(_) => ErrorCode::Internal,
+            IssueError::Unavailable => ErrorCode::Unavailable,
         };
         ApiError::new(code, error.to_string())
     }

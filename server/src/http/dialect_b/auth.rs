@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for Merchant {
         match state.api_keys.owner(&parts.extensions, token).await {
             Ok(Some(merchant_id)) => Ok(Merchant(merchant_id)),
             Ok(None) => Err(unauthorized("Invalid or revoked API key")),
-            Err(error) => Err(crate::issuing::internal_error(error).into()),
+            Err(error) => Err(crate::issuing::store_failure(error).into()),
         }
     }
 }

@@ -250,10 +250,12 @@ pub async fn add_card(
         .install_settings(&merchant_id, &view.card_id, settings)
         .await
         .map_err(|error| {
-            ApiError::from_issue(
-                crate::issuing::internal_error(error),
-                "limit_per_transaction",
-            )
+            // The card exists by now: a refusal here is a fault of ours, not of the request.
+            let error = match error {
+                error @ app::domain::issuing::IssueError::Unavailable => error,
+                other => crate::issuing::unexpected(other),
+            };
+            ApiError::from_issue(error, "limit_per_transaction")
         })?;
     Ok(Json(full_card(&state, &merchant_id, view).await?).into_response())
 }

@@ -3,9 +3,9 @@
 //! problem of a request at once; not-found, auth and conflict errors use the same shape with their
 //! own status code and `type`.
 
-use app::domain::issuing::IssueError;
+use app::domain::issuing::{IssueError, UNAVAILABLE_RETRY_AFTER_SECS};
 use axum::{
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -113,6 +113,12 @@ impl ApiError {
                 message,
                 "conflict",
             ),
+            error @ IssueError::Unavailable => Self::one(
+                StatusCode::SERVICE_UNAVAILABLE,
+                loc![],
+                error.to_string(),
+                "service_unavailable",
+            ),
             error @ IssueError::Internal(_) => Self::one(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 loc![],
@@ -137,12 +143,19 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(ErrorBody {
                 detail: self.detail,
             }),
         )
-            .into_response()
+            .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }

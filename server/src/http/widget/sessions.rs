@@ -18,7 +18,7 @@ use crate::{
         AppState,
     },
     issuing::{
-        internal_error,
+        store_failure,
         widget_sessions::{
             default_max_deposit, SessionRequest, DEFAULT_LIFETIME_SECS, DEFAULT_MAX_CARDS,
             MAX_LIFETIME_SECS, MAX_MAX_CARDS, MIN_LIFETIME_SECS,
@@ -163,7 +163,7 @@ pub async fn create_session(
         .widget_sessions
         .mint(&merchant_id, request)
         .await
-        .map_err(|error| ApiError::from_issue(internal_error(error), "body"))?;
+        .map_err(|error| ApiError::from_issue(store_failure(error), "body"))?;
     tracing::info!(%merchant_id, session_id = %minted.session.id, "widget session minted");
     let created = WidgetSessionCreated {
         session_token: minted.token,
