@@ -179,7 +179,7 @@ impl Database {
                     WHERE id = $1 AND merchant_id = $2 RETURNING max_cards, max_deposit_cents";
         let earlier = "SELECT COUNT(*) FROM widget_session_cards \
                        WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
-        let usage = USAGE;
+        let usage = format!("{USAGE} AND r.merchant_id = $3");
         let reserve = "INSERT INTO widget_session_cards \
                        (merchant_id, order_no, session_id, deposit_cents, reserved_at_ms) \
                        VALUES ($1, $2, $3, $4, $5)";
@@ -202,7 +202,10 @@ impl Database {
             return Ok(WidgetReservation::AlreadyReserved);
         }
         let (cards, deposited): (i64, i64) = conn
-            .fetch_one(usage, &[session_id.into(), refunded.into()])
+            .fetch_one(
+                &usage,
+                &[session_id.into(), refunded.into(), merchant_id.into()],
+            )
             .await?;
         let left = max_deposit.saturating_sub(deposited).max(0);
         if cards >= max_cards {
