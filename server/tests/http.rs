@@ -177,3 +177,31 @@ async fn the_favicon_is_an_icon_not_an_html_404() {
     );
     assert!(response.body.starts_with("<svg"), "{}", response.body);
 }
+
+/// Cleartext HTTP/2 (prior knowledge) is still served beside HTTP/1, also when the preface
+/// arrives in pieces: the server answers the preface with its own SETTINGS frame.
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served() {
+    use tokio::io::AsyncReadExt;
+    let db = TestDatabase::sqlite().await;
+    let server = start(db.database.clone()).await;
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    // An empty SETTINGS frame: length 0, type 4, no flags, stream 0.
+    let settings = [0_u8, 0, 0, 4, 0, 0, 0, 0, 0];
+    for split in [preface.len(), 2] {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(&preface[..split]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stream.write_all(&preface[split..]).await.unwrap();
+        stream.write_all(&settings).await.unwrap();
+        let mut frame = [0_u8; 9];
+        tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut frame))
+            .await
+            .expect("the server answers the preface")
+            .unwrap();
+        assert_eq!(
+            frame[3], 4,
+            "the server's first frame is SETTINGS: {frame:?}"
+        );
+    }
+}

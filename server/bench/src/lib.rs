@@ -64,3 +64,65 @@ pub async fn serve_on_loopback(
     let serving = tokio::spawn(server::serve(listener, state, grace, shutdown));
     Ok((addr, site, serving))
 }
+
+/// The `q` quantile of already sorted samples (the default of `T` when there are none).
+pub fn quantile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
+    if sorted.is_empty() {
+        return T::default();
+    }
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+/// A widget session minted with the merchant's API `key` on the server at `addr`.
+pub async fn mint_widget_session(
+    client: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    key: &str,
+) -> Result<String, String> {
+    let minted: serde_json::Value = client
+        .post(format!("http://{addr}/api/widget/v1/sessions"))
+        .bearer_auth(key)
+        .json(&serde_json::json!({"allowed_origins": ["https://partner.example"]}))
+        .send()
+        .await
+        .map_err(|error| error.to_string())?
+        .json()
+        .await
+        .map_err(|error| error.to_string())?;
+    minted["session_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no session: {minted}"))
+}
+
+/// A card created through the widget's form in `session`: its id.
+pub async fn create_widget_card(
+    client: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    session: &str,
+    idempotency_key: &str,
+) -> Result<String, String> {
+    let form = [
+        ("session", session),
+        ("form[range_id]", "vab_069af8a792ad"),
+        ("form[first_name]", "Milton"),
+        ("form[last_name]", "Schmitt"),
+        ("form[deposit]", "25"),
+        ("form[fee_type]", "ONE"),
+        ("form[email]", ""),
+        ("idempotency_key", idempotency_key),
+    ];
+    let created: serde_json::Value = client
+        .post(format!("http://{addr}/api/widget/create_card"))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|error| error.to_string())?
+        .json()
+        .await
+        .map_err(|error| error.to_string())?;
+    created["Created"]["card_id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("not created: {created}"))
+}

@@ -63,8 +63,14 @@ impl Change {
     }
 }
 
-/// How long a waiter sleeps when nothing wakes it: the bound on the latency a lost hint costs.
+/// How long a waiter sleeps when nothing wakes it, where hints can be lost (PostgreSQL: a
+/// notification from another instance): the bound on the latency a lost hint costs.
 pub const FALLBACK_POLL: Duration = Duration::from_secs(3);
+/// The same where every change is committed and announced by this process (SQLite, embedded):
+/// no hint crosses a wire, so the poll only guards against a change stored without its
+/// announcement. Each open event stream polls at this pace, which at 10,000 streams decides
+/// what idle streams cost (see the README's benchmark section).
+pub const IN_PROCESS_FALLBACK_POLL: Duration = Duration::from_secs(30);
 
 /// This process's waiters, by topic. Cheap to clone: clones share the waiters.
 #[derive(Clone)]
@@ -77,6 +83,8 @@ struct Shared {
     topics: Mutex<HashMap<Topic, watch::Sender<()>>>,
     /// Names this process's notifications, so its own listener skips what it already woke.
     origin: String,
+    /// How long an event stream waits without a hint before it reads anyway.
+    fallback: Duration,
 }
 
 impl std::fmt::Debug for ChangeFeed {
@@ -94,10 +102,21 @@ impl Default for ChangeFeed {
 }
 
 impl ChangeFeed {
+    /// A feed whose changes may also come from other instances ([`FALLBACK_POLL`]).
     pub fn new() -> Self {
+        Self::with_fallback(FALLBACK_POLL)
+    }
+
+    /// A feed that hears of every change from this process ([`IN_PROCESS_FALLBACK_POLL`]).
+    pub fn in_one_process() -> Self {
+        Self::with_fallback(IN_PROCESS_FALLBACK_POLL)
+    }
+
+    fn with_fallback(fallback: Duration) -> Self {
         let shared = Shared {
             topics: Mutex::new(HashMap::new()),
             origin: crate::secrets::random::id("feed_"),
+            fallback,
         };
         Self {
             shared: Arc::new(shared),
@@ -191,6 +210,15 @@ impl Waiter {
             Ok(_) => Woken::Changed,
             Err(_) => Woken::TimedOut,
         }
+    }
+}
+
+impl Waiter {
+    /// Waits for a change, at most the feed's fallback interval: what an event stream does
+    /// between reads.
+    pub async fn changed_or_fallback(&mut self) -> Woken {
+        let fallback = self.feed.fallback;
+        self.changed(fallback).await
     }
 }
 

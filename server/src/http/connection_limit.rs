@@ -69,6 +69,13 @@ pub struct LimitedStream {
     _slot: OwnedSemaphorePermit,
 }
 
+impl LimitedStream {
+    /// Reads what has arrived without taking it off the stream.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.peek(buf).await
+    }
+}
+
 impl AsyncRead for LimitedStream {
     fn poll_read(
         self: Pin<&mut Self>,

@@ -3,13 +3,14 @@
 //! timer, so a client could take forever to send its headers or sit idle on a keep-alive
 //! connection forever, holding one of the capped connection slots.
 
-use std::{convert::Infallible, net::SocketAddr, time::Duration};
+use std::{
+    convert::Infallible, future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration,
+};
 
 use axum::{extract::ConnectInfo, Router};
-use hyper::body::Incoming;
+use hyper::{body::Incoming, server::conn::http1, server::conn::http2};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::conn::auto::Builder,
     service::TowerToHyperService,
 };
 use tokio::sync::watch;
@@ -54,16 +55,20 @@ pub async fn serve_connections(
     settings: ConnectionSettings,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    let mut http1 = http1::Builder::new();
+    http1
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout);
-    builder
-        .http2()
+    let mut http2 = http2::Builder::new(TokioExecutor::new());
+    http2
         .timer(TokioTimer::new())
         .keep_alive_interval(settings.header_timeout)
         .keep_alive_timeout(settings.header_timeout);
+    let protocols = Arc::new(Protocols {
+        http1,
+        http2,
+        first_bytes_timeout: settings.header_timeout,
+    });
 
     // Dropped to tell every connection to shut down; each holds a receiver of `closed` until it
     // has, so the loop can wait for the last one.
@@ -82,7 +87,7 @@ pub async fn serve_connections(
                 request.map(axum::body::Body::new)
             });
         let connection = ServedConnection {
-            builder: builder.clone(),
+            protocols: protocols.clone(),
             stop: stop_rx.clone(),
             _closed: closed_rx.clone(),
         };
@@ -94,8 +99,20 @@ pub async fn serve_connections(
     closed_tx.closed().await;
 }
 
+/// How connections are served, shared by all of them.
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+    /// How long a new connection may take to send its first bytes.
+    first_bytes_timeout: Duration,
+}
+
+/// What a cleartext HTTP/2 connection (prior knowledge) starts with: the preface `PRI * HTTP/2.0`.
+/// No HTTP/1 method begins so.
+const HTTP2_PREFACE_START: &[u8] = b"PRI";
+
 struct ServedConnection {
-    builder: Builder<TokioExecutor>,
+    protocols: Arc<Protocols>,
     stop: watch::Receiver<()>,
     _closed: watch::Receiver<()>,
 }
@@ -116,21 +133,83 @@ impl ServedConnection {
             + 'static,
         S::Future: Send + 'static,
     {
-        let connection = self
-            .builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service);
-        let mut connection = std::pin::pin!(connection);
-        let result = tokio::select! {
-            result = connection.as_mut() => result,
-            // The sender is only ever dropped: that is the signal.
-            _ = self.stop.changed() => {
-                connection.as_mut().graceful_shutdown();
-                connection.await
+        let protocols = self.protocols.clone();
+        let first_bytes = tokio::select! {
+            peeked = tokio::time::timeout(
+                protocols.first_bytes_timeout,
+                starts_as_http2(&stream),
+            ) => peeked,
+            // Stopping: a connection that has not asked for anything yet just closes.
+            _ = self.stop.changed() => return,
+        };
+        let result = match first_bytes {
+            Ok(Ok(false)) => {
+                // HTTP/1 is every browser's and nearly every client's, and a held event stream
+                // is one such connection: served inline, it is the smallest it can be (hyper's
+                // version-detecting connection sized every connection for HTTP/2's state too,
+                // 6 KB more per open stream).
+                let connection = protocols
+                    .http1
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                let connection = std::pin::pin!(connection);
+                self.until_done_or_stopped(connection, |connection| connection.graceful_shutdown())
+                    .await
             }
+            Ok(Ok(true)) => {
+                let connection = protocols
+                    .http2
+                    .serve_connection(TokioIo::new(stream), service);
+                self.until_done_or_stopped(Box::pin(connection), |connection| {
+                    connection.graceful_shutdown()
+                })
+                .await
+            }
+            // Gone, or silent for as long as a request's headers may take.
+            Ok(Err(_)) | Err(_) => return,
         };
         if let Err(error) = result {
             // Timeouts and clients that go away mid-request end up here.
             tracing::debug!(%peer, %error, "connection ended");
         }
+    }
+
+    /// Drives `connection` to its end; when the server stops, asks it to finish its requests
+    /// and close (`shut_down`), and waits for that.
+    async fn until_done_or_stopped<C, P>(
+        &mut self,
+        mut connection: Pin<P>,
+        shut_down: impl FnOnce(Pin<&mut C>),
+    ) -> Result<(), hyper::Error>
+    where
+        P: std::ops::DerefMut<Target = C>,
+        C: Future<Output = Result<(), hyper::Error>>,
+    {
+        tokio::select! {
+            result = connection.as_mut() => result,
+            // The sender is only ever dropped: that is the signal.
+            _ = self.stop.changed() => {
+                shut_down(connection.as_mut());
+                connection.await
+            }
+        }
+    }
+}
+
+/// Whether the connection starts with HTTP/2's preface, from its first bytes (not taken off
+/// the stream). An error when it closes before saying anything.
+async fn starts_as_http2(stream: &super::connection_limit::LimitedStream) -> std::io::Result<bool> {
+    let mut first = [0_u8; HTTP2_PREFACE_START.len()];
+    loop {
+        let seen = stream.peek(&mut first).await?;
+        if seen == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if seen == first.len() || first[..seen] != HTTP2_PREFACE_START[..seen] {
+            return Ok(first[..seen] == *HTTP2_PREFACE_START);
+        }
+        // A few bytes of what may be the preface: wait for the rest (peeking again at once
+        // would see the same bytes).
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

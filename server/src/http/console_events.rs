@@ -39,7 +39,7 @@ use futures::{stream, Stream};
 
 use super::AppState;
 use crate::{
-    change_feed::{Topic, Waiter, FALLBACK_POLL},
+    change_feed::{Topic, Waiter},
     observability::stream_gauge::OpenStream,
 };
 
@@ -184,7 +184,7 @@ fn card_changes(follow: FollowCard) -> impl Stream<Item = Result<Event, Infallib
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "console card event read failed"),
             }
-            follow.changes.changed(FALLBACK_POLL).await;
+            follow.changes.changed_or_fallback().await;
         }
         None
     })
@@ -254,7 +254,7 @@ fn table_changes(watch: WatchTable) -> impl Stream<Item = Result<Event, Infallib
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "console card table read failed"),
             }
-            watch.changes.changed(FALLBACK_POLL).await;
+            watch.changes.changed_or_fallback().await;
         }
         None
     })

@@ -150,10 +150,15 @@ fn owner_only_database_file(file: &std::path::Path) -> std::io::Result<()> {
 impl Database {
     /// A store over `pool`, reading the system clock.
     pub fn new(pool: Pool) -> Self {
+        let changes = match pool {
+            // The embedded store has one process: it announces every change it commits.
+            Pool::Sqlite(..) => ChangeFeed::in_one_process(),
+            Pool::Postgres(_) => ChangeFeed::new(),
+        };
         Database {
             pool,
             clock: Clock::system(),
-            changes: ChangeFeed::new(),
+            changes,
             availability: Availability::default(),
         }
     }

@@ -117,22 +117,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{:<22} {:>13} {:>6}ms {:>6}ms {:>6}ms {:>8.1}ms {:>8.1}ms {:>8.1}",
             label,
             format!("{} events", to_event.len()),
-            quantile(&to_event, 0.50),
-            quantile(&to_event, 0.99),
+            cardkit_bench::quantile(&to_event, 0.50),
+            cardkit_bench::quantile(&to_event, 0.99),
             to_event.last().copied().unwrap_or_default(),
-            quantile(&to_active, 0.50).as_secs_f64() * 1000.0,
-            quantile(&to_active, 0.99).as_secs_f64() * 1000.0,
+            cardkit_bench::quantile(&to_active, 0.50).as_secs_f64() * 1000.0,
+            cardkit_bench::quantile(&to_active, 0.99).as_secs_f64() * 1000.0,
             creations.cards_per_second,
         );
     }
     Ok(())
-}
-
-fn quantile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
-    if sorted.is_empty() {
-        return T::default();
-    }
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 /// A Cardkit instance served from this process: its own pool, change feed and listener.
@@ -258,44 +251,11 @@ async fn follow_one(
     key: &str,
     n: usize,
 ) -> Result<Followed, String> {
-    let minted: serde_json::Value = client
-        .post(format!("http://{creator}/api/widget/v1/sessions"))
-        .bearer_auth(key)
-        .json(&serde_json::json!({"allowed_origins": ["https://partner.example"]}))
-        .send()
-        .await
-        .map_err(|error| error.to_string())?
-        .json()
-        .await
-        .map_err(|error| error.to_string())?;
-    let session = minted["session_token"]
-        .as_str()
-        .ok_or_else(|| format!("no session: {minted}"))?
-        .to_owned();
+    let session = cardkit_bench::mint_widget_session(client, creator, key).await?;
     let sent = Instant::now();
-    let idempotency = format!("livecard{n:08}");
-    let form = [
-        ("session", session.as_str()),
-        ("form[range_id]", "vab_069af8a792ad"),
-        ("form[first_name]", "Milton"),
-        ("form[last_name]", "Schmitt"),
-        ("form[deposit]", "25"),
-        ("form[fee_type]", "ONE"),
-        ("form[email]", ""),
-        ("idempotency_key", idempotency.as_str()),
-    ];
-    let created: serde_json::Value = client
-        .post(format!("http://{creator}/api/widget/create_card"))
-        .form(&form)
-        .send()
-        .await
-        .map_err(|error| error.to_string())?
-        .json()
-        .await
-        .map_err(|error| error.to_string())?;
-    let card_id = created["Created"]["card_id"]
-        .as_str()
-        .ok_or_else(|| format!("not created: {created}"))?;
+    let card_id =
+        cardkit_bench::create_widget_card(client, creator, &session, &format!("livecard{n:08}"))
+            .await?;
     let mut stream = client
         .get(format!(
             "http://{follower}/api/widget/v1/cards/{card_id}/events?session={session}"

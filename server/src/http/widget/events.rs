@@ -27,7 +27,7 @@ use futures::{stream, Stream};
 use serde::Deserialize;
 
 use crate::{
-    change_feed::{Topic, Waiter, FALLBACK_POLL},
+    change_feed::{Topic, Waiter},
     http::AppState,
     observability::stream_gauge::OpenStream,
     rate_limits::StreamSlot,
@@ -168,7 +168,7 @@ fn card_states(
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "card event read failed"),
             }
-            follow.changes.changed(FALLBACK_POLL).await;
+            follow.changes.changed_or_fallback().await;
         }
         None
     })
