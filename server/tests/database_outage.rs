@@ -8,14 +8,15 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{CardStatus, Cents};
+use app::domain::Cents;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use dev_postgres::RestartableCluster;
 use serde_json::json;
 use server::{onboarding::onboard_merchant, store::Database};
 use support::{
     cardkit_process::{
-        create_card, request_card, start_instance, wait_until_ready, widget_card, Instance,
+        create_card, request_card, start_instance, wait_until_active, wait_until_ready,
+        widget_card, Instance,
     },
     http_client,
     money_invariants::check_money_invariants,
@@ -146,21 +147,16 @@ async fn postgres_outage_answers_503_fast_and_everything_resumes_without_a_resta
     let after = create_card(&instance, &api_key, "after-the-outage", NO_RECEIVER).await;
 
     // The card caught mid-provisioning, and the one created after, both reach ACTIVE.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for card in [app::domain::ids::CardId::new(card_id.clone()), after] {
-        loop {
-            let view = db.card(&merchant, &card).await.unwrap().unwrap();
-            if view.status == CardStatus::Active {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "card {card} stuck at {:?} after the outage",
-                view.status
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    let interrupted = app::domain::ids::CardId::new(card_id.clone());
+    let cards = [interrupted, after];
+    wait_until_active(
+        &db,
+        &merchant,
+        &cards,
+        Duration::from_secs(60),
+        "after the outage",
+    )
+    .await;
     // The tracker opened before the outage carried on and saw the card become ACTIVE.
     let stream = tokio::time::timeout(Duration::from_secs(30), tracker)
         .await

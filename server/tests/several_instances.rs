@@ -17,14 +17,16 @@ use std::{
 use app::domain::{
     ids::CardId,
     ledger::{Account, EntryKind},
-    CardStatus, Cents,
+    Cents,
 };
 use axum::{extract::State, http::HeaderMap, routing::post, Router};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::Value;
 use server::{onboarding::onboard_merchant, store::Database};
 use support::{
-    cardkit_process::{create_card, start_instance, wait_until_ready, widget_card},
+    cardkit_process::{
+        create_card, start_instance, wait_until_active, wait_until_ready, widget_card,
+    },
     http_client,
     money_invariants::check_money_invariants,
     TestDatabase,
@@ -95,21 +97,8 @@ async fn postgres_two_instances_share_the_work_and_survive_one_being_killed() {
         "A was killed holding no card: nothing to take over"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for card in &cards {
-        loop {
-            let view = db.card(&merchant, card).await.unwrap().unwrap();
-            if view.status == CardStatus::Active {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "card {card} stuck at {:?} after instance A was killed",
-                view.status
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    let after = "after instance A was killed";
+    wait_until_active(db, &merchant, &cards, Duration::from_secs(60), after).await;
 
     // The tracker on B saw the card to ACTIVE, though its stages were committed by A and B.
     let stream = tokio::time::timeout(Duration::from_secs(30), tracker)

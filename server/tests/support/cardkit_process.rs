@@ -133,3 +133,28 @@ pub async fn widget_card(
         .to_owned();
     (session, card_id)
 }
+
+/// Waits until every card of `cards` is ACTIVE, failing after `within` with `after` in the message.
+pub async fn wait_until_active(
+    db: &server::store::Database,
+    merchant: &app::domain::ids::MerchantId,
+    cards: &[CardId],
+    within: Duration,
+    after: &str,
+) {
+    let deadline = Instant::now() + within;
+    for card in cards {
+        loop {
+            let view = db.card(merchant, card).await.unwrap().unwrap();
+            if view.status == app::domain::CardStatus::Active {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "card {card} stuck at {:?} {after}",
+                view.status
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
