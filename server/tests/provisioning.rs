@@ -13,7 +13,7 @@ use app::domain::{
     provisioning::ProvisioningStage,
     CardStatus, Cents,
 };
-use server::store::{fees::FEE_PERIOD_MS, CreateCardError, CreateOutcome, Database};
+use server::store::{fees::FEE_PERIOD_MS, Activation, CreateCardError, CreateOutcome, Database};
 use support::{new_cards::new_card, test_server::test_worker, TestServer};
 
 on_every_backend!(
@@ -22,6 +22,7 @@ on_every_backend!(
     concurrent_reservations_never_overdraw_the_wallet,
     a_crashed_workers_card_is_resumed_once,
     a_new_card_does_not_wait_for_cards_already_in_provisioning,
+    stage_completions_committed_together_keep_each_cards_guard,
 );
 
 async fn concurrent_reservations_never_overdraw_the_wallet(db: &Database) {
@@ -382,4 +383,155 @@ async fn a_new_card_does_not_wait_for_cards_already_in_provisioning(db: &Databas
         .await
         .expect("the worker stops")
         .unwrap();
+}
+
+/// A made-up activation: what the worker would write, with a chosen fingerprint.
+fn activation_with_fingerprint(fingerprint: &str) -> Activation {
+    Activation {
+        card_bin: "411111".into(),
+        last4: "1234".into(),
+        exp_month: 12,
+        exp_year: 2030,
+        pan_ciphertext: vec![1, 2, 3],
+        cvc_ciphertext: vec![4, 5, 6],
+        pan_fingerprint: fingerprint.into(),
+        first_fee: Cents(100),
+    }
+}
+
+async fn stage_completions_committed_together_keep_each_cards_guard(db: &Database) {
+    use server::store::stage_batches::StageAdvance;
+    use ProvisioningStage::*;
+    let server = TestServer::start_with(db, false).await;
+    let (first_merchant, _) = server.merchant(100_000).await;
+    let (second_merchant, _) = server.merchant(100_000).await;
+    let mut cards = Vec::new();
+    for (n, merchant) in [
+        &first_merchant,
+        &second_merchant,
+        &first_merchant,
+        &second_merchant,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let order = format!("batched-{n}");
+        let Ok(CreateOutcome::Created(card)) = db
+            .create_card(merchant, &new_card(&order, 1000), &order, None)
+            .await
+        else {
+            panic!("expected a new card")
+        };
+        cards.push((card.id, merchant.clone()));
+    }
+    assert_eq!(db.claim_due_cards("w", 60_000, 10).await.unwrap().len(), 4);
+    // Cards 0 and 1 are taken to the last stage one commit at a time; card 0 is activated.
+    for (card_id, _) in &cards[..2] {
+        for pair in ProvisioningStage::ALL[..4].windows(2) {
+            assert!(db
+                .advance_stage(card_id, "w", pair[0], pair[1], 60_000, None)
+                .await
+                .unwrap());
+        }
+    }
+    let taken = activation_with_fingerprint("fp-taken");
+    assert!(db
+        .advance_stage(
+            &cards[0].0,
+            "w",
+            ActivatingCard,
+            Activated,
+            60_000,
+            Some(&taken)
+        )
+        .await
+        .unwrap());
+    let wallet_before = db
+        .balance(&Account::MerchantWallet(second_merchant.clone()))
+        .await
+        .unwrap();
+
+    let advance = |n: usize, owner: &str, from, to, activation| StageAdvance {
+        card_id: cards[n].0.clone(),
+        merchant_id: cards[n].1.clone(),
+        owner: owner.into(),
+        from,
+        to,
+        lease_ms: 60_000,
+        activation,
+    };
+    let answers = db
+        .advance_stages(&[
+            // A PAN drawn twice: refused by the unique index, undone alone.
+            advance(
+                1,
+                "w",
+                ActivatingCard,
+                Activated,
+                Some(activation_with_fingerprint("fp-taken")),
+            ),
+            advance(2, "w", OpeningCard, CreatingCardholder, None),
+            // Not this owner's lease any more: nothing written.
+            advance(3, "intruder", OpeningCard, CreatingCardholder, None),
+            // Not at that stage: nothing written.
+            advance(2, "w", CreatingVirtualCard, ActivatingCard, None),
+        ])
+        .await;
+    assert!(
+        matches!(&answers[0], Err(server::store::StoreError::Sql(error)) if server::store::dispatch::is_unique_violation(error)),
+        "{:?}",
+        answers[0]
+    );
+    assert_eq!(
+        answers[1..]
+            .iter()
+            .map(|a| *a.as_ref().unwrap())
+            .collect::<Vec<_>>(),
+        vec![true, false, false]
+    );
+
+    let stages_of = |n: usize| {
+        let (card_id, merchant) = cards[n].clone();
+        async move {
+            let card = db.card(&merchant, &card_id).await.unwrap().unwrap();
+            (
+                card.status,
+                card.events
+                    .iter()
+                    .map(|event| event.stage)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    assert_eq!(
+        stages_of(1).await,
+        (CardStatus::ActiveCard, ProvisioningStage::ALL[..4].to_vec()),
+        "the refused activation left card 1 where it was"
+    );
+    assert_eq!(
+        stages_of(2).await.1,
+        vec![OpeningCard, CreatingCardholder],
+        "the batch's good completion was kept"
+    );
+    assert_eq!(stages_of(3).await.1, vec![OpeningCard]);
+    assert_eq!(
+        db.balance(&Account::MerchantWallet(second_merchant))
+            .await
+            .unwrap(),
+        wallet_before,
+        "no fee was charged for the refused activation"
+    );
+    // A fresh PAN then activates card 1 through the same path.
+    let answers = db
+        .advance_stages(&[advance(
+            1,
+            "w",
+            ActivatingCard,
+            Activated,
+            Some(activation_with_fingerprint("fp-fresh")),
+        )])
+        .await;
+    assert!(matches!(answers[..], [Ok(true)]), "{answers:?}");
+    assert_eq!(stages_of(1).await.0, CardStatus::Active);
+    LedgerState::replay(&db.journal().await.unwrap()).expect("ledger invariants");
 }

@@ -15,7 +15,10 @@ use tokio::{sync::watch, task::JoinSet};
 use crate::{
     change_feed::Topic,
     secrets::{random, CardCipher},
-    store::{Activation, Database, ProvisioningCard, StoreError},
+    store::{
+        stage_batches::{StageAdvance, StageCommitter},
+        Activation, Database, ProvisioningCard, StoreError,
+    },
 };
 
 pub struct WorkerSettings {
@@ -45,6 +48,8 @@ pub struct ProvisioningWorker {
 /// What provisioning a card needs; shared by the worker's concurrent card tasks.
 struct Stages {
     database: Database,
+    /// Completed stages of concurrent cards share commits (see `store::stage_batches`).
+    commits: StageCommitter,
     cipher: CardCipher,
     processor: Arc<dyn CardProcessor>,
     settings: WorkerSettings,
@@ -54,6 +59,7 @@ struct Stages {
 const PAN_ATTEMPTS: usize = 5;
 
 impl ProvisioningWorker {
+    /// Starts its stage committer on the current Tokio runtime.
     pub fn new(
         database: Database,
         cipher: CardCipher,
@@ -61,6 +67,7 @@ impl ProvisioningWorker {
         settings: WorkerSettings,
     ) -> Self {
         let stages = Stages {
+            commits: StageCommitter::start(database.clone()),
             database,
             cipher,
             processor,
@@ -103,10 +110,11 @@ impl Stages {
         let mut provisioning: HashSet<CardId> = HashSet::new();
         let mut next_housekeeping = tokio::time::Instant::now();
         while !*stop.borrow() {
-            let free = usize::try_from(self.settings.batch_size)
-                .unwrap_or(1)
-                .saturating_sub(in_flight.len());
-            if free > 0 {
+            let capacity = usize::try_from(self.settings.batch_size).unwrap_or(1);
+            let free = capacity.saturating_sub(in_flight.len());
+            // Every claim is a commit of its own: under load, places are refilled a quarter of
+            // the capacity at a time rather than one card per finished card.
+            if free > 0 && (free >= capacity.div_ceil(4) || in_flight.is_empty()) {
                 match self.claim(free).await {
                     Ok(claimed) => {
                         // A card still being provisioned here whose lease ran out comes back:
@@ -267,26 +275,22 @@ impl Stages {
         stage: ProvisioningStage,
         next: ProvisioningStage,
     ) -> Result<bool, StoreError> {
+        let advance = |activation| StageAdvance {
+            card_id: card.id.clone(),
+            merchant_id: card.merchant_id.clone(),
+            owner: self.settings.owner.clone(),
+            from: stage,
+            to: next,
+            lease_ms: self.lease_ms(),
+            activation,
+        };
         if next != ProvisioningStage::Activated {
-            let owner = &self.settings.owner;
-            return self
-                .database
-                .advance_stage(&card.id, owner, stage, next, self.lease_ms(), None)
-                .await;
+            return self.commits.advance(advance(None)).await;
         }
         for _ in 0..PAN_ATTEMPTS {
-            let activation = self.activation(card)?;
-            let owner = &self.settings.owner;
             match self
-                .database
-                .advance_stage(
-                    &card.id,
-                    owner,
-                    stage,
-                    next,
-                    self.lease_ms(),
-                    Some(&activation),
-                )
+                .commits
+                .advance(advance(Some(self.activation(card)?)))
                 .await
             {
                 Err(StoreError::Sql(error))

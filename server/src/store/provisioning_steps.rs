@@ -72,6 +72,92 @@ pub(super) async fn append_event(
     Ok(())
 }
 
+/// One card's stage completion, as [`Database::advance_stage`] describes it.
+pub(super) struct StageStep<'a> {
+    pub card_id: &'a CardId,
+    pub owner: &'a str,
+    pub from: ProvisioningStage,
+    pub to: ProvisioningStage,
+    pub lease_ms: i64,
+    pub activation: Option<&'a Activation>,
+}
+
+/// Writes one stage completion inside the caller's transaction: `None`, having changed nothing,
+/// when the lease or the stage is no longer as expected; otherwise what to announce on commit.
+pub(super) async fn advance_card(
+    conn: &mut Conn<'_>,
+    step: &StageStep<'_>,
+    now: i64,
+) -> Result<Option<Vec<Change>>, StoreError> {
+    let StageStep {
+        card_id,
+        owner,
+        from,
+        to,
+        lease_ms,
+        activation,
+    } = *step;
+    let finished = activation.is_some();
+    let status = to.status();
+    let updated: Option<(String,)> = conn
+        .fetch_optional(
+            "UPDATE cards SET stage = $1, status = $2, updated_at_ms = $3, attempts = 0, \
+             next_run_at_ms = CASE WHEN $4 THEN NULL ELSE $3 END, \
+             lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END, \
+             lease_expires_at_ms = CASE WHEN $4 THEN NULL ELSE $5 END, \
+             card_bin = COALESCE($6, card_bin), last4 = COALESCE($7, last4), \
+             exp_month = COALESCE($8, exp_month), exp_year = COALESCE($9, exp_year), \
+             pan_ciphertext = COALESCE($10, pan_ciphertext), cvc_ciphertext = COALESCE($11, cvc_ciphertext), \
+             pan_fingerprint = COALESCE($12, pan_fingerprint), \
+             next_fee_at_ms = CASE WHEN $4 THEN $16 ELSE next_fee_at_ms END \
+             WHERE id = $13 AND stage = $14 AND lease_owner = $15 RETURNING merchant_id",
+            &[
+                to.code().into(),
+                status.code().into(),
+                now.into(),
+                finished.into(),
+                (now + lease_ms).into(),
+                activation.map(|a| a.card_bin.as_str()).into(),
+                activation.map(|a| a.last4.as_str()).into(),
+                activation.map(|a| a.exp_month).into(),
+                activation.map(|a| a.exp_year).into(),
+                activation.map(|a| a.pan_ciphertext.as_slice()).into(),
+                activation.map(|a| a.cvc_ciphertext.as_slice()).into(),
+                activation.map(|a| a.pan_fingerprint.as_str()).into(),
+                card_id.into(),
+                from.code().into(),
+                owner.into(),
+                (now + FEE_PERIOD_MS).into(),
+            ],
+        )
+        .await?;
+    let Some((merchant_id,)) = updated else {
+        return Ok(None);
+    };
+    let merchant_id = MerchantId::new(merchant_id);
+    let change = StatusChange {
+        card_id,
+        status,
+        stage: to,
+        at_ms: now,
+    };
+    append_event(conn, &change).await?;
+    if let Some(activation) = activation {
+        let reference = format!("fee:{card_id}:{now}");
+        let fee = activation.first_fee;
+        charge_fee(conn, &merchant_id, card_id, fee, &reference, now).await?;
+    }
+    let queued = from.status() != status && enqueue_status_callback(conn, &change).await?;
+    let mut changes = vec![Change::Card {
+        merchant: merchant_id,
+        card: card_id.clone(),
+    }];
+    if queued {
+        changes.push(Change::CallbackDue);
+    }
+    Ok(Some(changes))
+}
+
 impl Database {
     /// Leases up to `limit` due cards (see [`super::Queue`]).
     #[tracing::instrument(level = "debug", skip_all)]
@@ -102,7 +188,7 @@ impl Database {
 
     /// Records that `from` is done and `to` is next (or, for `Activated`, that the card is live with
     /// its secrets). Returns false, changing nothing, unless `owner` still holds the lease and the
-    /// card is still at `from`.
+    /// card is still at `from`. The worker batches these (see [`super::stage_batches`]).
     #[tracing::instrument(level = "debug", skip_all, fields(%card_id))]
     pub async fn advance_stage(
         &self,
@@ -113,66 +199,20 @@ impl Database {
         lease_ms: i64,
         activation: Option<&Activation>,
     ) -> Result<bool, StoreError> {
-        let now = self.now_ms();
-        let finished = activation.is_some();
-        let status = to.status();
+        let step = StageStep {
+            card_id,
+            owner,
+            from,
+            to,
+            lease_ms,
+            activation,
+        };
         let mut tx = self.begin().await?;
-        let mut conn = tx.conn();
-        let updated: Option<(String,)> = conn
-            .fetch_optional(
-                "UPDATE cards SET stage = $1, status = $2, updated_at_ms = $3, attempts = 0, \
-                 next_run_at_ms = CASE WHEN $4 THEN NULL ELSE $3 END, \
-                 lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END, \
-                 lease_expires_at_ms = CASE WHEN $4 THEN NULL ELSE $5 END, \
-                 card_bin = COALESCE($6, card_bin), last4 = COALESCE($7, last4), \
-                 exp_month = COALESCE($8, exp_month), exp_year = COALESCE($9, exp_year), \
-                 pan_ciphertext = COALESCE($10, pan_ciphertext), cvc_ciphertext = COALESCE($11, cvc_ciphertext), \
-                 pan_fingerprint = COALESCE($12, pan_fingerprint), \
-                 next_fee_at_ms = CASE WHEN $4 THEN $16 ELSE next_fee_at_ms END \
-                 WHERE id = $13 AND stage = $14 AND lease_owner = $15 RETURNING merchant_id",
-                &[
-                    to.code().into(),
-                    status.code().into(),
-                    now.into(),
-                    finished.into(),
-                    (now + lease_ms).into(),
-                    activation.map(|a| a.card_bin.as_str()).into(),
-                    activation.map(|a| a.last4.as_str()).into(),
-                    activation.map(|a| a.exp_month).into(),
-                    activation.map(|a| a.exp_year).into(),
-                    activation.map(|a| a.pan_ciphertext.as_slice()).into(),
-                    activation.map(|a| a.cvc_ciphertext.as_slice()).into(),
-                    activation.map(|a| a.pan_fingerprint.as_str()).into(),
-                    card_id.into(),
-                    from.code().into(),
-                    owner.into(),
-                    (now + FEE_PERIOD_MS).into(),
-                ],
-            )
-            .await?;
-        let Some((merchant_id,)) = updated else {
+        let Some(changes) = advance_card(&mut tx.conn(), &step, self.now_ms()).await? else {
             return Ok(false);
         };
-        let merchant_id = MerchantId::new(merchant_id);
-        let change = StatusChange {
-            card_id,
-            status,
-            stage: to,
-            at_ms: now,
-        };
-        append_event(&mut conn, &change).await?;
-        if let Some(activation) = activation {
-            let reference = format!("fee:{card_id}:{now}");
-            let fee = activation.first_fee;
-            charge_fee(&mut conn, &merchant_id, card_id, fee, &reference, now).await?;
-        }
-        let queued = from.status() != status && enqueue_status_callback(&mut conn, &change).await?;
-        tx.announce(Change::Card {
-            merchant: merchant_id,
-            card: card_id.clone(),
-        });
-        if queued {
-            tx.announce(Change::CallbackDue);
+        for change in changes {
+            tx.announce(change);
         }
         tx.commit().await?;
         Ok(true)

@@ -60,6 +60,9 @@ struct Measured {
     per_second: f64,
     p50: Duration,
     p99: Duration,
+    /// With the worker on: cards that reached ACTIVE per second, from the first request until
+    /// the last card was ACTIVE.
+    activated_per_second: Option<f64>,
 }
 
 #[tokio::main]
@@ -73,8 +76,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if args.with_worker { "on" } else { "off" }
     );
     println!(
-        "{:<10} {:>11} {:>16} {:>16} {:>8} {:>10} {:>10}",
-        "backend", "in flight", "raw inserts/s", "create-card/s", "ratio", "p50", "p99"
+        "{:<10} {:>11} {:>16} {:>16} {:>8} {:>10} {:>10}{}",
+        "backend",
+        "in flight",
+        "raw inserts/s",
+        "create-card/s",
+        "ratio",
+        "p50",
+        "p99",
+        if args.with_worker {
+            format!(" {:>12} {:>8}", "ACTIVE/s", "ratio")
+        } else {
+            String::new()
+        }
     );
     let mut postgres_admin = args.postgres_url.clone();
     let mut movements = Vec::new();
@@ -105,7 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let raw = raw_inserts(&database, args.requests, concurrency).await?;
             let api = create_cards(&database, &args, concurrency).await?;
             println!(
-                "{:<10} {:>11} {:>16.0} {:>16.0} {:>7.2}x {:>8.2}ms {:>8.2}ms",
+                "{:<10} {:>11} {:>16.0} {:>16.0} {:>7.2}x {:>8.2}ms {:>8.2}ms{}",
                 backend,
                 concurrency,
                 raw.per_second,
@@ -113,6 +127,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 api.per_second / raw.per_second,
                 api.p50.as_secs_f64() * 1000.0,
                 api.p99.as_secs_f64() * 1000.0,
+                api.activated_per_second
+                    .map(|active| format!(" {:>12.0} {:>7.2}x", active, active / raw.per_second))
+                    .unwrap_or_default(),
             );
             movements.push((backend.clone(), concurrency, url));
             database.close().await;
@@ -358,11 +375,40 @@ async fn create_cards(
         }
     })
     .await?;
-    let measured = summarise(latencies, started.elapsed());
+    let mut measured = summarise(latencies, started.elapsed());
+    if args.with_worker {
+        wait_until_all_active(database, args.requests).await?;
+        measured.activated_per_second =
+            Some(args.requests as f64 / started.elapsed().as_secs_f64());
+    }
     let _ = stop.send(true);
     let _ = stop_server.send(());
     let _ = serving.await;
     Ok(measured)
+}
+
+/// Waits (checking every 10 ms, for at most two minutes) until `cards` cards are ACTIVE.
+async fn wait_until_all_active(
+    database: &Database,
+    cards: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let count = "SELECT COUNT(*) FROM cards WHERE status = 'ACTIVE'";
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let active: i64 = match database.pool() {
+            Pool::Sqlite(pool, _) => sqlx::query_scalar(count).fetch_one(pool).await?,
+            Pool::Postgres(pool) => sqlx::query_scalar(count).fetch_one(pool).await?,
+        };
+        if usize::try_from(active).unwrap_or(0) >= cards {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(
+                format!("only {active} of {cards} cards became ACTIVE in two minutes").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Runs `total` operations with `concurrency` in flight; returns each one's latency.
@@ -397,5 +443,6 @@ fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Measured {
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: at(0.50),
         p99: at(0.99),
+        activated_per_second: None,
     }
 }
