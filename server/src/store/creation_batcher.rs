@@ -7,8 +7,8 @@
 //! does not affect the others.
 
 use super::{
-    group_commit::GroupCommit, Backend, CardCreation, CreateCardError, CreateOutcome,
-    CreationAttempt, Database, StoreError,
+    group_commit::GroupCommit, CardCreation, CreateCardError, CreateOutcome, CreationAttempt,
+    Database, StoreError,
 };
 
 /// Most creations one transaction carries: bounds how long the wallet row stays locked.
@@ -23,20 +23,18 @@ pub struct CreationBatcher {
 impl CreationBatcher {
     /// Starts the batching tasks on the current Tokio runtime. They stop when the last handle is
     /// dropped, after finishing the batches in flight.
-    ///
-    /// PostgreSQL gets two runners: while one batch waits for its commit, the next is being
-    /// written (its wallet debit then waits for that commit, not for the whole batch).
+    /// On PostgreSQL, while one batch waits for its commit the next is being written (its
+    /// wallet debit then waits for that commit, not for the whole batch).
     pub fn start(database: Database) -> Self {
-        let runners = match database.backend() {
-            Backend::Postgres => 2,
-            Backend::Sqlite => 1,
-        };
         let writer = database.clone();
-        let commits =
-            GroupCommit::start(runners, MAX_BATCH, move |creations: Vec<CardCreation>| {
+        let commits = GroupCommit::start(
+            database.backend(),
+            MAX_BATCH,
+            move |creations: Vec<CardCreation>| {
                 let database = writer.clone();
                 async move { database.insert_cards(&creations).await }
-            });
+            },
+        );
         Self { database, commits }
     }
 

@@ -12,6 +12,8 @@ use std::{future::Future, sync::Arc};
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::Backend;
+
 /// Operations waiting for a transaction; beyond this, callers wait to enqueue (backpressure).
 const QUEUE_CAPACITY: usize = 1024;
 
@@ -32,12 +34,12 @@ impl<Item, Answer> Clone for GroupCommit<Item, Answer> {
 }
 
 impl<Item: Send + 'static, Answer: Send + 'static> GroupCommit<Item, Answer> {
-    /// Starts `runners` tasks on the current Tokio runtime. `commit` writes one batch (at most
+    /// Starts the runners on the current Tokio runtime. `commit` writes one batch (at most
     /// `max_batch` items) and answers per item, in order.
     ///
-    /// Several runners suit PostgreSQL: while one batch waits for its commit, the next is being
+    /// PostgreSQL gets two runners: while one batch waits for its commit, the next is being
     /// written. SQLite admits one writer at a time, so a second would only queue.
-    pub fn start<Commit, Committed>(runners: usize, max_batch: usize, commit: Commit) -> Self
+    pub fn start<Commit, Committed>(backend: Backend, max_batch: usize, commit: Commit) -> Self
     where
         Commit: Fn(Vec<Item>) -> Committed + Send + Sync + 'static,
         Committed: Future<Output = Vec<Answer>> + Send + 'static,
@@ -45,7 +47,11 @@ impl<Item: Send + 'static, Answer: Send + 'static> GroupCommit<Item, Answer> {
         let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
         let queue = Arc::new(Mutex::new(queue));
         let commit = Arc::new(commit);
-        for _ in 0..runners.max(1) {
+        let runners = match backend {
+            Backend::Postgres => 2,
+            Backend::Sqlite => 1,
+        };
+        for _ in 0..runners {
             tokio::spawn(run(queue.clone(), commit.clone(), max_batch.max(1)));
         }
         Self { jobs }
@@ -85,7 +91,7 @@ async fn run<Item, Answer, Commit, Committed>(
 
 #[cfg(test)]
 mod tests {
-    use super::GroupCommit;
+    use super::{Backend, GroupCommit};
     use std::sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -95,7 +101,7 @@ mod tests {
     async fn waiting_items_share_a_batch_and_each_gets_its_own_answer() {
         let batches = Arc::new(AtomicUsize::new(0));
         let counted = batches.clone();
-        let doubler = GroupCommit::start(1, 8, move |items: Vec<u32>| {
+        let doubler = GroupCommit::start(Backend::Sqlite, 8, move |items: Vec<u32>| {
             counted.fetch_add(1, Ordering::SeqCst);
             async move {
                 tokio::task::yield_now().await;

@@ -17,7 +17,7 @@ use super::{
     dispatch::is_transient,
     group_commit::GroupCommit,
     provisioning_steps::{advance_card, Activation, StageStep},
-    Backend, Database, StoreError,
+    Database, StoreError,
 };
 
 /// Most stage completions one transaction carries: bounds how long the wallets that activation
@@ -170,17 +170,16 @@ pub struct StageCommitter {
 }
 
 impl StageCommitter {
-    /// Starts on the current Tokio runtime (two runners on PostgreSQL, one on SQLite, as card
-    /// creation does); stops when the last handle is dropped.
+    /// Starts on the current Tokio runtime; stops when the last handle is dropped.
     pub fn start(database: Database) -> Self {
-        let runners = match database.backend() {
-            Backend::Postgres => 2,
-            Backend::Sqlite => 1,
-        };
-        let commits = GroupCommit::start(runners, MAX_BATCH, move |advances: Vec<StageAdvance>| {
-            let database = database.clone();
-            async move { database.advance_stages(&advances).await }
-        });
+        let commits = GroupCommit::start(
+            database.backend(),
+            MAX_BATCH,
+            move |advances: Vec<StageAdvance>| {
+                let database = database.clone();
+                async move { database.advance_stages(&advances).await }
+            },
+        );
         Self { commits }
     }
 
