@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser bundle into target/site/pkg: the `frontend` crate for wasm32, its JS glue
 # (wasm-bindgen), size optimisation (wasm-opt -Oz) and the stylesheet. File names and folders come
-# from the workspace's leptos metadata, the same values the server serves.
+# from the workspace's leptos metadata, the same values the server serves. The files get
+# content-hashed names (listed in bundles.json for the server) and brotli/gzip siblings.
 #
 # This is the project's build driver in place of cargo-leptos, whose source install takes ~22 min
 # on a 2-core machine and which cannot pass -Zbuild-std; everything it would do for us is below.
@@ -44,6 +45,12 @@ bundle "$name-widget" widget
 cp style/widget.css "$out/$name-widget.css"
 
 cp "$style" "$out/$name.css"
+
+step "Content-hashing the bundle file names (served as immutable)"
+node scripts/fingerprint-bundles.mjs "$out" "$name" "$name-widget"
+
+step "Precompressing the bundles (brotli and gzip siblings)"
+node scripts/precompress.mjs "$out"
 if [ -d "$(leptos_meta assets-dir)" ]; then
     cp -R "$(leptos_meta assets-dir)/." "$(leptos_meta site-root)/"
 fi

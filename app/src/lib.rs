@@ -15,6 +15,7 @@ pub use widget::WidgetRoot;
 #[cfg(feature = "ssr")]
 pub use widget::{widget_shell, WIDGET_BUNDLE_NAME};
 
-/// Base name of the browser bundle (`/pkg/<name>.js`, `.wasm`, `.css`). Must match `output-name`
-/// in the workspace's leptos metadata, which `scripts/build-site.sh` reads; a server test checks both agree.
+/// Name of the browser bundle (`/pkg/<name>.<hash>.js`, `_bg.wasm`, `.css`). Must match
+/// `output-name` in the workspace's leptos metadata, which `scripts/build-site.sh` reads; a server
+/// test checks both agree.
 pub const BUNDLE_NAME: &str = "cardkit";

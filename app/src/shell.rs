@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -14,14 +14,17 @@ use crate::pages::{
     home::HomePage,
 };
 
-/// The HTML document the server renders around the app: head tags, hydration scripts, body.
+/// The HTML document the server renders around the app: head tags, the stylesheet and hydration
+/// scripts of the bundle `options.output_name` names (content-hashed by the build), body.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" id="cardkit-style" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -35,9 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let stylesheet = format!("/pkg/{}.css", crate::BUNDLE_NAME);
     view! {
-        <Stylesheet id="cardkit-style" href=stylesheet/>
         <Title text="Cardkit"/>
         <Router>
             <main class="page">

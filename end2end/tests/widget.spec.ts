@@ -311,3 +311,88 @@ test('works at 320 px wide and by keyboard alone', async ({ page, request }, tes
   await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
   await keep(page, testInfo, 'widget-320px');
 });
+
+/// Whether the framed page shows all of its content: nothing scrolls inside the frame either
+/// way, and the frame is as tall as the content (within a pixel of rounding), not a fixed size.
+async function frameFitsContent(page: Page, frame: Frame): Promise<string> {
+  const box = await page.locator('#cardkit iframe').evaluate((element) => {
+    const rect = element.getBoundingClientRect();
+    const container = element.parentElement!.getBoundingClientRect();
+    return { height: rect.height, width: rect.width, containerWidth: container.width };
+  });
+  const inside = await frame.evaluate(() => {
+    const root = document.documentElement;
+    return {
+      scrollHeight: root.scrollHeight,
+      clientHeight: root.clientHeight,
+      scrollWidth: root.scrollWidth,
+      clientWidth: root.clientWidth,
+      contentHeight: root.getBoundingClientRect().height,
+    };
+  });
+  const problems = [];
+  if (inside.scrollHeight > inside.clientHeight) problems.push(`scrolls vertically: ${JSON.stringify(inside)}`);
+  if (inside.scrollWidth > inside.clientWidth) problems.push(`scrolls sideways: ${JSON.stringify(inside)}`);
+  if (Math.abs(box.height - Math.ceil(inside.contentHeight)) > 1) problems.push(`frame ${box.height} px for ${inside.contentHeight} px of content`);
+  if (box.width > box.containerWidth + 0.5) problems.push(`frame ${box.width} px wide in a ${box.containerWidth} px container`);
+  return problems.join('; ') || 'fits';
+}
+
+for (const width of [280, 320, 900]) {
+  test(`at ${width} px the frame takes its content's height: nothing clipped, no inner scrollbar`, async ({ page, request }, testInfo) => {
+    await page.setViewportSize({ width, height: 700 });
+    const token = await mintSession(request);
+    await page.goto(`${PARTNER}/?session=${encodeURIComponent(token)}`);
+    const frame = await widgetFrame(page);
+    await expect(frame.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect.poll(() => frameFitsContent(page, frame)).toBe('fits');
+    // The submit button is inside the frame's visible box (it was clipped at a fixed 720 px).
+    const widget = page.frameLocator('#cardkit iframe');
+    await widget.getByTestId('create-card').scrollIntoViewIfNeeded();
+    await expect(widget.getByTestId('create-card')).toBeInViewport();
+
+    // The content changes height as the card moves on and is revealed: the frame follows.
+    await fillForm(widget);
+    await widget.getByTestId('create-card').click();
+    await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+    await expect.poll(() => frameFitsContent(page, frame)).toBe('fits');
+    await widget.getByTestId('reveal').click();
+    await expect(widget.getByTestId('card-cvc')).toBeVisible();
+    await expect.poll(() => frameFitsContent(page, frame)).toBe('fits');
+    await keep(page, testInfo, `partner-embedded-${width}px`);
+  });
+}
+
+test('the bundles are sent brotli-compressed under content-hashed names, cached for a year', async ({ page, request }) => {
+  const token = await mintSession(request);
+  const bundles: { url: string; encoding?: string; cache?: string }[] = [];
+  page.on('response', async (response) => {
+    if (!response.url().includes('/pkg/')) return;
+    const headers = await response.allHeaders();
+    bundles.push({ url: response.url(), encoding: headers['content-encoding'], cache: headers['cache-control'] });
+  });
+  await openWidget(page, token);
+  await expect.poll(() => bundles.length).toBe(3);
+  const names = bundles.map((bundle) => new URL(bundle.url).pathname).sort();
+  expect(names).toEqual([
+    expect.stringMatching(/^\/pkg\/cardkit-widget\.[0-9a-f]{16}\.css$/),
+    expect.stringMatching(/^\/pkg\/cardkit-widget\.[0-9a-f]{16}\.js$/),
+    expect.stringMatching(/^\/pkg\/cardkit-widget\.[0-9a-f]{16}_bg\.wasm$/),
+  ]);
+  for (const bundle of bundles) {
+    expect(bundle.encoding, bundle.url).toBe('br');
+    expect(bundle.cache, bundle.url).toBe('public, max-age=31536000, immutable');
+  }
+
+  // A second visit takes the bundles from the browser's cache: no byte of them is transferred.
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const timings = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.includes('/pkg/'))
+      .map((entry) => ({ name: entry.name, transferSize: (entry as PerformanceResourceTiming).transferSize })),
+  );
+  expect(timings.length).toBe(3);
+  for (const timing of timings) expect(timing.transferSize, timing.name).toBe(0);
+});

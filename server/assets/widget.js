@@ -4,9 +4,11 @@
  *   <div data-cardkit-widget data-session="wst_..."></div>
  *   <script src="https://<cardkit>/widget.js" async></script>
  *
- * and this script mounts the widget in an iframe served by Cardkit. Optional attributes on the
- * element: data-theme="light|dark", data-accent="#1d4ed8", data-radius="0..24" (px),
- * data-height="640" (px), data-title (the frame's accessible name).
+ * and this script mounts the widget in an iframe served by Cardkit. The frame takes its
+ * container's width (no minimum of its own) and the height its content reports, so it never
+ * scrolls or clips inside. Optional attributes on the element: data-theme="light|dark",
+ * data-accent="#1d4ed8", data-radius="0..24" (px), data-height="640" (px, the height until the
+ * widget reports its own), data-title (the frame's accessible name).
  *
  * Events: the element receives `cardkit:created`, `cardkit:status_changed`, `cardkit:activated`,
  * `cardkit:failed` and, for each of them, `cardkit:event` (CustomEvent; `detail` is
@@ -19,6 +21,9 @@
   if (!script) return;
   var cardkitOrigin = new URL(script.src, location.href).origin;
   var EVENTS = ['created', 'status_changed', 'activated', 'failed'];
+  // A reported height outside this range is not the widget's: ignored.
+  var MIN_HEIGHT = 120;
+  var MAX_HEIGHT = 4000;
 
   function mount(host) {
     if (host.getAttribute('data-cardkit-mounted')) return;
@@ -35,8 +40,8 @@
     frame.title = host.getAttribute('data-title') || 'Create a virtual card';
     frame.setAttribute('allow', 'clipboard-write');
     frame.setAttribute('referrerpolicy', 'origin');
+    frame.style.display = 'block';
     frame.style.width = '100%';
-    frame.style.minWidth = '300px';
     frame.style.border = '0';
     frame.style.height = (parseInt(host.getAttribute('data-height'), 10) || 720) + 'px';
     host.appendChild(frame);
@@ -44,7 +49,13 @@
     window.addEventListener('message', function (message) {
       if (message.origin !== cardkitOrigin || message.source !== frame.contentWindow) return;
       var data = message.data;
-      if (!data || data.source !== 'cardkit' || EVENTS.indexOf(data.event) < 0) return;
+      if (!data || data.source !== 'cardkit') return;
+      if (data.event === 'resize') {
+        var height = Number(data.height);
+        if (height >= MIN_HEIGHT && height <= MAX_HEIGHT) frame.style.height = Math.ceil(height) + 'px';
+        return;
+      }
+      if (EVENTS.indexOf(data.event) < 0) return;
       var detail = {
         source: 'cardkit',
         event: data.event,

@@ -11,7 +11,9 @@ use crate::{
     http::{
         connection_limit::{LimitedListener, DEFAULT_MAX_CONNECTIONS},
         connection_server::{serve_connections, ConnectionSettings, DEFAULT_REQUEST_TIMEOUT},
-        router, AppState,
+        router,
+        static_bundle::BundleNames,
+        AppState,
     },
     issuing::{
         catalog,
@@ -307,8 +309,9 @@ pub fn app_state_with(
     addr: std::net::SocketAddr,
     edge: EdgeSettings,
 ) -> AppState {
+    let bundles = BundleNames::read(&site_root.join("pkg"));
     let leptos_options = LeptosOptions::builder()
-        .output_name(app::BUNDLE_NAME)
+        .output_name(bundles.app)
         .site_root(site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(addr)
@@ -321,6 +324,7 @@ pub fn app_state_with(
     );
     AppState {
         leptos_options,
+        widget_bundle: bundles.widget,
         changes: database.change_feed().clone(),
         api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
         widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
@@ -353,6 +357,7 @@ pub fn app_state_with(
         rate_limits,
         client_address_header: edge.client_address_header,
         request_timeout: edge.request_timeout,
+        draining: Default::default(),
         system: Arc::new(crate::system_probe::DatabaseProbe::new(database)),
         spending: issuing.clone(),
         issuing,
@@ -395,12 +400,14 @@ pub async fn serve_configured(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
+    let draining = state.draining.clone();
     let app = router(state);
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     let listener = LimitedListener::new(listener, settings.max_connections);
     let graceful = serve_connections(listener, app, settings, async move {
         shutdown.await;
+        draining.begin();
         let _ = stopping_tx.send(true);
     });
     tracing::info!(%addr, "listening on http://{addr}");

@@ -208,6 +208,9 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     assert!(page
         .body
         .contains("--ck-accent:#ff6600;--ck-on-accent:#000000;"));
+    // The page reports its height to the partner's origin only, so `widget.js` sizes the frame.
+    assert!(page.body.contains("event:'resize'"), "{}", page.body);
+    assert!(page.body.contains(&format!("}})(\"{PARTNER}\");")));
 
     // A page not on the list gets a refusal, and the browser will not even frame it for them.
     let page = frame(format!(
@@ -407,10 +410,13 @@ async fn the_event_stream_follows_the_card_to_active_and_resumes_from_its_last_i
 
     // A reconnect that already has everything gets the state once more only if it lacks it.
     let raw = format!(
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLast-Event-ID: {}\r\n\r\n",
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept-Encoding: br, gzip\r\n\
+         Last-Event-ID: {}\r\n\r\n",
         last_id - 1
     );
     let resumed = http_client::send(server.addr, &raw).await;
+    // Each event goes out when it happens: a compressor would hold events back in its buffer.
+    assert_eq!(resumed.header("content-encoding"), None, "{}", resumed.head);
     let resumed = parse_events(&resumed.body);
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].0, *last_id);
@@ -714,4 +720,55 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
     )
     .await;
     assert_eq!(stream.status, 401, "{}", stream.body);
+}
+
+/// A deploy is not held up by open trackers: at shutdown each stream gets a reconnect hint and
+/// ends, and the server stops well within its grace period (10 s here).
+#[tokio::test]
+async fn shutdown_ends_open_event_streams_with_a_reconnect_hint() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let db = support::TestDatabase::sqlite().await;
+    // No worker: the card stays unsettled, so its stream would stay open.
+    let mut server = TestServer::start_with(&db.database, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let token = session(&server, &key, None).await;
+    let created = create(&server, &token, "s1s1s1s1s1", "Schmitt", "25", "")
+        .await
+        .json();
+    let card_id = created["Created"]["card_id"].as_str().unwrap().to_owned();
+
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let request = format!(
+        "GET /api/widget/v1/cards/{card_id}/events?session={token} HTTP/1.1\r\nHost: x\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    while !String::from_utf8_lossy(&received).contains("data:") {
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await.unwrap();
+        assert!(read > 0, "the stream ended before its first event");
+        received.extend_from_slice(&chunk[..read]);
+    }
+
+    let started = std::time::Instant::now();
+    server.stop.take().unwrap().send(()).unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        stream.read_to_end(&mut received),
+    )
+    .await
+    .expect("the stream ends at shutdown")
+    .unwrap();
+    let received = String::from_utf8_lossy(&received);
+    assert!(received.contains("\nretry:"), "{received}");
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        server.task.take().unwrap(),
+    )
+    .await
+    .expect("the server stops without waiting for the stream")
+    .unwrap()
+    .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }

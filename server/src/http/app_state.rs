@@ -10,7 +10,7 @@ use app::{
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::prelude::LeptosOptions;
 
-use super::ApiKeyCache;
+use super::{stream_draining::Draining, ApiKeyCache};
 use crate::{
     change_feed::ChangeFeed,
     issuing::{
@@ -25,7 +25,10 @@ use crate::{
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
 #[derive(Clone)]
 pub struct AppState {
+    /// Its `output_name` is the console bundle's file name base (content-hashed when built).
     pub leptos_options: LeptosOptions,
+    /// The widget bundle's file name base (content-hashed when built).
+    pub widget_bundle: String,
     /// Whether the database answers: the readiness check and the "Check system" page.
     pub system: SharedSystemProbe,
     pub issuing: SharedCardIssuing,
@@ -54,6 +57,8 @@ pub struct AppState {
     pub client_address_header: Option<HeaderName>,
     /// How long a request may take until its response starts (a stream's body may go on).
     pub request_timeout: std::time::Duration,
+    /// Ends the event streams when the server shuts down, so they do not hold it up.
+    pub draining: Draining,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -101,8 +101,12 @@ impl ConsoleStream {
     }
 }
 
-fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
-    Sse::new(events)
+/// The stream as Server-Sent Events, ended with a reconnect hint when the server shuts down.
+fn sse(
+    state: &AppState,
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> Response {
+    Sse::new(state.draining.end_on_shutdown(events))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
@@ -134,13 +138,17 @@ pub async fn card_events(
         .state
         .changes
         .subscribe(Topic::Card(card_id.clone()));
-    sse(card_changes(FollowCard {
-        console,
-        card_id,
-        last_sent,
-        changes,
-        _open: OpenStream::opened("console_card"),
-    }))
+    let state = console.state.clone();
+    sse(
+        &state,
+        card_changes(FollowCard {
+            console,
+            card_id,
+            last_sent,
+            changes,
+            _open: OpenStream::opened("console_card"),
+        }),
+    )
 }
 
 struct FollowCard {
@@ -220,13 +228,17 @@ pub async fn card_table_events(
     };
     let merchant = Topic::Merchant(console.user.merchant_id.clone());
     let changes = console.state.changes.subscribe(merchant);
-    sse(table_changes(WatchTable {
-        console,
-        shown: watch.card_ids(),
-        last_sent: None,
-        changes,
-        _open: OpenStream::opened("console_table"),
-    }))
+    let state = console.state.clone();
+    sse(
+        &state,
+        table_changes(WatchTable {
+            console,
+            shown: watch.card_ids(),
+            last_sent: None,
+            changes,
+            _open: OpenStream::opened("console_table"),
+        }),
+    )
 }
 
 struct WatchTable {

@@ -10,6 +10,7 @@ mod console_events;
 mod console_export;
 pub mod dialect_a;
 pub mod dialect_b;
+mod entity_tag;
 mod favicon;
 mod health;
 pub mod openapi;
@@ -20,6 +21,8 @@ mod request_span;
 mod router;
 mod security_headers;
 mod server_fn_errors;
+pub mod static_bundle;
+pub mod stream_draining;
 mod throttle;
 pub mod widget;
 

@@ -4,20 +4,21 @@
 use app::{shell, App};
 use axum::{http::StatusCode, routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::observability::http_metrics;
 
 use super::{
     api_errors, console_events, console_export, favicon, health, openapi,
     port_context::port_context, request_id, request_span, security_headers, server_fn_errors,
-    throttle, widget, AppState,
+    static_bundle, throttle, widget, AppState,
 };
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let throttle = axum::middleware::from_fn_with_state(state.clone(), throttle::throttle);
     let timeout =
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.request_timeout);
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(openapi::api_routes().0)
         .merge(widget::routes())
+        .merge(static_bundle::routes(&options.site_pkg_dir, &pkg_dir))
         .leptos_routes_with_context(&state, routes, port_context(&state), move || {
             shell(options.clone())
         })
@@ -51,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .layer(throttle)
         .layer(timeout);
     api_errors::layer(app)
+        // Pages and API answers, for clients that ask; not event streams (each event must go
+        // out when it happens), and not the bundles, already compressed at build time.
+        .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,
         ))

@@ -1,6 +1,6 @@
 //! Headers every response gets unless its handler set its own: browsers must not guess content
 //! types, pages leak no full URLs to other sites and cannot be framed (the widget's frame sets its
-//! own `frame-ancestors` from its session), and no API answer — the widget's reveal among them,
+//! own `frame-ancestors` from its session), pages are not kept by shared caches, and no API answer — the widget's reveal among them,
 //! which carries a PAN and CVC — is ever stored by a browser or a proxy.
 
 use axum::{
@@ -28,6 +28,11 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        // Pages are rendered per request (a fresh script nonce, often the signed-in user's
+        // data): a browser asks again each time, and no shared cache keeps one.
+        set_if_absent(headers, header::CACHE_CONTROL, "private, no-cache");
+    }
     if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         set_if_absent(headers, header::CONTENT_SECURITY_POLICY, PAGE_POLICY);
         set_if_absent(headers, header::X_FRAME_OPTIONS, "DENY");

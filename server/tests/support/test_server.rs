@@ -94,7 +94,14 @@ impl TestServer {
         connections: ConnectionSettings,
         edge: EdgeSettings,
     ) -> Self {
-        Self::start_full(database, false, connections, edge).await
+        let site = tempfile::tempdir().unwrap();
+        Self::start_full(database, false, connections, edge, site).await
+    }
+
+    /// Without a worker, serving the browser bundle from `site` (its `pkg/` folder).
+    pub async fn start_with_site(database: &Database, site: tempfile::TempDir) -> Self {
+        let connections = ConnectionSettings::default();
+        Self::start_full(database, false, connections, EdgeSettings::default(), site).await
     }
 
     async fn start_configured(
@@ -107,7 +114,8 @@ impl TestServer {
             max_connections,
             ..ConnectionSettings::default()
         };
-        Self::start_full(database, with_worker, connections, edge).await
+        let site = tempfile::tempdir().unwrap();
+        Self::start_full(database, with_worker, connections, edge, site).await
     }
 
     async fn start_full(
@@ -115,6 +123,7 @@ impl TestServer {
         with_worker: bool,
         connections: ConnectionSettings,
         edge: EdgeSettings,
+        site: tempfile::TempDir,
     ) -> Self {
         // The server's warnings and errors go to the test's captured output, so a failing test
         // shows what the server saw (the internal error behind a 500, say).
@@ -138,7 +147,6 @@ impl TestServer {
         ));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let site = tempfile::tempdir().unwrap();
         let policy = CallbackPolicy {
             allow_private: true,
         };

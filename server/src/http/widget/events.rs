@@ -2,7 +2,8 @@
 //! event is the card's whole widget state with its newest event number as the SSE id, sent when
 //! that number grows. A (re)connection first gets the current state unless its `Last-Event-ID`
 //! says it already has it, so a tracker that was offline catches up in one message. The stream
-//! ends when the card settles or the session expires.
+//! ends when the card settles or the session expires, and with a reconnect hint when the server
+//! shuts down.
 //!
 //! The stream reads the card's newest event number when the card changes (a wake-up from the
 //! change feed, on this instance or another) and every few seconds in case a wake-up was lost.
@@ -113,7 +114,8 @@ pub async fn card_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok())
         .unwrap_or(0);
-    Sse::new(card_states(state, grant, card_id, last_seen, slot))
+    let draining = state.draining.clone();
+    Sse::new(draining.end_on_shutdown(card_states(state, grant, card_id, last_seen, slot)))
         .keep_alive(KeepAlive::default())
         .into_response()
 }

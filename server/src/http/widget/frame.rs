@@ -47,8 +47,9 @@ pub async fn frame(
         }
         .map_err(|denied| denied.to_string());
     let options = state.leptos_options.clone();
+    let bundle = state.widget_bundle.clone();
     let render = leptos_axum::render_app_to_stream_with_context(port_context(&state), move || {
-        widget_shell(options.clone(), boot.clone(), started.clone())
+        widget_shell(options.clone(), &bundle, boot.clone(), started.clone())
     });
     let mut response = render(request).await;
     let headers = response.headers_mut();
