@@ -13,7 +13,7 @@ pub mod widget;
 pub use shell::{shell, App};
 pub use widget::WidgetRoot;
 #[cfg(feature = "ssr")]
-pub use widget::{widget_shell, WIDGET_BUNDLE_NAME};
+pub use widget::{widget_shell, FrameOpening, WIDGET_BUNDLE_NAME};
 
 /// Name of the browser bundle (`/pkg/<name>.<hash>.js`, `_bg.wasm`, `.css`). Must match
 /// `output-name` in the workspace's leptos metadata, which `scripts/build-site.sh` reads; a server

@@ -55,8 +55,33 @@ async function keep(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
+/// A partner page that mounts the widget from script (`Cardkit.mount`) and records every event
+/// its handlers and the element hear.
+function mountingPage(cardkit: string, url: URL): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Partner checkout</title></head>
+<body>
+  <h1>Partner checkout</h1>
+  <div id="checkout" style="max-width: 480px"></div>
+  <script src="${cardkit}/widget.js"></script>
+  <script>
+    window.heard = [];
+    window.domHeard = [];
+    window.errors = [];
+    const original = console.error;
+    console.error = (...args) => { window.errors.push(args.join(' ')); original(...args); };
+    const element = document.getElementById('checkout');
+    element.addEventListener('cardkit:event', (e) => window.domHeard.push(e.detail.event));
+    const names = ['ready', 'loaderror', 'expired', 'refused', 'created', 'status_changed', 'activated', 'failed', 'resumed'];
+    const on = {};
+    for (const name of names) on[name] = (detail) => window.heard.push(detail);
+    window.widget = Cardkit.mount(element, { session: ${JSON.stringify(url.searchParams.get('session') ?? '')}, accent: '#0f766e', on });
+  </script>
+</body></html>`;
+}
+
 function partnerPage(cardkit: string): (url: URL) => string {
-  return (url) => `<!doctype html>
+  return (url) => url.pathname === '/mount' ? mountingPage(cardkit, url) : `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner shop</title></head>
 <body>
   <h1>Partner shop</h1>
@@ -242,16 +267,24 @@ test('embedded on a partner site: the widget works and the page hears its events
   await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
 
   await expect.poll(() => page.evaluate(() => (window as any).cardkitEvents.map((e: any) => e.event))).toContain('activated');
-  const events = await page.evaluate(() => (window as any).cardkitEvents);
+  const all = await page.evaluate(() => (window as any).cardkitEvents);
+  expect(all[0].event).toBe('ready');
+  const events = all.slice(1);
   const kinds = events.map((e: any) => e.event);
   expect(kinds[0]).toBe('created');
   expect(kinds).toContain('status_changed');
   expect(kinds.at(-1)).toBe('activated');
   expect(new Set(events.map((e: any) => e.card_id)).size).toBe(1);
-  expect(events.at(-1).status).toBe('ACTIVE');
-  // Never a card number or CVC: only these five fields, none of them holding digits runs.
+  const activated = events.at(-1);
+  expect(activated).toMatchObject({ status: 'ACTIVE', brand: 'VISA', amount: 2550, currency: 'USD', fail_reason: null });
+  expect(activated.last4).toMatch(/^\d{4}$/);
+  expect(activated.exp_month).toBeGreaterThanOrEqual(1);
+  expect(activated.exp_year).toBeGreaterThan(2025);
+  // Never a card number or CVC: only these fields, none of them holding digit runs.
   for (const event of events) {
-    expect(Object.keys(event).sort()).toEqual(['card_id', 'event', 'source', 'stage', 'status']);
+    expect(Object.keys(event).sort()).toEqual(
+      ['amount', 'brand', 'card_id', 'currency', 'event', 'exp_month', 'exp_year', 'fail_reason', 'last4', 'source', 'stage', 'status'],
+    );
   }
   // A card number stands alone; a run of digits inside a random card id (c_f99708233533…) is not one.
   expect(JSON.stringify(events)).not.toMatch(/\b\d{12,}\b/);
@@ -395,4 +428,140 @@ test('the bundles are sent brotli-compressed under content-hashed names, cached 
   );
   expect(timings.length).toBe(3);
   for (const timing of timings) expect(timing.transferSize, timing.name).toBe(0);
+});
+
+test('Cardkit.mount: handlers hear ready and the card events, update() re-themes in place, destroy() removes it', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
+  const heard = () => page.evaluate(() => (window as any).heard.map((e: any) => e.event));
+  await expect.poll(heard).toEqual(['ready']);
+  const widget = page.frameLocator('#checkout iframe');
+  const frame = await (await page.waitForSelector('#checkout iframe')).contentFrame();
+  await expect(frame!.locator('body')).toHaveAttribute('style', /--ck-accent:#0f766e/);
+
+  // A new theme applies in place: what the cardholder typed stays.
+  await widget.getByLabel('First name').fill('Milton');
+  await page.evaluate(() => (window as any).widget.update({ accent: '#facc15', theme: 'dark' }));
+  await expect(frame!.locator('body')).toHaveAttribute('style', /--ck-accent:#facc15;--ck-on-accent:#000000;/);
+  await expect(frame!.locator('body')).toHaveAttribute('data-theme', 'dark');
+  await expect(widget.getByLabel('First name')).toHaveValue('Milton');
+
+  await fillForm(widget);
+  await widget.getByTestId('create-card').click();
+  await expect.poll(heard, { timeout: 15_000 }).toContain('activated');
+  const events = await page.evaluate(() => (window as any).heard);
+  const kinds = events.map((e: any) => e.event);
+  // ready, created, a status_changed per status the card went through, activated.
+  expect(kinds.slice(0, 2)).toEqual(['ready', 'created']);
+  expect(kinds.at(-1)).toBe('activated');
+  expect(new Set(kinds.slice(2, -1))).toEqual(new Set(['status_changed']));
+  expect(events.at(-1)).toMatchObject({ source: 'cardkit', status: 'ACTIVE', brand: 'VISA', amount: 2550, currency: 'USD' });
+  // The element hears the same events as DOM events.
+  expect(await page.evaluate(() => (window as any).domHeard)).toEqual(kinds);
+  await keep(page, testInfo, 'partner-mounted-by-script');
+
+  await page.evaluate(() => (window as any).widget.destroy());
+  await expect(page.locator('#checkout iframe')).toHaveCount(0);
+  expect(await page.evaluate(() => document.getElementById('checkout')!.hasAttribute('data-cardkit-mounted'))).toBe(false);
+});
+
+test('a reload that finds the session\'s card says resumed, with the card', async ({ page, request }) => {
+  const token = await mintSession(request);
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
+  const widget = page.frameLocator('#checkout iframe');
+  await fillForm(widget);
+  await widget.getByTestId('create-card').click();
+  await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  const cardId = await page.evaluate(() => (window as any).heard.find((e: any) => e.event === 'created').card_id);
+
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => (window as any).heard.map((e: any) => e.event))).toEqual(['ready', 'resumed']);
+  const resumed = await page.evaluate(() => (window as any).heard[1]);
+  expect(resumed).toMatchObject({ card_id: cardId, status: 'ACTIVE', brand: 'VISA', amount: 2550 });
+  expect(resumed.last4).toMatch(/^\d{4}$/);
+});
+
+test('a page the session does not allow hears refused, and the console says what to fix', async ({ page, request }) => {
+  const token = await mintSession(request); // allows PARTNER only
+  await page.goto(`${STRANGER}/mount?session=${encodeURIComponent(token)}`);
+  await expect.poll(() => page.evaluate(() => (window as any).heard.map((e: any) => e.event))).toEqual(['refused']);
+  const refused = await page.evaluate(() => (window as any).heard[0]);
+  expect(refused.reason).toBe('origin');
+  expect(refused.message).toContain(`Add "${STRANGER}" to allowed_origins`);
+  expect(await page.evaluate(() => (window as any).errors.join('\n'))).toContain(`Add "${STRANGER}" to allowed_origins`);
+});
+
+test('a session that runs out while shown says expired', async ({ page, request }) => {
+  test.setTimeout(45_000);
+  const token = await mintSession(request, { expires_in: 10 });
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
+  const heard = () => page.evaluate(() => (window as any).heard.map((e: any) => e.event));
+  await expect.poll(heard).toEqual(['ready']);
+  await expect.poll(heard, { timeout: 15_000 }).toEqual(['ready', 'expired']);
+});
+
+/// WCAG contrast ratio of two CSS `rgb(…)` colours.
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, b] = css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number).map((value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [x, y] = [luminance(a), luminance(b)];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+
+for (const theme of ['light', 'dark']) {
+  test(`a faint accent still gets focus rings of 3:1 (${theme})`, async ({ page, request }) => {
+    const token = await mintSession(request);
+    // Yellow is faint on white, slate on the dark background.
+    const accent = theme === 'light' ? '%23facc15' : '%231e293b';
+    await page.goto(`/widget/frame?session=${encodeURIComponent(token)}&theme=${theme}&accent=${accent}`);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByLabel('First name').focus();
+    await page.keyboard.press('Tab');
+    const colours = await page.evaluate(() => {
+      const focused = document.activeElement!;
+      return {
+        ring: getComputedStyle(focused).outlineColor,
+        background: getComputedStyle(document.body).backgroundColor,
+        scheme: getComputedStyle(document.body).colorScheme,
+      };
+    });
+    expect(contrast(colours.ring, colours.background), JSON.stringify(colours)).toBeGreaterThanOrEqual(3);
+    expect(colours.scheme).toBe(theme);
+  });
+}
+
+test('with no theme given the widget follows the system setting', async ({ page, request }) => {
+  const token = await mintSession(request);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openWidget(page, token);
+  await expect(page.locator('body')).toHaveAttribute('data-theme', 'auto');
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(dark).toBe('rgb(15, 23, 42)');
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+});
+
+test('forced colours keep button borders and tell the steps apart by shape', async ({ page, request }, testInfo) => {
+  const token = await mintSession(request);
+  await page.emulateMedia({ forcedColors: 'active' });
+  await openWidget(page, token);
+  const border = await page.getByTestId('create-card').evaluate((button) => {
+    const style = getComputedStyle(button);
+    return { style: style.borderTopStyle, width: parseFloat(style.borderTopWidth) };
+  });
+  expect(border.style).toBe('solid');
+  expect(border.width).toBeGreaterThanOrEqual(2);
+  await fillForm(page);
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('tracker')).toBeVisible();
+  await keep(page, testInfo, 'widget-forced-colors-tracker');
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  const done = await page.locator('.ck-step-done .ck-step-mark').first().evaluate((mark) => getComputedStyle(mark).backgroundColor);
+  expect(done).not.toBe(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+  await keep(page, testInfo, 'widget-forced-colors-active');
 });

@@ -24,10 +24,11 @@ pub fn hydrate() {
 
     // No panic hook here: its message formatting costs the partner-facing bundle kilobytes, and
     // the dashboard's bundle keeps it for debugging the same components.
-    // The same query the server rendered the page from, read by the same parser, and the start
-    // the server embedded in the page.
+    // The same query the server rendered the page from, read by the same parser (less the
+    // theme, which the server applied outside the hydrated tree), and the start the server
+    // embedded in the page.
     let query = window().location().search().unwrap_or_default();
-    let boot = WidgetBoot::from_query(&query);
+    let boot = WidgetBoot::without_theme(&query);
     let embedded = document()
         .get_element_by_id(START_ELEMENT_ID)
         .and_then(|element| element.text_content())

@@ -208,9 +208,11 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     assert!(page
         .body
         .contains("--ck-accent:#ff6600;--ck-on-accent:#000000;"));
-    // The page reports its height to the partner's origin only, so `widget.js` sizes the frame.
-    assert!(page.body.contains("event:'resize'"), "{}", page.body);
-    assert!(page.body.contains(&format!("}})(\"{PARTNER}\");")));
+    // The page talks to the partner's origin only (its height, readiness, a resumed card), and
+    // says how it opened, so `widget.js` can tell the partner.
+    assert!(page.body.contains("event: 'resize'"), "{}", page.body);
+    assert!(page.body.contains(&format!(r#""origin":"{PARTNER}""#)));
+    assert!(page.body.contains(r#""opened":"open""#));
 
     // A page not on the list gets a refusal, and the browser will not even frame it for them.
     let page = frame(format!(
@@ -705,6 +707,16 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
     hand.advance(std::time::Duration::from_secs(119));
     let still = create(&server, &token, "clock00002", "InTime", "25", "").await;
     assert_eq!(still.status, 200, "{}", still.body);
+    // A framed page tells the partner the card it resumes and when the session runs out.
+    let framed = format!("/widget/frame?session={token}&parent={}", encode(PARTNER));
+    let page = http_client::get(server.addr, &framed).await;
+    assert!(page.body.contains(r#""opened":"open""#), "{}", page.body);
+    assert!(
+        page.body.contains(r#""expires_in_ms":1000"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#""event":"resumed""#), "{}", page.body);
 
     hand.advance(std::time::Duration::from_secs(1));
     let late = create(&server, &token, "clock00003", "Late", "25", "").await;
@@ -714,6 +726,8 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
         "{}",
         late.body
     );
+    let page = http_client::get(server.addr, &framed).await;
+    assert!(page.body.contains(r#""opened":"expired""#), "{}", page.body);
     let stream = http_client::get(
         server.addr,
         &format!("/api/widget/v1/cards/{card_id}/events?session={token}"),

@@ -6,10 +6,19 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColorScheme {
-    #[default]
     Light,
     Dark,
+    /// The partner chose none: the cardholder's system setting decides.
+    #[default]
+    Auto,
 }
+
+/// The page backgrounds of `style/widget.css` (`--ck-bg`), which a focus ring must stand out from.
+pub const LIGHT_BACKGROUND: Rgb = Rgb(0xff, 0xff, 0xff);
+pub const DARK_BACKGROUND: Rgb = Rgb(0x0f, 0x17, 0x2a);
+
+/// What WCAG 2.1 (1.4.11, non-text contrast) asks of a focus ring or a selected state.
+const NON_TEXT_CONTRAST: f64 = 3.0;
 
 /// `#rgb` or `#rrggbb`, as given; anything else is ignored rather than injected into CSS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +61,31 @@ impl Rgb {
         (a.max(b) + 0.05) / (a.min(b) + 0.05)
     }
 
+    /// This colour, moved toward black (on a light background) or white (on a dark one) just
+    /// far enough to stand 3:1 against `background`: a focus ring or selected state in the
+    /// partner's accent wherever the accent itself is too faint to see.
+    pub fn ring_on(self, background: Rgb) -> Rgb {
+        let toward = if background.luminance() > 0.5 {
+            Rgb(0, 0, 0)
+        } else {
+            Rgb(255, 255, 255)
+        };
+        (0..=20)
+            .map(|step| self.mix(toward, f64::from(step) / 20.0))
+            .find(|ring| ring.contrast(background) >= NON_TEXT_CONTRAST)
+            .unwrap_or(toward)
+    }
+
+    fn mix(self, other: Rgb, share: f64) -> Rgb {
+        let channel =
+            |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * share).round() as u8;
+        Rgb(
+            channel(self.0, other.0),
+            channel(self.1, other.1),
+            channel(self.2, other.2),
+        )
+    }
+
     /// White or black, whichever reads better on this colour: a partner's accent can be any
     /// colour, and the text on it must still meet AA contrast. (Pure black, not a softer ink: only
     /// black and white together guarantee 4.5:1 for every mid-tone.)
@@ -76,14 +110,17 @@ pub struct WidgetTheme {
 
 impl WidgetTheme {
     /// The custom properties the widget's stylesheet reads (`--ck-accent`, `--ck-on-accent`,
-    /// `--ck-radius`), as an inline `style` value; empty when the partner chose nothing.
+    /// `--ck-ring-light`/`-dark`, `--ck-radius`), as an inline `style` value; empty when the
+    /// partner chose nothing. Both rings are given, so the page can follow the system setting.
     pub fn css_variables(&self) -> String {
         let mut style = String::new();
         if let Some(accent) = self.accent {
             style.push_str(&format!(
-                "--ck-accent:{};--ck-on-accent:{};",
+                "--ck-accent:{};--ck-on-accent:{};--ck-ring-light:{};--ck-ring-dark:{};",
                 accent.hex(),
-                accent.text_on().hex()
+                accent.text_on().hex(),
+                accent.ring_on(LIGHT_BACKGROUND).hex(),
+                accent.ring_on(DARK_BACKGROUND).hex()
             ));
         }
         if let Some(radius) = self.radius_px {
@@ -96,6 +133,7 @@ impl WidgetTheme {
         match self.scheme {
             ColorScheme::Light => "light",
             ColorScheme::Dark => "dark",
+            ColorScheme::Auto => "auto",
         }
     }
 }
@@ -115,19 +153,14 @@ impl WidgetBoot {
     /// Reads `session`, `parent`, `theme`, `accent` and `radius` from a query string (with or
     /// without the leading `?`). Unknown keys and malformed theme values are ignored.
     pub fn from_query(query: &str) -> WidgetBoot {
-        let mut boot = WidgetBoot::default();
-        for pair in query.trim_start_matches('?').split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let Some(value) = percent_decode(value) else {
-                continue;
-            };
+        let mut boot = WidgetBoot::without_theme(query);
+        for (key, value) in query_pairs(query) {
             match key {
-                "session" => boot.session = value,
-                "parent" if !value.is_empty() => boot.parent_origin = Some(value),
                 "theme" => {
                     boot.theme.scheme = match value.as_str() {
                         "dark" => ColorScheme::Dark,
-                        _ => ColorScheme::Light,
+                        "light" => ColorScheme::Light,
+                        _ => ColorScheme::Auto,
                     }
                 }
                 "accent" => boot.theme.accent = Rgb::parse_hex(&value),
@@ -139,6 +172,29 @@ impl WidgetBoot {
         }
         boot
     }
+
+    /// Only `session` and `parent`: what the browser needs to hydrate the widget. The theme is
+    /// applied outside the hydrated tree (on `<body>`, by the server), so the bundle carries no
+    /// theme parser.
+    pub fn without_theme(query: &str) -> WidgetBoot {
+        let mut boot = WidgetBoot::default();
+        for (key, value) in query_pairs(query) {
+            match key {
+                "session" => boot.session = value,
+                "parent" if !value.is_empty() => boot.parent_origin = Some(value),
+                _ => {}
+            }
+        }
+        boot
+    }
+}
+
+/// `key=value` pairs of a query string, values decoded; a pair that does not decode is skipped.
+fn query_pairs(query: &str) -> impl Iterator<Item = (&str, String)> {
+    query.trim_start_matches('?').split('&').filter_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        Some((key, percent_decode(value)?))
+    })
 }
 
 /// `application/x-www-form-urlencoded` decoding; `None` for broken escapes or non-UTF-8 bytes.
@@ -162,6 +218,63 @@ pub fn percent_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rings_stand_three_to_one_against_both_backgrounds_for_any_accent() {
+        for accent in [
+            Rgb(255, 255, 255),
+            Rgb(0, 0, 0),
+            Rgb(250, 204, 21), // yellow: faint on white
+            Rgb(30, 41, 59),   // slate: faint on the dark background
+            Rgb(124, 58, 237),
+            Rgb(15, 23, 42),
+        ] {
+            for background in [LIGHT_BACKGROUND, DARK_BACKGROUND] {
+                let ring = accent.ring_on(background);
+                assert!(
+                    ring.contrast(background) >= 3.0,
+                    "{accent:?} on {background:?}"
+                );
+            }
+        }
+        // An accent that already stands out is kept as it is.
+        let violet = Rgb(124, 58, 237);
+        assert_eq!(violet.ring_on(LIGHT_BACKGROUND), violet);
+    }
+
+    #[test]
+    fn the_backgrounds_are_the_stylesheets() {
+        let css = include_str!("../../../style/widget.css");
+        assert!(css.contains(&format!("--ck-bg: {};", LIGHT_BACKGROUND.hex())));
+        assert!(css.contains(&format!("--ck-bg: {};", DARK_BACKGROUND.hex())));
+    }
+
+    #[test]
+    fn without_a_theme_the_system_setting_decides() {
+        assert_eq!(
+            WidgetBoot::from_query("?session=s").theme.scheme,
+            ColorScheme::Auto
+        );
+        assert_eq!(
+            WidgetBoot::from_query("?theme=light").theme.scheme,
+            ColorScheme::Light
+        );
+        assert_eq!(
+            WidgetBoot::from_query("?theme=neon").theme.scheme,
+            ColorScheme::Auto
+        );
+    }
+
+    #[test]
+    fn the_browser_reads_the_same_session_and_parent_without_the_theme() {
+        let query =
+            "?session=wst_abc&parent=http%3A%2F%2Flocalhost%3A4000&theme=dark&accent=%23ff6600";
+        let full = WidgetBoot::from_query(query);
+        let hydrating = WidgetBoot::without_theme(query);
+        assert_eq!(hydrating.session, full.session);
+        assert_eq!(hydrating.parent_origin, full.parent_origin);
+        assert_eq!(hydrating.theme, WidgetTheme::default());
+    }
 
     #[test]
     fn reads_what_widget_js_writes() {

@@ -117,8 +117,9 @@ pub struct Step {
     pub state: StepState,
 }
 
-/// What the partner page is told, through `postMessage`. Deliberately small: no card number, no
-/// CVC, no names; the merchant's backend reads the rest with its API key.
+/// What the partner page is told about a card, through `postMessage`: enough for a checkout to
+/// go on (which card, how far, its last four digits, brand, expiry and amount), never the card
+/// number, CVC or names; the merchant's backend reads the rest with its API key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WidgetEventKind {
@@ -126,6 +127,29 @@ pub enum WidgetEventKind {
     StatusChanged,
     Activated,
     Failed,
+    /// The widget opened on a card its session already made (a reload, back/forward).
+    Resumed,
+}
+
+impl WidgetEventKind {
+    pub const ALL: [WidgetEventKind; 5] = [
+        WidgetEventKind::Created,
+        WidgetEventKind::StatusChanged,
+        WidgetEventKind::Activated,
+        WidgetEventKind::Failed,
+        WidgetEventKind::Resumed,
+    ];
+
+    /// The event's name on the partner page (`cardkit:<name>`), as serde writes it too.
+    pub fn name(self) -> &'static str {
+        match self {
+            WidgetEventKind::Created => "created",
+            WidgetEventKind::StatusChanged => "status_changed",
+            WidgetEventKind::Activated => "activated",
+            WidgetEventKind::Failed => "failed",
+            WidgetEventKind::Resumed => "resumed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +161,45 @@ pub struct WidgetMessage {
     /// The seed's status code, e.g. `ACTIVE CARD`.
     pub status: String,
     pub stage: String,
+    /// Once the card has a number.
+    pub last4: Option<String>,
+    pub brand: String,
+    /// Once the card has a number: 1–12 and four digits.
+    pub exp_month: Option<u8>,
+    pub exp_year: Option<u16>,
+    /// The deposit, in cents of `currency`.
+    pub amount: Cents,
+    pub currency: String,
+    /// Why provisioning failed, for `failed`.
+    pub fail_reason: Option<String>,
+}
+
+impl WidgetMessage {
+    pub fn about(card: &WidgetCard, event: WidgetEventKind) -> WidgetMessage {
+        let last4 = card.masked_number.as_deref().and_then(|number| {
+            let start = number.len().checked_sub(4)?;
+            number.get(start..).map(str::to_owned)
+        });
+        // `MM/YY`, as the widget shows it.
+        let (exp_month, exp_year) = match card.expiry.as_deref().and_then(|e| e.split_once('/')) {
+            Some((month, year)) => (month.parse().ok(), year.parse().ok().map(|y: u16| 2000 + y)),
+            None => (None, None),
+        };
+        WidgetMessage {
+            source: "cardkit".to_owned(),
+            event,
+            card_id: card.card_id.clone(),
+            status: card.status.code().to_owned(),
+            stage: card.stage.code().to_owned(),
+            last4,
+            brand: card.brand.clone(),
+            exp_month,
+            exp_year,
+            amount: card.deposit,
+            currency: "USD".to_owned(),
+            fail_reason: card.failure_reason.clone(),
+        }
+    }
 }
 
 /// The partner events a move from `previous` (what the widget last showed, if anything) to
@@ -158,13 +221,7 @@ pub fn events_between(previous: Option<&WidgetCard>, current: &WidgetCard) -> Ve
     }
     kinds
         .into_iter()
-        .map(|event| WidgetMessage {
-            source: "cardkit".to_owned(),
-            event,
-            card_id: current.card_id.clone(),
-            status: current.status.code().to_owned(),
-            stage: current.stage.code().to_owned(),
-        })
+        .map(|event| WidgetMessage::about(current, event))
         .collect()
 }
 
@@ -256,6 +313,39 @@ mod tests {
         let states: Vec<StepState> = card.steps().into_iter().map(|step| step.state).collect();
         assert_eq!(states[0], StepState::Failed { at_ms: 2000 });
         assert!(states[1..].iter().all(|state| *state == StepState::Waiting));
+    }
+
+    #[test]
+    fn event_names_are_the_serialised_names() {
+        for kind in WidgetEventKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
+    }
+
+    #[test]
+    fn a_partner_message_carries_what_a_checkout_needs_and_no_card_number() {
+        let mut active = card(CardStatus::Active, Activated, vec![]);
+        active.masked_number = Some("472593******1234".into());
+        active.expiry = Some("03/29".into());
+        let message = WidgetMessage::about(&active, WidgetEventKind::Activated);
+        assert_eq!(message.last4.as_deref(), Some("1234"));
+        assert_eq!((message.exp_month, message.exp_year), (Some(3), Some(2029)));
+        assert_eq!(
+            (message.amount, message.currency.as_str()),
+            (Cents(2500), "USD")
+        );
+        assert_eq!(message.brand, "VISA");
+        let json = serde_json::to_string(&message).unwrap();
+        assert!(!json.contains("472593"), "{json}");
+
+        let mut failed = card(CardStatus::CardFailedRefund, OpeningCard, vec![]);
+        failed.failure_reason = Some("Declined by the processor".into());
+        let message = WidgetMessage::about(&failed, WidgetEventKind::Failed);
+        assert_eq!(
+            message.fail_reason.as_deref(),
+            Some("Declined by the processor")
+        );
+        assert_eq!((message.last4, message.exp_month), (None, None));
     }
 
     #[test]

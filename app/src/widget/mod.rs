@@ -24,7 +24,7 @@ use crate::{
     domain::{widget_boot::WidgetBoot, widget_card::WidgetCard},
 };
 #[cfg(feature = "ssr")]
-pub use shell::{widget_shell, WIDGET_BUNDLE_NAME};
+pub use shell::{widget_shell, FrameOpening, WIDGET_BUNDLE_NAME};
 use tracker::Tracker;
 
 /// What every part of the widget needs to reach the server and the partner page.

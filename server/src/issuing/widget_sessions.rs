@@ -97,7 +97,12 @@ impl WidgetSessions {
 
     /// Whether a grant's session has run out since it was given (a stream then ends).
     pub fn has_expired(&self, grant: &WidgetGrant) -> bool {
-        self.database.now_ms() >= grant.expires_at_ms
+        self.expires_in_ms(grant) <= 0
+    }
+
+    /// How long a grant's session has left, by the store's clock (negative once it has run out).
+    pub fn expires_in_ms(&self, grant: &WidgetGrant) -> i64 {
+        grant.expires_at_ms - self.database.now_ms()
     }
 }
 

@@ -7,7 +7,7 @@ use app::{
     api::widget::{start, WidgetStart},
     domain::widget_boot::WidgetBoot,
     ports::SharedWidgetAccess,
-    widget_shell,
+    widget_shell, FrameOpening,
 };
 use axum::{
     body::Body,
@@ -31,25 +31,36 @@ pub async fn frame(
         Ok(Some(session)) => session.allowed_origins.join(" "),
         Ok(None) | Err(_) => "'none'".to_owned(),
     };
-    let started: WidgetStart =
-        match session.and_then(|session| state.widget_sessions.grant(session)) {
-            Ok(grant) => {
-                let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
-                start(
-                    &access,
-                    &state.issuing,
-                    grant,
-                    boot.parent_origin.as_deref(),
-                )
-                .await
-            }
-            Err(denied) => Err(denied),
+    let mut opening = FrameOpening::Unavailable;
+    let started = match session.and_then(|session| state.widget_sessions.grant(session)) {
+        Ok(grant) => {
+            let expires_in_ms = state.widget_sessions.expires_in_ms(&grant);
+            opening = FrameOpening::Open { expires_in_ms };
+            let access: SharedWidgetAccess = Arc::new(state.widget_sessions.clone());
+            start(
+                &access,
+                &state.issuing,
+                grant,
+                boot.parent_origin.as_deref(),
+            )
+            .await
         }
-        .map_err(|denied| denied.to_string());
+        Err(denied) => Err(denied),
+    };
+    if let Err(denied) = &started {
+        opening = FrameOpening::denied(denied);
+    }
+    let started: WidgetStart = started.map_err(|denied| denied.to_string());
     let options = state.leptos_options.clone();
     let bundle = state.widget_bundle.clone();
     let render = leptos_axum::render_app_to_stream_with_context(port_context(&state), move || {
-        widget_shell(options.clone(), &bundle, boot.clone(), started.clone())
+        widget_shell(
+            options.clone(),
+            &bundle,
+            boot.clone(),
+            started.clone(),
+            opening,
+        )
     });
     let mut response = render(request).await;
     let headers = response.headers_mut();

@@ -6,6 +6,7 @@ mod frame;
 pub mod origin;
 mod script;
 mod sessions;
+mod theme;
 
 use axum::{routing::get, Router};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,6 +23,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/widget.js", get(script::widget_js))
         .route("/widget/frame", get(frame::frame))
+        .route("/widget/theme", get(theme::theme))
+        .route("/widget.d.ts", get(script::widget_types))
         .route(
             "/api/widget/v1/cards/{card_id}/events",
             get(events::card_events),

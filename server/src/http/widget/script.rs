@@ -11,6 +11,7 @@ use axum::{
 use crate::http::entity_tag::{none_match_names, weak_tag};
 
 const WIDGET_JS: &str = include_str!("../../../assets/widget.js");
+const WIDGET_TYPES: &str = include_str!("../../../assets/widget.d.ts");
 static WIDGET_JS_TAG: LazyLock<String> = LazyLock::new(|| weak_tag(WIDGET_JS.as_bytes()));
 
 pub async fn widget_js(request: HeaderMap) -> Response {
@@ -35,4 +36,23 @@ pub async fn widget_js(request: HeaderMap) -> Response {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     (headers, WIDGET_JS).into_response()
+}
+
+/// `GET /widget.d.ts`: the TypeScript types of `window.Cardkit` and its events, for partners who
+/// type their pages.
+pub async fn widget_types() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/typescript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        WIDGET_TYPES,
+    )
+        .into_response()
 }
