@@ -83,6 +83,15 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Serve HTTPS, with HTTP/2 for browsers, from this certificate chain (PEM, the leaf first).
+    /// Needs `--tls-key`. Unset: plain HTTP (behind a proxy that terminates TLS).
+    #[arg(long, env = "CARDKIT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "CARDKIT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Directory holding the built browser bundle (`pkg/`), as written by `scripts/build-site.sh`.
     #[arg(long, env = "CARDKIT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -230,6 +239,15 @@ mod tests {
     fn explicit_database_url_wins() {
         let config = parse(&["cardkit", "--database-url", "postgres://db/cardkit"]);
         assert_eq!(config.effective_database_url(), "postgres://db/cardkit");
+    }
+
+    #[test]
+    fn tls_needs_both_the_certificate_and_its_key() {
+        assert!(Cli::try_parse_from(["cardkit", "--tls-cert", "cert.pem"]).is_err());
+        assert!(Cli::try_parse_from(["cardkit", "--tls-key", "key.pem"]).is_err());
+        assert!(
+            Cli::try_parse_from(["cardkit", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).is_ok()
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub enum StartupError {
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
     #[error("{0}")]
+    Tls(#[from] crate::http::tls::TlsError),
+    #[error("{0}")]
     Invalid(String),
 }
 
@@ -180,9 +182,14 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         edge,
     );
     let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::http::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let connections = ConnectionSettings {
         max_connections: config.max_connections,
         header_timeout: Duration::from_secs(config.header_timeout_secs),
+        tls,
     };
     serve_configured(
         listener,
@@ -400,6 +407,11 @@ pub async fn serve_configured(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let draining = state.draining.clone();
     let app = router(state);
 
@@ -410,7 +422,7 @@ pub async fn serve_configured(
         draining.begin();
         let _ = stopping_tx.send(true);
     });
-    tracing::info!(%addr, "listening on http://{addr}");
+    tracing::info!(%addr, "listening on {scheme}://{addr}");
 
     let grace_expired = async move {
         // Only starts counting once shutdown has begun.

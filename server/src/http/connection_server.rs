@@ -1,5 +1,5 @@
-//! The connection loop: accepts within the connection cap, serves HTTP/1.1 and HTTP/2 (cleartext)
-//! with timers, and shuts down gracefully. It replaces `axum::serve`, which runs hyper without a
+//! The connection loop: accepts within the connection cap, serves HTTP/1.1 and HTTP/2 (cleartext,
+//! or over TLS as ALPN chose) with timers, and shuts down gracefully. It replaces `axum::serve`, which runs hyper without a
 //! timer, so a client could take forever to send its headers or sit idle on a keep-alive
 //! connection forever, holding one of the capped connection slots.
 
@@ -18,15 +18,17 @@ use tower::ServiceExt;
 
 use super::connection_limit::{LimitedListener, PeerAddr, DEFAULT_MAX_CONNECTIONS};
 
-/// How connections are held to account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How connections are held to account, and whether they are TLS.
+#[derive(Clone)]
 pub struct ConnectionSettings {
     /// Connections open at once.
     pub max_connections: usize,
     /// How long a request's headers may take to arrive, counted from when the server starts
     /// waiting for them: on a new connection, and on a keep-alive connection after each response
-    /// (so it is also how long an idle connection stays open).
+    /// (so it is also how long an idle connection stays open). A TLS handshake gets as long.
     pub header_timeout: Duration,
+    /// Serve HTTPS with this (`None`: plain HTTP).
+    pub tls: Option<super::tls::TlsAcceptor>,
 }
 
 /// Generous for any real client, including one on a slow mobile link; far below what keeps
@@ -43,6 +45,7 @@ impl Default for ConnectionSettings {
         Self {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            tls: None,
         }
     }
 }
@@ -68,6 +71,7 @@ pub async fn serve_connections(
         http1,
         http2,
         first_bytes_timeout: settings.header_timeout,
+        tls: settings.tls,
     });
 
     // Dropped to tell every connection to shut down; each holds a receiver of `closed` until it
@@ -103,8 +107,9 @@ pub async fn serve_connections(
 struct Protocols {
     http1: http1::Builder,
     http2: http2::Builder<TokioExecutor>,
-    /// How long a new connection may take to send its first bytes.
+    /// How long a new connection may take to send its first bytes (or finish its TLS handshake).
     first_bytes_timeout: Duration,
+    tls: Option<super::tls::TlsAcceptor>,
 }
 
 /// What a cleartext HTTP/2 connection (prior knowledge) starts with: the preface `PRI * HTTP/2.0`.
@@ -134,6 +139,18 @@ impl ServedConnection {
         S::Future: Send + 'static,
     {
         let protocols = self.protocols.clone();
+        if let Some(tls) = protocols.tls.clone() {
+            let handshake = tokio::select! {
+                done = tokio::time::timeout(protocols.first_bytes_timeout, tls.accept(stream)) => done,
+                _ = self.stop.changed() => return,
+            };
+            let Ok(Ok(stream)) = handshake else {
+                return; // not TLS, a failed handshake, or silent for too long
+            };
+            let http2 = super::tls::negotiated_http2(stream.get_ref().1);
+            self.serve_protocol(stream, http2, peer, service).await;
+            return;
+        }
         let first_bytes = tokio::select! {
             peeked = tokio::time::timeout(
                 protocols.first_bytes_timeout,
@@ -142,31 +159,51 @@ impl ServedConnection {
             // Stopping: a connection that has not asked for anything yet just closes.
             _ = self.stop.changed() => return,
         };
-        let result = match first_bytes {
-            Ok(Ok(false)) => {
-                // HTTP/1 is every browser's and nearly every client's, and a held event stream
-                // is one such connection: served inline, it is the smallest it can be (hyper's
-                // version-detecting connection sized every connection for HTTP/2's state too,
-                // 6 KB more per open stream).
-                let connection = protocols
-                    .http1
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades();
-                let connection = std::pin::pin!(connection);
-                self.until_done_or_stopped(connection, |connection| connection.graceful_shutdown())
-                    .await
-            }
-            Ok(Ok(true)) => {
-                let connection = protocols
-                    .http2
-                    .serve_connection(TokioIo::new(stream), service);
-                self.until_done_or_stopped(Box::pin(connection), |connection| {
-                    connection.graceful_shutdown()
-                })
+        // Otherwise gone, or silent for as long as a request's headers may take.
+        if let Ok(Ok(http2)) = first_bytes {
+            self.serve_protocol(stream, http2, peer, service).await;
+        }
+    }
+
+    /// Serves HTTP/2 or HTTP/1.1 on a connection, plain or TLS, until it ends or the server stops.
+    async fn serve_protocol<I, S>(
+        mut self,
+        stream: I,
+        http2: bool,
+        peer: SocketAddr,
+        service: TowerToHyperService<S>,
+    ) where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        S: tower::Service<
+                axum::http::Request<Incoming>,
+                Response = axum::response::Response,
+                Error = Infallible,
+            > + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let protocols = self.protocols.clone();
+        let result = if http2 {
+            let connection = protocols
+                .http2
+                .serve_connection(TokioIo::new(stream), service);
+            self.until_done_or_stopped(Box::pin(connection), |connection| {
+                connection.graceful_shutdown()
+            })
+            .await
+        } else {
+            // HTTP/1 is every browser's and nearly every client's, and a held event stream
+            // is one such connection: served inline, it is the smallest it can be (hyper's
+            // version-detecting connection sized every connection for HTTP/2's state too,
+            // 6 KB more per open stream).
+            let connection = protocols
+                .http1
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let connection = std::pin::pin!(connection);
+            self.until_done_or_stopped(connection, |connection| connection.graceful_shutdown())
                 .await
-            }
-            // Gone, or silent for as long as a request's headers may take.
-            Ok(Err(_)) | Err(_) => return,
         };
         if let Err(error) = result {
             // Timeouts and clients that go away mid-request end up here.

@@ -13,6 +13,7 @@ pub mod dialect_b;
 mod entity_tag;
 mod favicon;
 mod health;
+mod http2_host;
 pub mod openapi;
 pub(crate) mod plain_json;
 mod port_context;
@@ -24,6 +25,7 @@ mod server_fn_errors;
 pub mod static_bundle;
 pub mod stream_draining;
 mod throttle;
+pub mod tls;
 pub mod widget;
 
 pub use api_key_cache::ApiKeyCache;

@@ -9,7 +9,7 @@ use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::Tr
 use crate::observability::http_metrics;
 
 use super::{
-    api_errors, console_events, console_export, favicon, health, openapi,
+    api_errors, console_events, console_export, favicon, health, http2_host, openapi,
     port_context::port_context, request_id, request_span, security_headers, server_fn_errors,
     static_bundle, throttle, widget, AppState,
 };
@@ -62,4 +62,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(request_span::request_span))
         // Outermost, so the span above and every answer below carry the id.
         .layer(axum::middleware::from_fn(request_id::request_id))
+        // Before everything that reads `Host`.
+        .layer(axum::middleware::from_fn(http2_host::host_from_authority))
 }
