@@ -314,9 +314,10 @@ test('an expired session is refused with a clear message', async ({ page, reques
   await fillForm(page);
   await page.waitForTimeout(10_500);
   await page.getByTestId('create-card').click();
-  await expect(page.getByTestId('form-message')).toHaveText('This card form has expired. Reload the page to start again.');
+  const expired = 'This card form has expired. Ask the site that showed it to you for a new one to create a card.';
+  await expect(page.getByTestId('form-message')).toHaveText(expired);
   await page.reload();
-  await expect(page.getByTestId('widget-refused')).toHaveText('This card form has expired. Reload the page to start again.');
+  await expect(page.getByTestId('widget-refused')).toHaveText(expired);
   await keep(page, testInfo, 'widget-expired');
 });
 
@@ -491,13 +492,24 @@ test('a page the session does not allow hears refused, and the console says what
   expect(await page.evaluate(() => (window as any).errors.join('\n'))).toContain(`Add "${STRANGER}" to allowed_origins`);
 });
 
-test('a session that runs out while shown says expired', async ({ page, request }) => {
+test('a session that runs out while shown says expired, and its card can still be revealed', async ({ page, request }, testInfo) => {
   test.setTimeout(45_000);
   const token = await mintSession(request, { expires_in: 10 });
   await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
   const heard = () => page.evaluate(() => (window as any).heard.map((e: any) => e.event));
   await expect.poll(heard).toEqual(['ready']);
-  await expect.poll(heard, { timeout: 15_000 }).toEqual(['ready', 'expired']);
+  const widget = page.frameLocator('#checkout iframe');
+  await fillForm(widget);
+  await widget.getByTestId('create-card').click();
+  await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await expect.poll(heard, { timeout: 15_000 }).toContain('expired');
+  // The reveal window: the card made just before the end can still be copied.
+  await widget.getByTestId('reveal').click();
+  await expect(widget.getByTestId('card-cvc')).toHaveText(/^\d{3}$/);
+  await keep(page, testInfo, 'revealed-after-expiry');
+  // A reload finds it too, and says both: resumed, and expired (in whichever order they come).
+  await page.reload();
+  await expect.poll(async () => (await heard()).sort()).toEqual(['expired', 'ready', 'resumed']);
 });
 
 /// WCAG contrast ratio of two CSS `rgb(…)` colours.

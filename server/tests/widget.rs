@@ -726,13 +726,50 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
         "{}",
         late.body
     );
+    // Ended, the session makes no more cards, but for the reveal window its cards can still be
+    // followed and revealed: the frame opens on the newest (telling the partner it expired), the
+    // card reads, the stream runs.
     let page = http_client::get(server.addr, &framed).await;
-    assert!(page.body.contains(r#""opened":"expired""#), "{}", page.body);
-    let stream = http_client::get(
-        server.addr,
-        &format!("/api/widget/v1/cards/{card_id}/events?session={token}"),
+    assert!(page.body.contains(r#""event":"resumed""#), "{}", page.body);
+    assert!(page.body.contains(r#""expires_in_ms":0"#), "{}", page.body);
+    assert!(page.body.contains(r#""cards_left":0"#), "{}", page.body);
+    let card = call(
+        &server,
+        "card",
+        &[("session", &token), ("card_id", &card_id)],
     )
     .await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    let events = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
+    let stream = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        http_client::get(server.addr, &events),
+    )
+    .await;
+    assert!(
+        stream.is_err(),
+        "the stream stays open for an unsettled card"
+    );
+
+    // After the window, nothing of the session is shown, and the cardholder is told who to ask.
+    hand.advance(std::time::Duration::from_millis(
+        app::ports::REVEAL_WINDOW_MS as u64,
+    ));
+    let card = call(
+        &server,
+        "card",
+        &[("session", &token), ("card_id", &card_id)],
+    )
+    .await;
+    assert_eq!(card.status, 401, "{}", card.body);
+    assert!(
+        card.body.contains("Ask the site where you created it"),
+        "{}",
+        card.body
+    );
+    let page = http_client::get(server.addr, &framed).await;
+    assert!(page.body.contains(r#""opened":"expired""#), "{}", page.body);
+    let stream = http_client::get(server.addr, &events).await;
     assert_eq!(stream.status, 401, "{}", stream.body);
 }
 

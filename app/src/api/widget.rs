@@ -176,9 +176,9 @@ pub(crate) mod backend {
     fn refusal(error: WidgetDenied) -> ServerFnError {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let status = match error {
-                WidgetDenied::UnknownSession | WidgetDenied::Expired => {
-                    http::StatusCode::UNAUTHORIZED
-                }
+                WidgetDenied::UnknownSession
+                | WidgetDenied::Expired
+                | WidgetDenied::NoLongerShown => http::StatusCode::UNAUTHORIZED,
                 WidgetDenied::OriginNotAllowed => http::StatusCode::FORBIDDEN,
                 WidgetDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
                 WidgetDenied::CardsUsedUp { .. } | WidgetDenied::DepositUsedUp { .. } => {
@@ -259,6 +259,10 @@ pub(crate) mod backend {
             },
             None => None,
         };
+        // An ended session opens only on a card it made (to follow and reveal it).
+        if grant.ended && current_card.is_none() {
+            return Err(WidgetDenied::Expired);
+        }
         let cards_left = access.cards_left(&grant).await?;
         Ok(WidgetContext {
             ranges,

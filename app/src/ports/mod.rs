@@ -28,7 +28,7 @@ pub use console_team::{ConsoleTeam, SharedConsoleTeam};
 pub use system_probe::{SharedSystemProbe, SystemProbe};
 pub use widget_access::{
     Caller, CardPlace, ClientAddress, SharedWidgetAccess, WidgetAccess, WidgetAction, WidgetDenied,
-    WidgetGrant,
+    WidgetGrant, REVEAL_WINDOW_MS,
 };
 
 /// Where it always lived for the server; now a domain type, since the widget shows it too.

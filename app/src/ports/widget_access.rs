@@ -26,8 +26,13 @@ pub enum WidgetAction {
     Reveal,
 }
 
+/// After its session ends, a card made through it can still be followed and revealed for this
+/// long, so a cardholder whose card went live just as the form expired can still copy it.
+pub const REVEAL_WINDOW_MS: i64 = 15 * 60 * 1000;
+
 /// What a valid widget session allows: acting for one merchant, on the cards made through this
-/// session only, from the listed partner origins.
+/// session only, from the listed partner origins. Until `expires_at_ms` it may create cards;
+/// for [`REVEAL_WINDOW_MS`] after, only follow and reveal the ones it made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetGrant {
     pub session_id: SessionId,
@@ -38,6 +43,9 @@ pub struct WidgetGrant {
     pub expires_at_ms: i64,
     /// Cards the session may make in all.
     pub max_cards: i64,
+    /// The session's lifetime was over when this grant was given: it may only show the cards
+    /// it made (within the reveal window), not make more.
+    pub ended: bool,
 }
 
 impl WidgetGrant {
@@ -49,6 +57,11 @@ impl WidgetGrant {
 
     pub fn owns_order_no(&self, order_no: &str) -> bool {
         order_no.starts_with(&self.order_no_prefix())
+    }
+
+    /// Whether the session's cards may still be followed and revealed at `now_ms`.
+    pub fn may_show_at(&self, now_ms: i64) -> bool {
+        now_ms < self.expires_at_ms.saturating_add(REVEAL_WINDOW_MS)
     }
 
     pub fn allows_origin(&self, origin: &str) -> bool {
@@ -85,8 +98,18 @@ pub enum CardPlace {
 pub enum WidgetDenied {
     #[error("This card form link is not valid. Ask the site you came from to reload it.")]
     UnknownSession,
-    #[error("This card form has expired. Reload the page to start again.")]
+    /// The session's lifetime is over: it makes no more cards.
+    #[error(
+        "This card form has expired. Ask the site that showed it to you for a new one to create \
+         a card."
+    )]
     Expired,
+    /// The session's cards were viewable for a while after it ended; that has passed too.
+    #[error(
+        "This card can no longer be shown here. Ask the site where you created it: it can show \
+         you the card again."
+    )]
+    NoLongerShown,
     #[error("This site is not allowed to show this card form.")]
     OriginNotAllowed,
     #[error("The card service is not available right now. Please try again shortly.")]
@@ -106,11 +129,13 @@ pub enum WidgetDenied {
 /// Widget sessions as the widget's server functions and endpoints see them.
 #[async_trait::async_trait]
 pub trait WidgetAccess: Send + Sync {
-    /// The session a token opens, if it exists, has not expired, and the calling page may use it
+    /// The session a token opens, if it exists, may still show its cards
+    /// ([`WidgetGrant::may_show_at`]), and the calling page may use it
     /// ([`WidgetGrant::accepts_caller`]). Unknown tokens count against the caller's address, and
     /// past its limit it is refused before any lookup.
     async fn open(&self, token: &str, caller: &Caller) -> Result<WidgetGrant, WidgetDenied>;
-    /// Whether the session may do `action` now, within its rate.
+    /// Whether the session may do `action` now: within its rate, and a card only while the
+    /// session has not ended ([`WidgetDenied::Expired`]).
     fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied>;
     /// The newest card made through this session, so a reload resumes it.
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<CardId>, WidgetDenied>;
@@ -145,6 +170,7 @@ mod tests {
             customer_email: None,
             expires_at_ms: 0,
             max_cards: 1,
+            ended: false,
         }
     }
 

@@ -74,7 +74,7 @@ pub enum FrameOpening {
 impl FrameOpening {
     pub fn denied(denied: &WidgetDenied) -> FrameOpening {
         match denied {
-            WidgetDenied::Expired => FrameOpening::Expired,
+            WidgetDenied::Expired | WidgetDenied::NoLongerShown => FrameOpening::Expired,
             WidgetDenied::UnknownSession | WidgetDenied::OriginNotAllowed => FrameOpening::Refused,
             _ => FrameOpening::Unavailable,
         }

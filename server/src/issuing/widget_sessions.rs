@@ -4,7 +4,9 @@
 use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::{
     domain::{recharge::MAX_RECHARGE, Cents},
-    ports::{Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant},
+    ports::{
+        Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant, REVEAL_WINDOW_MS,
+    },
 };
 
 use crate::{
@@ -95,9 +97,9 @@ impl WidgetSessions {
         grant_of(session, self.database.now_ms())
     }
 
-    /// Whether a grant's session has run out since it was given (a stream then ends).
+    /// Whether a grant's session may no longer show its cards (a stream then ends).
     pub fn has_expired(&self, grant: &WidgetGrant) -> bool {
-        self.expires_in_ms(grant) <= 0
+        !grant.may_show_at(self.database.now_ms())
     }
 
     /// How long a grant's session has left, by the store's clock (negative once it has run out).
@@ -106,12 +108,14 @@ impl WidgetSessions {
     }
 }
 
-/// What a looked-up session allows: nothing when it is unknown or has expired.
+/// What a looked-up session allows: nothing when it is unknown or its cards may no longer be
+/// shown; after it has ended and within the reveal window, only showing the cards it made.
 fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, WidgetDenied> {
     let session = session.ok_or(WidgetDenied::UnknownSession)?;
-    if session.is_expired(now_ms) {
-        return Err(WidgetDenied::Expired);
+    if now_ms >= session.expires_at_ms.saturating_add(REVEAL_WINDOW_MS) {
+        return Err(WidgetDenied::NoLongerShown);
     }
+    let ended = session.is_expired(now_ms);
     Ok(WidgetGrant {
         session_id: session.id,
         merchant_id: session.merchant_id,
@@ -119,6 +123,7 @@ fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, 
         customer_email: session.customer_email,
         expires_at_ms: session.expires_at_ms,
         max_cards: session.max_cards,
+        ended,
     })
 }
 
@@ -148,6 +153,9 @@ impl WidgetAccess for WidgetSessions {
     }
 
     fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied> {
+        if action == WidgetAction::CreateCard && grant.ended {
+            return Err(WidgetDenied::Expired);
+        }
         self.limits
             .check_session(&grant.session_id, action)
             .map_err(too_many)
@@ -198,6 +206,9 @@ impl WidgetAccess for WidgetSessions {
     }
 
     async fn cards_left(&self, grant: &WidgetGrant) -> Result<i64, WidgetDenied> {
+        if grant.ended {
+            return Ok(0);
+        }
         let counted = self
             .database
             .widget_cards_counted(&grant.merchant_id, &grant.session_id)
