@@ -482,6 +482,20 @@ test('a reload that finds the session\'s card says resumed, with the card', asyn
   expect(resumed.last4).toMatch(/^\d{4}$/);
 });
 
+test('a declined card: the partner hears failed, with the reason and the amount refunded', async ({ page, request }) => {
+  const token = await mintSession(request);
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
+  const widget = page.frameLocator('#checkout iframe');
+  // The simulated processor declines this last name at "Opening Card".
+  await fillForm(widget, { last: 'Failopening', deposit: '30' });
+  await widget.getByTestId('create-card').click();
+  const heard = () => page.evaluate(() => (window as any).heard.map((e: any) => e.event));
+  await expect.poll(heard, { timeout: 15_000 }).toContain('failed');
+  const failed = await page.evaluate(() => (window as any).heard.find((e: any) => e.event === 'failed'));
+  expect(failed).toMatchObject({ status: 'CARD FAILED REFUND', stage: 'opening_card', amount: 3000, last4: null, exp_month: null });
+  expect(failed.fail_reason).toContain('declined');
+});
+
 test('a page the session does not allow hears refused, and the console says what to fix', async ({ page, request }) => {
   const token = await mintSession(request); // allows PARTNER only
   await page.goto(`${STRANGER}/mount?session=${encodeURIComponent(token)}`);
