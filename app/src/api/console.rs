@@ -14,6 +14,8 @@ pub const SESSION_COOKIE: &str = "cardkit_console";
 /// Where the console starts, and where a signed-out person is sent.
 pub const CONSOLE_HOME: &str = "/console";
 pub const SIGN_IN_PAGE: &str = "/console/sign-in";
+/// Where a sign-in whose password was right goes for its code.
+pub const CODE_PAGE: &str = "/console/sign-in/code";
 
 /// What the server's console needs to know about how it is served.
 #[derive(Clone, Copy, Debug)]
@@ -73,8 +75,8 @@ pub(crate) mod backend {
     use leptos::prelude::{expect_context, use_context, ServerFnError};
 
     use super::{
-        CardTableQuery, ConsoleCardPage, ConsoleCookiePolicy, ConsoleOverview, CONSOLE_HOME,
-        SESSION_COOKIE, SIGN_IN_PAGE,
+        CardTableQuery, ConsoleCardPage, ConsoleCookiePolicy, ConsoleOverview, CODE_PAGE,
+        CONSOLE_HOME, SESSION_COOKIE, SIGN_IN_PAGE,
     };
     use crate::{
         domain::console_user::ConsoleUser,
@@ -196,7 +198,7 @@ pub(crate) mod backend {
             (Err(ConsoleDenied::SecondFactorNeeded), _)
                 if parts.as_ref().is_some_and(is_page_render) =>
             {
-                leptos_axum::redirect(crate::api::console_security::CODE_PAGE);
+                leptos_axum::redirect(CODE_PAGE);
                 Err(refused(
                     http::StatusCode::FOUND,
                     &ConsoleDenied::SecondFactorNeeded.to_string(),
@@ -227,7 +229,7 @@ pub(crate) mod backend {
             .map_err(denied)?;
         set_cookie(&signed_in.token, signed_in.max_age_secs);
         leptos_axum::redirect(if signed_in.awaiting_second_factor {
-            crate::api::console_security::CODE_PAGE
+            CODE_PAGE
         } else {
             CONSOLE_HOME
         });

@@ -7,9 +7,6 @@ use leptos::prelude::*;
 
 pub use crate::domain::two_factor::{Enrolment, SecondFactorStep, SecurityView};
 
-/// Where a sign-in whose password was right goes for its code.
-pub const CODE_PAGE: &str = "/console/sign-in/code";
-
 /// What the code page asks for: a code, or first a new authenticator (the team's rule).
 #[server(name = ConsoleSecondFactor, prefix = "/api/console", endpoint = "second_factor")]
 pub async fn console_second_factor() -> Result<SecondFactorStep, ServerFnError> {

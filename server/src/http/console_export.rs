@@ -5,10 +5,7 @@
 //! - `GET /console/wallet.csv`: the wallet's whole statement, newest first.
 
 use app::{
-    api::{
-        console::{session_token_in, SIGN_IN_PAGE},
-        console_security::CODE_PAGE,
-    },
+    api::console::{session_token_in, CODE_PAGE, SIGN_IN_PAGE},
     domain::{
         calendar::format_timestamp_ms, console_user::ConsoleUser, console_views::CardTableQuery,
     },
