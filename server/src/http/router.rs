@@ -60,8 +60,8 @@ pub fn router(state: AppState) -> Router {
             security_headers::security_headers,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span::request_span))
-        // Outermost, so the span above and every answer below carry the id.
+        // Around everything above, so the span and every answer below carry the id.
         .layer(axum::middleware::from_fn(request_id::request_id))
-        // Before everything that reads `Host`.
+        // Outermost: before everything that reads `Host`.
         .layer(axum::middleware::from_fn(http2_host::host_from_authority))
 }
