@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Frame, type FrameLocator, type Page, type TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -590,4 +591,30 @@ test('forced colours keep button borders and tell the steps apart by shape', asy
   const done = await page.locator('.ck-step-done .ck-step-mark').first().evaluate((mark) => getComputedStyle(mark).backgroundColor);
   expect(done).not.toBe(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
   await keep(page, testInfo, 'widget-forced-colors-active');
+});
+
+/// Every axe violation on the page as it stands, as `id: help` lines.
+async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map((violation) => `${violation.id}: ${violation.help}`);
+}
+
+test('axe finds nothing in any theme, on the form, the tracker and the revealed card, at 320 px', async ({ page, request }, testInfo) => {
+  test.setTimeout(60_000);
+  await page.setViewportSize({ width: 320, height: 800 });
+  for (const query of ['', '&theme=light&accent=%23facc15', '&theme=dark&accent=%231e293b']) {
+    await page.emulateMedia({ colorScheme: query ? 'light' : 'dark' });
+    const token = await mintSession(request);
+    await page.goto(`/widget/frame?session=${encodeURIComponent(token)}${query}`);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    expect(await axeViolations(page), `form ${query || 'auto, dark system'}`).toEqual([]);
+  }
+  await fillForm(page);
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  expect(await axeViolations(page), 'active card').toEqual([]);
+  await page.getByTestId('reveal').click();
+  await expect(page.getByTestId('card-cvc')).toBeVisible();
+  expect(await axeViolations(page), 'revealed card').toEqual([]);
+  await keep(page, testInfo, 'widget-dark-revealed-320px');
 });
