@@ -527,6 +527,41 @@ test('a session that runs out while shown says expired, and its card can still b
   await expect.poll(async () => (await heard()).sort()).toEqual(['expired', 'ready', 'resumed']);
 });
 
+test('an expired session refreshed by its partner: the continuation opens on the card, live, and reveals it', async ({ page, request }, testInfo) => {
+  test.setTimeout(45_000);
+  const first = await request.post('/api/widget/v1/sessions', {
+    headers: { Authorization: `Bearer ${apiKey()}` },
+    data: { allowed_origins: [PARTNER], expires_in: 10 },
+  });
+  expect(first.status()).toBe(201);
+  const { session_token: token, session_id: sessionId } = await first.json();
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(token)}`);
+  const heard = () => page.evaluate(() => (window as any).heard.map((e: any) => e.event));
+  const widget = page.frameLocator('#checkout iframe');
+  await fillForm(widget);
+  await widget.getByTestId('create-card').click();
+  await expect(widget.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await expect.poll(heard, { timeout: 15_000 }).toContain('expired');
+  const cardId = await page.evaluate(() => (window as any).heard.find((e: any) => e.event === 'created').card_id);
+
+  // The partner's backend mints a continuation of the expired session; the page mounts it.
+  const refreshed = await request.post('/api/widget/v1/sessions', {
+    headers: { Authorization: `Bearer ${apiKey()}` },
+    data: { continues: sessionId },
+  });
+  expect(refreshed.status(), await refreshed.text()).toBe(201);
+  const continuation = await refreshed.json();
+  expect(continuation).toMatchObject({ continues: sessionId, allowed_origins: [PARTNER], max_cards: 0 });
+  await page.goto(`${PARTNER}/mount?session=${encodeURIComponent(continuation.session_token)}`);
+  await expect.poll(heard).toEqual(['ready', 'resumed']);
+  expect(await page.evaluate(() => (window as any).heard[1])).toMatchObject({ card_id: cardId, status: 'ACTIVE' });
+  await widget.getByTestId('reveal').click();
+  await expect(widget.getByTestId('card-cvc')).toHaveText(/^\d{3}$/);
+  // It only shows: no offer to make another card.
+  await expect(widget.getByRole('button', { name: 'Create another card' })).toHaveCount(0);
+  await keep(page, testInfo, 'continuation-revealed');
+});
+
 /// WCAG contrast ratio of two CSS `rgb(…)` colours.
 function contrast(a: string, b: string): number {
   const luminance = (css: string) => {

@@ -104,6 +104,7 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
     let (merchant, _) = server.merchant(0).await;
     let session = WidgetSession {
         id: SessionId::new("ws_1"),
+        chain_id: SessionId::new("ws_1"),
         merchant_id: merchant,
         allowed_origins: vec!["https://shop.example".into()],
         customer_email: Some("buyer@example.com".into()),

@@ -19,6 +19,7 @@ on_every_backend!(
     a_session_makes_at_most_its_cards_and_deposits,
     a_session_owns_only_the_cards_made_through_it,
     a_session_ends_when_the_servers_clock_passes_its_lifetime,
+    a_continuation_shows_the_cards_of_the_session_it_continues,
 );
 
 const SESSIONS: &str = "/api/widget/v1/sessions";
@@ -771,6 +772,165 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
     assert!(page.body.contains(r#""opened":"expired""#), "{}", page.body);
     let stream = http_client::get(server.addr, &events).await;
     assert_eq!(stream.status, 401, "{}", stream.body);
+}
+
+/// A partner whose session ran out mints a continuation of it: the new session shows the card the
+/// old one made (the frame resumes it, the card reads, the stream runs), so does a continuation of
+/// the continuation, and by default a continuation makes only what the old session had left.
+async fn a_continuation_shows_the_cards_of_the_session_it_continues(db: &Database) {
+    let hand = ManualClock::starting_now();
+    let db = db.clone().with_clock(hand.clock());
+    let server = TestServer::start_with(&db, false).await;
+    let (_, key) = server.merchant(100_000).await;
+    let first = mint_limited(
+        &server,
+        &key,
+        json!({"expires_in": 60, "customer_email": "buyer@example.com"}),
+    )
+    .await;
+    let first_token = first["session_token"].as_str().unwrap().to_owned();
+    let first_id = first["session_id"].as_str().unwrap().to_owned();
+    let created = create(&server, &first_token, "chain00001", "Early", "25", "").await;
+    let card_id = created_id(&created).unwrap_or_else(|| panic!("{}", created.body));
+    let reads = |token: String, card_id: String| {
+        let server = &server;
+        async move {
+            call(
+                server,
+                "card",
+                &[("session", &token), ("card_id", &card_id)],
+            )
+            .await
+        }
+    };
+
+    // Long past its reveal window, the old session shows nothing.
+    hand.advance(std::time::Duration::from_millis(
+        60_000 + app::ports::REVEAL_WINDOW_MS as u64,
+    ));
+    let old = reads(first_token.clone(), card_id.clone()).await;
+    assert_eq!(old.status, 401, "{}", old.body);
+
+    let minted = mint(&server, Some(&key), json!({"continues": first_id})).await;
+    assert_eq!(minted.status, 201, "{}", minted.body);
+    let second = minted.json();
+    assert_eq!(second["continues"], json!(first_id), "{second}");
+    assert_eq!(second["allowed_origins"], json!([PARTNER]), "{second}");
+    assert_eq!(second["customer_email"], json!("buyer@example.com"));
+    assert_eq!(second["max_cards"], json!(0), "its one card is made");
+    let token = second["session_token"].as_str().unwrap().to_owned();
+    let framed = |token: &str| format!("/widget/frame?session={token}&parent={}", encode(PARTNER));
+    let page = http_client::get(server.addr, &framed(&token)).await;
+    assert!(page.body.contains(r#""event":"resumed""#), "{}", page.body);
+    assert!(page.body.contains(&card_id), "{}", page.body);
+    assert!(page.body.contains(r#""cards_left":0"#), "{}", page.body);
+    let card = reads(token.clone(), card_id.clone()).await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    // Revealing is the session's to ask for; this card is simply not live yet (no worker here).
+    let reveal = call(
+        &server,
+        "reveal",
+        &[("session", &token), ("card_id", &card_id)],
+    )
+    .await;
+    assert!(
+        reveal.body.contains("not available for this card"),
+        "{}",
+        reveal.body
+    );
+    let events = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
+    let stream = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        http_client::get(server.addr, &events),
+    )
+    .await;
+    assert!(
+        stream.is_err(),
+        "the stream stays open for an unsettled card"
+    );
+    let more = create(&server, &token, "chain00002", "More", "25", "").await;
+    assert!(
+        refusal(&more).contains("only shows cards made earlier"),
+        "{}",
+        more.body
+    );
+
+    // A continuation of the continuation still shows the card, and makes one more when asked.
+    let third = mint_limited(
+        &server,
+        &key,
+        json!({"continues": second["session_id"], "max_cards": 1}),
+    )
+    .await;
+    assert_eq!(third["continues"], second["session_id"]);
+    let third_token = third["session_token"].as_str().unwrap().to_owned();
+    let page = http_client::get(server.addr, &framed(&third_token)).await;
+    assert!(page.body.contains(&card_id), "{}", page.body);
+    let newer = create(&server, &third_token, "chain00003", "Newer", "25", "").await;
+    let newer_id = created_id(&newer).unwrap_or_else(|| panic!("{}", newer.body));
+    let page = http_client::get(server.addr, &framed(&third_token)).await;
+    assert!(page.body.contains(&newer_id), "the newest card opens");
+    let older = reads(third_token.clone(), card_id.clone()).await;
+    assert_eq!(older.status, 200, "{}", older.body);
+    // One chain, one set of cards: the earlier session sees the card its continuation made.
+    let before = reads(token.clone(), newer_id.clone()).await;
+    assert_eq!(
+        before.status, 200,
+        "one chain, one set of cards: {}",
+        before.body
+    );
+
+    // Only the merchant's own sessions can be continued; an unknown id is a field error.
+    let (_, other_key) = server.merchant(0).await;
+    for (key, id) in [(&other_key, first_id.as_str()), (&key, "0123456789abcdef")] {
+        let foreign = mint(&server, Some(key), json!({"continues": id})).await;
+        assert_eq!(foreign.status, 422, "{}", foreign.body);
+        assert!(
+            foreign.body.contains(r#"["body","continues"]"#),
+            "{}",
+            foreign.body
+        );
+        assert!(
+            foreign.body.contains("no widget session"),
+            "{}",
+            foreign.body
+        );
+    }
+    // A session that made no card: continuing it to make none would show nothing.
+    let empty = mint_limited(&server, &key, json!({"max_cards": 2})).await;
+    let nothing = mint(
+        &server,
+        Some(&key),
+        json!({"continues": empty["session_id"], "max_cards": 0}),
+    )
+    .await;
+    assert_eq!(nothing.status, 422, "{}", nothing.body);
+    assert!(
+        nothing.body.contains("made no card to show"),
+        "{}",
+        nothing.body
+    );
+    let carried = mint(
+        &server,
+        Some(&key),
+        json!({"continues": empty["session_id"]}),
+    )
+    .await;
+    assert_eq!(carried.status, 201, "{}", carried.body);
+    assert_eq!(carried.json()["max_cards"], json!(2), "what it had left");
+    // Without `continues`, origins are still required and 0 cards is not a session.
+    let bare = mint(&server, Some(&key), json!({"max_cards": 0})).await;
+    assert_eq!(bare.status, 422, "{}", bare.body);
+    assert!(
+        bare.body.contains(r#"["body","allowed_origins"]"#),
+        "{}",
+        bare.body
+    );
+    assert!(
+        bare.body.contains(r#"["body","max_cards"]"#),
+        "{}",
+        bare.body
+    );
 }
 
 /// A deploy is not held up by open trackers: at shutdown each stream gets a reconnect hint and

@@ -1,7 +1,8 @@
 //! The migration that caps widget sessions, run on data written under the schema before it, on
 //! SQLite and PostgreSQL: a session's cards (recognised by their orderNo then) stay its own with
 //! their deposits, other cards do not become its own, and a session minted before caps existed
-//! keeps no cap until it expires.
+//! keeps no cap until it expires. The later chain migration makes each of those sessions the first
+//! of its own chain, which is how its cards are found here.
 
 mod support;
 
@@ -58,7 +59,7 @@ async fn sessions_keep_their_cards_and_their_promise(db: &Database) {
         .expect("the caps migration applies to existing data");
 
     assert!(db
-        .widget_session_reserved(
+        .widget_chain_reserved(
             &MerchantId::new("m_1"),
             &SessionId::new("s1"),
             "ws1-k1k1k1k1k1"
@@ -66,7 +67,7 @@ async fn sessions_keep_their_cards_and_their_promise(db: &Database) {
         .await
         .unwrap());
     assert!(!db
-        .widget_session_reserved(&MerchantId::new("m_1"), &SessionId::new("s1"), "order-2")
+        .widget_chain_reserved(&MerchantId::new("m_1"), &SessionId::new("s1"), "order-2")
         .await
         .unwrap());
     assert_eq!(

@@ -31,11 +31,15 @@ pub enum WidgetAction {
 pub const REVEAL_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 /// What a valid widget session allows: acting for one merchant, on the cards made through this
-/// session only, from the listed partner origins. Until `expires_at_ms` it may create cards;
-/// for [`REVEAL_WINDOW_MS`] after, only follow and reveal the ones it made.
+/// session (or the earlier sessions it continues) only, from the listed partner origins. Until
+/// `expires_at_ms` it may create cards; for [`REVEAL_WINDOW_MS`] after, only follow and reveal
+/// the ones its chain made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetGrant {
     pub session_id: SessionId,
+    /// The first session of the chain this one continues (its own id when it continues none):
+    /// the cards of every session in the chain are this session's to show.
+    pub chain_id: SessionId,
     pub merchant_id: MerchantId,
     pub allowed_origins: Vec<String>,
     /// Prefilled into the form, and the KYC customer of the cards made here.
@@ -53,10 +57,6 @@ impl WidgetGrant {
     /// recognises its own cards (and idempotency keys of two sessions can never collide).
     pub fn order_no_prefix(&self) -> String {
         format!("w{}-", self.session_id)
-    }
-
-    pub fn owns_order_no(&self, order_no: &str) -> bool {
-        order_no.starts_with(&self.order_no_prefix())
     }
 
     /// Whether the session's cards may still be followed and revealed at `now_ms`.
@@ -114,16 +114,22 @@ pub enum WidgetDenied {
     OriginNotAllowed,
     #[error("The card service is not available right now. Please try again shortly.")]
     Unavailable,
-    #[error(
-        "This card form has already made the {max_cards} card{} it may make. Ask the site \
-         for a new form to make another.",
-        if *max_cards == 1 { "" } else { "s" }
-    )]
+    #[error("{}", cards_used_up(*max_cards))]
     CardsUsedUp { max_cards: i64 },
     #[error("This card form may deposit {left} more at most. Lower the deposit and try again.")]
     DepositUsedUp { left: Cents },
     #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
     TooManyRequests { retry_after_secs: u64 },
+}
+
+fn cards_used_up(max_cards: i64) -> String {
+    let made = match max_cards {
+        // A continuation minted only to show an earlier session's card.
+        0 => "only shows cards made earlier".to_owned(),
+        1 => "has already made the 1 card it may make".to_owned(),
+        n => format!("has already made the {n} cards it may make"),
+    };
+    format!("This card form {made}. Ask the site for a new form to make another.")
 }
 
 /// Widget sessions as the widget's server functions and endpoints see them.
@@ -137,9 +143,9 @@ pub trait WidgetAccess: Send + Sync {
     /// Whether the session may do `action` now: within its rate, and a card only while the
     /// session has not ended ([`WidgetDenied::Expired`]).
     fn admit(&self, grant: &WidgetGrant, action: WidgetAction) -> Result<(), WidgetDenied>;
-    /// The newest card made through this session, so a reload resumes it.
+    /// The newest card made through this session or one it continues, so a reload resumes it.
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<CardId>, WidgetDenied>;
-    /// Whether the card with this orderNo was made through this session.
+    /// Whether the card with this orderNo was made through this session or one it continues.
     async fn owns_card(&self, grant: &WidgetGrant, order_no: &str) -> Result<bool, WidgetDenied>;
     /// Takes a place for the card a form will make, within the session's caps on cards and on
     /// the total deposited (a card that failed and was refunded no longer counts). Refused with
@@ -165,6 +171,7 @@ mod tests {
     fn grant() -> WidgetGrant {
         WidgetGrant {
             session_id: SessionId::new("s1"),
+            chain_id: SessionId::new("s1"),
             merchant_id: MerchantId::new("m1"),
             allowed_origins: vec!["https://shop.example".into()],
             customer_email: None,

@@ -12,7 +12,7 @@ use app::{
 use crate::{
     rate_limits::{RateLimits, Throttled},
     secrets::random,
-    store::{Database, StoreError, WidgetReservation, WidgetSession},
+    store::{Database, StoreError, WidgetReservation, WidgetSession, WidgetUsage},
 };
 
 /// Sessions live 15 minutes unless the merchant asks otherwise, and never more than a day: the
@@ -38,6 +38,38 @@ pub struct SessionRequest {
     pub customer_email: Option<String>,
     pub max_cards: i64,
     pub max_deposit: Cents,
+    /// The chain of the session this one continues ([`WidgetSessions::continuable`]); `None`
+    /// starts a new chain.
+    pub chain_id: Option<SessionId>,
+}
+
+/// An earlier session a new one may continue: what it allowed and used, and how many cards its
+/// chain has made for the continuation to show.
+pub struct Continuable {
+    pub session: WidgetSession,
+    pub usage: WidgetUsage,
+    pub chain_cards: i64,
+}
+
+impl Continuable {
+    /// A continuation carries on where its session was: by default it may make the cards, and
+    /// deposit the money, the session had left.
+    pub fn cards_left(&self) -> i64 {
+        self.session
+            .max_cards
+            .saturating_sub(self.usage.cards)
+            .max(0)
+    }
+
+    pub fn deposit_left(&self) -> Cents {
+        Cents(
+            self.session
+                .max_deposit
+                .0
+                .saturating_sub(self.usage.deposited.0)
+                .max(0),
+        )
+    }
 }
 
 /// What the merchant's backend gets back: the token (shown once) and the stored session.
@@ -63,9 +95,11 @@ impl WidgetSessions {
         request: SessionRequest,
     ) -> Result<MintedSession, crate::store::StoreError> {
         let now = self.database.now_ms();
+        // Hex only: it becomes part of the orderNo of every card the session makes.
+        let id = SessionId::new(random::id(""));
         let session = WidgetSession {
-            // Hex only: it becomes part of the orderNo of every card the session makes.
-            id: SessionId::new(random::id("")),
+            chain_id: request.chain_id.unwrap_or_else(|| id.clone()),
+            id,
             merchant_id: merchant_id.to_owned(),
             allowed_origins: request.allowed_origins,
             customer_email: request.customer_email,
@@ -79,6 +113,35 @@ impl WidgetSessions {
             .create_widget_session(&session, &token)
             .await?;
         Ok(MintedSession { token, session })
+    }
+
+    /// One of the merchant's sessions, expired or not, that a new session may continue (`None`
+    /// when the merchant has no session with this id).
+    pub async fn continuable(
+        &self,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
+    ) -> Result<Option<Continuable>, StoreError> {
+        let Some(session) = self
+            .database
+            .widget_session_by_id(merchant_id, session_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let usage = self
+            .database
+            .widget_session_usage(merchant_id, &session.id)
+            .await?;
+        let chain_cards = self
+            .database
+            .widget_chain_cards(merchant_id, &session.chain_id)
+            .await?;
+        Ok(Some(Continuable {
+            session,
+            usage,
+            chain_cards,
+        }))
     }
 
     /// The session behind a token, expired or not, for the frame page (which frames an expired
@@ -118,6 +181,7 @@ fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, 
     let ended = session.is_expired(now_ms);
     Ok(WidgetGrant {
         session_id: session.id,
+        chain_id: session.chain_id,
         merchant_id: session.merchant_id,
         allowed_origins: session.allowed_origins,
         customer_email: session.customer_email,
@@ -163,17 +227,14 @@ impl WidgetAccess for WidgetSessions {
 
     async fn latest_card_id(&self, grant: &WidgetGrant) -> Result<Option<CardId>, WidgetDenied> {
         self.database
-            .latest_widget_card(&grant.merchant_id, &grant.session_id)
+            .latest_widget_card(&grant.merchant_id, &grant.chain_id)
             .await
             .map_err(unavailable)
     }
 
     async fn owns_card(&self, grant: &WidgetGrant, order_no: &str) -> Result<bool, WidgetDenied> {
-        if !grant.owns_order_no(order_no) {
-            return Ok(false);
-        }
         self.database
-            .widget_session_reserved(&grant.merchant_id, &grant.session_id, order_no)
+            .widget_chain_reserved(&grant.merchant_id, &grant.chain_id, order_no)
             .await
             .map_err(unavailable)
     }
@@ -209,12 +270,12 @@ impl WidgetAccess for WidgetSessions {
         if grant.ended {
             return Ok(0);
         }
-        let counted = self
+        let usage = self
             .database
-            .widget_cards_counted(&grant.merchant_id, &grant.session_id)
+            .widget_session_usage(&grant.merchant_id, &grant.session_id)
             .await
             .map_err(unavailable)?;
-        Ok(grant.max_cards.saturating_sub(counted).max(0))
+        Ok(grant.max_cards.saturating_sub(usage.cards).max(0))
     }
 
     async fn release_card_place(&self, grant: &WidgetGrant, order_no: &str) {

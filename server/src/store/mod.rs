@@ -66,4 +66,4 @@ pub use merchants::{hash_token, IssuedKey, Merchant};
 pub use provisioning_steps::{Activation, ProvisioningCard};
 pub use test_funds::TestFunding;
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};
-pub use widget_sessions::{WidgetReservation, WidgetSession};
+pub use widget_sessions::{WidgetReservation, WidgetSession, WidgetUsage};

@@ -9,6 +9,9 @@ use super::{hash_token, Database, StoreError};
 pub struct WidgetSession {
     pub id: SessionId,
     pub merchant_id: MerchantId,
+    /// The first session of the chain this one continues (its own id when it continues none):
+    /// a session shows the cards of every session in its chain.
+    pub chain_id: SessionId,
     pub allowed_origins: Vec<String>,
     pub customer_email: Option<String>,
     pub created_at_ms: i64,
@@ -16,6 +19,14 @@ pub struct WidgetSession {
     /// Cards the session may make, and what they may deposit in all.
     pub max_cards: i64,
     pub max_deposit: Cents,
+}
+
+/// What counts against a session's caps: its cards (made or being made) and their deposits, less
+/// the cards that failed and were refunded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WidgetUsage {
+    pub cards: i64,
+    pub deposited: Cents,
 }
 
 /// The answer to a session asking for a place for one more card.
@@ -38,7 +49,21 @@ impl WidgetSession {
     }
 }
 
-type SessionRow = (String, String, String, Option<String>, i64, i64, i64, i64);
+type SessionRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+const SESSION_COLUMNS: &str =
+    "id, merchant_id, chain_id, allowed_origins, customer_email, created_at_ms, \
+                               expires_at_ms, max_cards, max_deposit_cents";
 
 /// What a session has used: its cards (made or being made) and their deposits, except cards that
 /// failed and were refunded. `$1` the session, `$2` the CARD FAILED REFUND status code.
@@ -48,21 +73,24 @@ const USAGE: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(r.deposit_cents), 0) AS 
                      WHERE r.session_id = $1 AND (c.status IS NULL OR c.status <> $2)";
 
 impl Database {
-    /// How many of a session's cards count against its cap (see [`USAGE`]).
-    pub async fn widget_cards_counted(
+    /// What of a session's caps its cards use (see [`USAGE`]).
+    pub async fn widget_session_usage(
         &self,
         merchant_id: &MerchantId,
         session_id: &SessionId,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<WidgetUsage, StoreError> {
         let refunded = CardStatus::CardFailedRefund.code();
         let sql = format!("{USAGE} AND r.merchant_id = $3");
-        let (cards, _deposited): (i64, i64) = self
+        let (cards, deposited): (i64, i64) = self
             .fetch_one(
                 &sql,
                 &[session_id.into(), refunded.into(), merchant_id.into()],
             )
             .await?;
-        Ok(cards)
+        Ok(WidgetUsage {
+            cards,
+            deposited: Cents(deposited),
+        })
     }
 
     /// Stores a session under the hash of its token (the token itself is only ever given out).
@@ -73,15 +101,17 @@ impl Database {
     ) -> Result<(), StoreError> {
         let origins = serde_json::to_string(&session.allowed_origins)
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let sql = "INSERT INTO widget_sessions (id, token_hash, merchant_id, allowed_origins, customer_email, \
-                   created_at_ms, expires_at_ms, max_cards, max_deposit_cents) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let sql =
+            "INSERT INTO widget_sessions (id, token_hash, merchant_id, chain_id, allowed_origins, \
+                   customer_email, created_at_ms, expires_at_ms, max_cards, max_deposit_cents) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         self.execute(
             sql,
             &[
                 (&session.id).into(),
                 (&hash_token(token)).into(),
                 (&session.merchant_id).into(),
+                (&session.chain_id).into(),
                 (&origins).into(),
                 (session.customer_email.as_deref()).into(),
                 session.created_at_ms.into(),
@@ -96,69 +126,70 @@ impl Database {
 
     /// The session a token belongs to, expired or not (the caller decides what expiry means).
     pub async fn widget_session(&self, token: &str) -> Result<Option<WidgetSession>, StoreError> {
-        let sql = "SELECT id, merchant_id, allowed_origins, customer_email, created_at_ms, expires_at_ms, \
-                   max_cards, max_deposit_cents FROM widget_sessions WHERE token_hash = $1";
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM widget_sessions WHERE token_hash = $1");
         let row: Option<SessionRow> = self
-            .fetch_optional(sql, &[(&hash_token(token)).into()])
+            .fetch_optional(&sql, &[(&hash_token(token)).into()])
             .await?;
-        row.map(
-            |(
-                id,
-                merchant_id,
-                origins,
-                customer_email,
-                created_at_ms,
-                expires_at_ms,
-                max_cards,
-                max_deposit,
-            )| {
-                let allowed_origins = serde_json::from_str(&origins)
-                    .map_err(|_| StoreError::Corrupt(format!("widget session {id}")))?;
-                Ok(WidgetSession {
-                    id: SessionId::new(id),
-                    merchant_id: MerchantId::new(merchant_id),
-                    allowed_origins,
-                    customer_email,
-                    created_at_ms,
-                    expires_at_ms,
-                    max_cards,
-                    max_deposit: Cents(max_deposit),
-                })
-            },
-        )
-        .transpose()
+        row.map(session_of_row).transpose()
     }
 
-    /// The newest card made through a session.
-    pub async fn latest_widget_card(
+    /// One of a merchant's sessions by its id, expired or not: another merchant's is `None`.
+    pub async fn widget_session_by_id(
         &self,
         merchant_id: &MerchantId,
         session_id: &SessionId,
+    ) -> Result<Option<WidgetSession>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM widget_sessions WHERE id = $1 AND merchant_id = $2"
+        );
+        let row: Option<SessionRow> = self
+            .fetch_optional(&sql, &[session_id.into(), merchant_id.into()])
+            .await?;
+        row.map(session_of_row).transpose()
+    }
+
+    /// How many cards the sessions of a chain have made or are making.
+    pub async fn widget_chain_cards(
+        &self,
+        merchant_id: &MerchantId,
+        chain_id: &SessionId,
+    ) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM widget_sessions s \
+                   JOIN widget_session_cards r ON r.session_id = s.id AND r.merchant_id = s.merchant_id \
+                   WHERE s.merchant_id = $1 AND s.chain_id = $2";
+        self.scalar(sql, &[merchant_id.into(), chain_id.into()])
+            .await
+    }
+
+    /// The newest card made through any session of a chain.
+    pub async fn latest_widget_card(
+        &self,
+        merchant_id: &MerchantId,
+        chain_id: &SessionId,
     ) -> Result<Option<CardId>, StoreError> {
-        let sql = "SELECT c.id FROM widget_session_cards r \
+        let sql = "SELECT c.id FROM widget_sessions s \
+                   JOIN widget_session_cards r ON r.session_id = s.id AND r.merchant_id = s.merchant_id \
                    JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
-                   WHERE r.merchant_id = $1 AND r.session_id = $2 \
+                   WHERE s.merchant_id = $1 AND s.chain_id = $2 \
                    ORDER BY c.created_at_ms DESC, c.id DESC LIMIT 1";
         let card: Option<String> = self
-            .scalar_optional(sql, &[merchant_id.into(), session_id.into()])
+            .scalar_optional(sql, &[merchant_id.into(), chain_id.into()])
             .await?;
         Ok(card.map(CardId::new))
     }
 
-    /// Whether the orderNo was reserved by this session (its card was made through it).
-    pub async fn widget_session_reserved(
+    /// Whether the orderNo was reserved by a session of this chain (its card was made through it).
+    pub async fn widget_chain_reserved(
         &self,
         merchant_id: &MerchantId,
-        session_id: &SessionId,
+        chain_id: &SessionId,
         order_no: &str,
     ) -> Result<bool, StoreError> {
-        let sql = "SELECT COUNT(*) FROM widget_session_cards \
-                   WHERE merchant_id = $1 AND order_no = $2 AND session_id = $3";
+        let sql = "SELECT COUNT(*) FROM widget_session_cards r \
+                   JOIN widget_sessions s ON s.id = r.session_id AND s.merchant_id = r.merchant_id \
+                   WHERE r.merchant_id = $1 AND r.order_no = $2 AND s.chain_id = $3";
         let count: i64 = self
-            .scalar(
-                sql,
-                &[merchant_id.into(), order_no.into(), session_id.into()],
-            )
+            .scalar(sql, &[merchant_id.into(), order_no.into(), chain_id.into()])
             .await?;
         Ok(count > 0)
     }
@@ -242,4 +273,31 @@ impl Database {
         .await?;
         Ok(())
     }
+}
+
+fn session_of_row(row: SessionRow) -> Result<WidgetSession, StoreError> {
+    let (
+        id,
+        merchant_id,
+        chain_id,
+        origins,
+        customer_email,
+        created_at_ms,
+        expires_at_ms,
+        max_cards,
+        max_deposit,
+    ) = row;
+    let allowed_origins = serde_json::from_str(&origins)
+        .map_err(|_| StoreError::Corrupt(format!("widget session {id}")))?;
+    Ok(WidgetSession {
+        id: SessionId::new(id),
+        merchant_id: MerchantId::new(merchant_id),
+        chain_id: SessionId::new(chain_id),
+        allowed_origins,
+        customer_email,
+        created_at_ms,
+        expires_at_ms,
+        max_cards,
+        max_deposit: Cents(max_deposit),
+    })
 }
