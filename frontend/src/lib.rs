@@ -33,8 +33,8 @@ pub fn hydrate() {
         .get_element_by_id(START_ELEMENT_ID)
         .and_then(|element| element.text_content())
         .unwrap_or_default();
-    // `from_slice`, as the server functions' JSON decoding uses: one copy of each decoder.
-    let start: WidgetStart = serde_json::from_slice(embedded.as_bytes())
+    // The decoder the widget's server functions use: one copy of each type's decoding.
+    let start: WidgetStart = app::api::browser_json::from_json_text(&embedded)
         .unwrap_or_else(|_| Err("This card form could not start. Reload the page.".to_owned()));
     leptos::mount::hydrate_body(move || view! { <WidgetRoot boot start/> });
     mark_hydrated();

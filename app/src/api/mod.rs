@@ -1,4 +1,5 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
+pub mod browser_json;
 pub mod console;
 pub mod console_cards;
 pub mod console_controls;

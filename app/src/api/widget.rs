@@ -2,6 +2,9 @@
 //! that session's merchant only, on the cards made through that session only.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
+
+use super::browser_json::BrowserJson;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -40,6 +43,16 @@ impl From<CardRange> for RangeOption {
 impl RangeOption {
     pub fn label(&self) -> String {
         format!("{} {} · {}", self.brand, self.bin, self.currency)
+    }
+
+    /// What a cardholder is shown: the brand as people write it (`Visa`, brands are ASCII; the
+    /// Unicode case tables would cost the widget's bundle 10 KB) and the currency, no BIN.
+    pub fn cardholder_label(&self) -> String {
+        let mut brand = self.brand.to_ascii_lowercase();
+        if let Some(first) = brand.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        format!("{brand} · {}", self.currency)
     }
 
     pub fn monthly_fee(&self, fee_type: FeeType) -> Option<Cents> {
@@ -92,7 +105,13 @@ pub const START_ELEMENT_ID: &str = "ck-start";
 #[cfg(feature = "ssr")]
 pub use backend::start;
 
-#[server(name = WidgetCreateCard, prefix = "/api/widget", endpoint = "create_card")]
+#[server(
+    name = WidgetCreateCard,
+    prefix = "/api/widget",
+    endpoint = "create_card",
+    input = PostUrl,
+    output = BrowserJson
+)]
 pub async fn widget_create_card(
     session: String,
     form: CardForm,
@@ -101,12 +120,24 @@ pub async fn widget_create_card(
     backend::create_card(&session, &form, &idempotency_key).await
 }
 
-#[server(name = WidgetCardStatus, prefix = "/api/widget", endpoint = "card")]
+#[server(
+    name = WidgetCardStatus,
+    prefix = "/api/widget",
+    endpoint = "card",
+    input = PostUrl,
+    output = BrowserJson
+)]
 pub async fn widget_card(session: String, card_id: String) -> Result<WidgetCard, ServerFnError> {
     backend::card(&session, &crate::domain::ids::CardId::new(card_id)).await
 }
 
-#[server(name = WidgetReveal, prefix = "/api/widget", endpoint = "reveal")]
+#[server(
+    name = WidgetReveal,
+    prefix = "/api/widget",
+    endpoint = "reveal",
+    input = PostUrl,
+    output = BrowserJson
+)]
 pub async fn widget_reveal(
     session: String,
     card_id: String,
@@ -421,5 +452,25 @@ pub(crate) mod backend {
                 ),
                 other => unavailable(other),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RangeOption;
+
+    #[test]
+    fn a_cardholder_sees_the_brand_as_written_and_no_bin() {
+        let range = |brand: &str| RangeOption {
+            id: "r".into(),
+            brand: brand.into(),
+            bin: "472593".into(),
+            currency: "USD".into(),
+            monthly_fees: vec![],
+        };
+        assert_eq!(range("VISA").cardholder_label(), "Visa · USD");
+        assert_eq!(range("MASTERCARD").cardholder_label(), "Mastercard · USD");
+        assert_eq!(range("").cardholder_label(), " · USD");
+        assert_eq!(range("VISA").label(), "VISA 472593 · USD");
     }
 }
