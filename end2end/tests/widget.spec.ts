@@ -124,24 +124,33 @@ test.afterAll(async () => {
 test('happy path: the form creates a card and the tracker follows it live to ACTIVE', async ({ page, request }, testInfo) => {
   const token = await mintSession(request);
   await openWidget(page, token);
-  // The range picker lists the merchant's ranges with their fees; the plans show the monthly fee.
-  await expect(page.getByLabel('Card range')).toContainText('VISA 472593');
+  // The card types, as a cardholder names them (no range, no BIN), with their fees; the plans
+  // show the monthly fee.
+  await expect(page.getByLabel('Card type')).toContainText('Visa · USD (from $1.00 a month)');
+  await expect(page.getByLabel('Card type')).not.toContainText('472593');
   await expect(page.getByText('Plan ONE')).toBeVisible();
   await fillForm(page);
   await page.getByTestId('create-card').click();
 
   const tracker = page.getByTestId('tracker');
   await expect(tracker).toBeVisible();
+  // The keyboard follows: focus moves to the tracker's heading, which follows the steps.
+  await expect(page.getByRole('heading', { name: 'Creating your card' })).toBeFocused();
   // Live: the steps move without any reload, each with its time.
   await expect(page.locator('[data-stage="opening_card"]')).toHaveAttribute('data-state', 'done');
   await expect(tracker).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
   for (const step of await page.locator('.ck-step').all()) {
     await expect(step).toHaveAttribute('data-state', 'done');
-    await expect(step.locator('.ck-step-time')).toHaveText(/^Done \d\d:\d\d:\d\d UTC$/);
+    // In the browser's own zone and language, not the server's UTC.
+    await expect(step.locator('.ck-step-time')).toHaveText(/^Done \d{1,2}:\d\d:\d\d( [AP]M)?$/);
   }
   await expect(page.getByTestId('status-announcement')).toHaveText('Your card is active.');
-  await expect(page.getByTestId('card-masked')).toHaveText(/^472593\*{6}\d{4}$/);
+  await expect(page.getByRole('heading', { name: 'Your card is ready' })).toBeVisible();
+  // The card as a card: brand, masked number, expiry and the holder's name.
+  await expect(page.getByTestId('card-brand')).toHaveText('VISA');
+  await expect(page.getByTestId('card-masked')).toHaveText(/^4725 93•• •••• \d{4}$/);
   await expect(page.getByTestId('card-expiry')).toHaveText(/^\d\d\/\d\d$/);
+  await expect(page.getByTestId('card-holder')).toHaveText('Milton Schmitt');
   // The deposit less plan ONE's first monthly fee ($1.00), charged when the card activates.
   await expect(page.getByTestId('card-balance')).toHaveText('$24.50');
   await keep(page, testInfo, 'widget-active');
@@ -175,9 +184,11 @@ test('validation: messages next to each field as you type, from the same rules a
   await page.getByLabel('Deposit (USD)').fill('10.005');
   await expect(page.locator('#ck-deposit-error')).toHaveText('Use at most two decimals (cents).');
 
-  // Submitting shows every remaining problem and sends nothing.
+  // Submitting shows every remaining problem, sends nothing, and puts the keyboard in the first
+  // field in error.
   await page.getByTestId('create-card').click();
   await expect(page.locator('#ck-last-name-error')).toHaveText('The last name needs at least 3 letters.');
+  await expect(page.getByLabel('First name')).toBeFocused();
   await keep(page, testInfo, 'widget-validation');
 
   // Fixing a field clears its message.
@@ -201,6 +212,10 @@ test('KYC: above $1,000 without an approved customer the server refuses, next to
   await page.getByTestId('create-card').click();
   await expect(page.locator('#ck-email-error')).toContainText('identity check (KYC)');
   await expect(page.getByLabel('Customer email')).toHaveAttribute('aria-invalid', 'true');
+  // The server's refusal is said in the live region, and the keyboard goes to the field.
+  await expect(page.getByTestId('form-message')).toContainText('Card not created.');
+  await expect(page.getByTestId('form-message')).toContainText('identity check (KYC)');
+  await expect(page.getByLabel('Customer email')).toBeFocused();
   await keep(page, testInfo, 'widget-kyc-refused');
   expect(await cardCount(request)).toBe(before);
 });
@@ -225,9 +240,48 @@ test('failure path: a declined card ends at CARD FAILED REFUND with the reason a
   await expect(page.locator('[data-stage="opening_card"]')).toHaveAttribute('data-state', 'failed');
   await expect(page.getByTestId('failure-reason')).toContainText('Reason:');
   await expect(page.getByTestId('refunded')).toHaveText('The deposit of $30.00 was refunded in full.');
+  await expect(page.getByRole('heading', { name: 'Your card could not be created' })).toBeVisible();
+  // The failed stage is marked once, by its step; the message says what happened.
+  await expect(page.getByTestId('card-failed').locator('.ck-alert')).toHaveText('The card could not be created.');
   await keep(page, testInfo, 'widget-failed');
+  // Trying again keeps what was typed, with the keyboard in the first field.
   await page.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByTestId('create-card')).toBeEnabled();
+  await expect(page.getByLabel('Card type')).toBeFocused();
+  await expect(page.getByLabel('Last name')).toHaveValue('Failopening');
+  await expect(page.getByLabel('Deposit (USD)')).toHaveValue('30');
+});
+
+test('"Create another card" opens a fresh form with the keyboard in its first field', async ({ page, request }) => {
+  const response = await request.post('/api/widget/v1/sessions', {
+    headers: { Authorization: `Bearer ${apiKey()}` },
+    data: { allowed_origins: [PARTNER], max_cards: 2 },
+  });
+  expect(response.status()).toBe(201);
+  await openWidget(page, (await response.json()).session_token);
+  await fillForm(page, { last: 'Another' });
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Create another card' }).click();
+  await expect(page.getByLabel('Card type')).toBeFocused();
+  await expect(page.getByLabel('Last name')).toHaveValue('');
+});
+
+test('a stream down for more than 3 s says "Connection lost, retrying…", and carries on when it is back', async ({ page, request }) => {
+  test.setTimeout(45_000);
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  // Every connection to the status stream fails until the route is lifted.
+  await page.route('**/api/widget/v1/cards/*/events*', (route) => route.abort('connectionreset'));
+  await fillForm(page);
+  await page.getByTestId('create-card').click();
+  await expect(page.getByTestId('tracker')).toBeVisible();
+  await page.waitForTimeout(1_000);
+  await expect(page.getByTestId('link-lost')).toBeEmpty();
+  await expect(page.getByTestId('link-lost')).toHaveText('Connection lost, retrying…', { timeout: 5_000 });
+  await page.unroute('**/api/widget/v1/cards/*/events*');
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+  await expect(page.getByTestId('link-lost')).toBeEmpty();
 });
 
 test('a reload mid-provisioning resumes the same card', async ({ page, request }) => {
@@ -322,6 +376,28 @@ test('an expired session is refused with a clear message', async ({ page, reques
   await keep(page, testInfo, 'widget-expired');
 });
 
+test.describe('in a browser set to German in India', () => {
+  test.use({ locale: 'de-DE', timezoneId: 'Asia/Kolkata' });
+  test('step times are in the cardholder\'s zone and language', async ({ page, request }) => {
+    const token = await mintSession(request);
+    await openWidget(page, token);
+    await fillForm(page);
+    await page.getByTestId('create-card').click();
+    await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
+    const shown = (await page.locator('[data-stage="activated"] .ck-step-time').textContent()) ?? '';
+    // 24-hour German time, in UTC+05:30: within a minute of now there.
+    const match = /^Done (\d\d):(\d\d):\d\d$/.exec(shown);
+    expect(match, shown).not.toBeNull();
+    const minutes = (date: Date) => {
+      const [h, m] = date.toLocaleTimeString('de-DE', { timeZone: 'Asia/Kolkata' }).split(':').map(Number);
+      return h * 60 + m;
+    };
+    const shownMinutes = Number(match![1]) * 60 + Number(match![2]);
+    const now = minutes(new Date());
+    expect(Math.min(Math.abs(now - shownMinutes), 1440 - Math.abs(now - shownMinutes))).toBeLessThanOrEqual(1);
+  });
+});
+
 test('works at 320 px wide and by keyboard alone', async ({ page, request }, testInfo) => {
   await page.setViewportSize({ width: 320, height: 800 });
   const token = await mintSession(request);
@@ -329,7 +405,7 @@ test('works at 320 px wide and by keyboard alone', async ({ page, request }, tes
   // Nothing wider than the screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  await page.getByLabel('Card range').focus();
+  await page.getByLabel('Card type').focus();
   await page.keyboard.press('Tab');
   await page.keyboard.type('Milton');
   await page.keyboard.press('Tab');

@@ -7,6 +7,7 @@ use std::future::Future;
 
 use leptos::prelude::*;
 
+use super::focus::focus_soon;
 use crate::{
     api::widget::{error_text, CreateAnswer, RangeOption},
     domain::{
@@ -19,33 +20,66 @@ use crate::{
 
 const FEE_PLANS: [FeeType; 3] = [FeeType::One, FeeType::Two, FeeType::Three];
 
+/// The form's fields in the order they are shown, with the id of the control that takes focus
+/// when the field is the first in error.
+const FIELD_CONTROLS: [(&str, &str); 6] = [
+    ("range_id", "ck-range"),
+    ("first_name", "ck-first-name"),
+    ("last_name", "ck-last-name"),
+    ("deposit", "ck-deposit"),
+    ("fee_type", "ck-fee-ONE"),
+    ("email", "ck-email"),
+];
+
+fn focus_first_error(errors: &[FieldError]) {
+    if let Some((_, control)) = FIELD_CONTROLS
+        .iter()
+        .find(|(field, _)| message_for(errors, field).is_some())
+    {
+        focus_soon(control);
+    }
+}
+
 /// `send` takes the form and its idempotency key (one per filled-in form) to the server.
+/// `filled` starts the form with what was sent before (a "Try again"); `focus_first` puts the
+/// keyboard in its first field (a form asked for, not one a page opens with); `for_cardholder`
+/// words the choices for a cardholder rather than a merchant (a card type, not a range and BIN).
 #[component]
 pub fn CardFormView<Sender, Sending>(
     ranges: Vec<RangeOption>,
     customer_email: Option<String>,
     send: Sender,
     #[prop(into)] on_created: Callback<WidgetCard>,
+    #[prop(default = None)] filled: Option<CardForm>,
+    #[prop(optional)] focus_first: bool,
+    #[prop(optional)] for_cardholder: bool,
 ) -> impl IntoView
 where
     Sender: Fn(CardForm, String) -> Sending + Clone + 'static,
     Sending: Future<Output = Result<CreateAnswer, ServerFnError>> + 'static,
 {
-    let form = RwSignal::new(CardForm {
-        range_id: ranges
-            .first()
-            .map(|range| range.id.clone())
-            .unwrap_or_default(),
-        fee_type: FeeType::One.as_str().to_owned(),
-        email: customer_email.unwrap_or_default(),
-        ..CardForm::default()
-    });
+    let form = RwSignal::new(filled.unwrap_or_else(|| {
+        CardForm {
+            range_id: ranges
+                .first()
+                .map(|range| range.id.clone())
+                .unwrap_or_default(),
+            fee_type: FeeType::One.as_str().to_owned(),
+            email: customer_email.unwrap_or_default(),
+            ..CardForm::default()
+        }
+    }));
+    if focus_first {
+        focus_soon(FIELD_CONTROLS[0].1);
+    }
     let ranges = StoredValue::new(ranges);
     // A field's client-side message shows once the user has left it, or tried to submit.
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let attempted = RwSignal::new(false);
     let server_errors = RwSignal::new(Vec::<FieldError>::new());
     let server_message = RwSignal::new(None::<String>);
+    // A refusal shown next to a field is also said in the live region, once.
+    let refusal_note = RwSignal::new(None::<String>);
     let client_errors = move || validate(&form.get()).err().unwrap_or_default();
     // Server-rendered HTML is visible before the bundle runs; the button waits for it.
     let ready = RwSignal::new(false);
@@ -70,6 +104,7 @@ where
         });
         server_errors.update(|errors| errors.retain(|error| error.field != field));
         server_message.set(None);
+        refusal_note.set(None);
     };
     let leave = move |field: &'static str| {
         touched.update(|fields| {
@@ -87,7 +122,11 @@ where
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         attempted.set(true);
-        if pending.get_untracked() || validate(&form.get_untracked()).is_err() {
+        if pending.get_untracked() {
+            return;
+        }
+        if let Err(errors) = validate(&form.get_untracked()) {
+            focus_first_error(&errors);
             return;
         }
         let key = idempotency_key
@@ -99,6 +138,14 @@ where
             match sent.await {
                 Ok(CreateAnswer::Created(card)) => on_created.run(card),
                 Ok(CreateAnswer::Refused { fields, message }) => {
+                    focus_first_error(&fields);
+                    if message.is_none() {
+                        refusal_note.set(
+                            fields
+                                .first()
+                                .map(|error| format!("Card not created. {}", error.message)),
+                        );
+                    }
                     server_errors.set(fields);
                     server_message.set(message);
                 }
@@ -116,7 +163,7 @@ where
     view! {
         <form class="ck-form" novalidate on:submit=submit data-ready=move || ready.get().to_string()>
             <div class="ck-field">
-                <label for="ck-range">"Card range"</label>
+                <label for="ck-range">{if for_cardholder { "Card type" } else { "Card range" }}</label>
                 <select
                     id="ck-range"
                     aria-describedby="ck-range-error"
@@ -130,7 +177,7 @@ where
                         .map(|range| {
                             let label = format!(
                                 "{} (from {} a month)",
-                                range.label(),
+                                if for_cardholder { range.cardholder_label() } else { range.label() },
                                 range.monthly_fee(FeeType::One).unwrap_or_default(),
                             );
                             view! { <option value=range.id.clone()>{label}</option> }
@@ -219,6 +266,7 @@ where
                         .get()
                         .map(|message| view! { <p class="ck-alert" role="alert">{message}</p> })
                 }}
+                <p class="ck-visually-hidden">{move || refusal_note.get()}</p>
             </div>
             <button
                 type="submit"
@@ -226,7 +274,15 @@ where
                 data-testid="create-card"
                 disabled=move || !ready.get() || pending.get()
             >
-                {move || if pending.get() { "Creating card…" } else { "Create card" }}
+                {move || {
+                    if !ready.get() {
+                        "Loading…"
+                    } else if pending.get() {
+                        "Creating card…"
+                    } else {
+                        "Create card"
+                    }
+                }}
             </button>
         </form>
     }

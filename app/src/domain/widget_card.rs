@@ -21,6 +21,8 @@ pub struct WidgetCard {
     /// `MM/YY` once activated.
     pub expiry: Option<String>,
     pub brand: String,
+    /// The name on the card, as the cardholder gave it.
+    pub holder: String,
     pub balance: Cents,
     pub deposit: Cents,
     /// What went back to the merchant's wallet (the whole deposit when provisioning failed).
@@ -46,6 +48,7 @@ impl WidgetCard {
             masked_number,
             expiry,
             brand: card.brand.clone(),
+            holder: format!("{} {}", card.first_name, card.last_name),
             balance: card.balance,
             deposit: card.deposit,
             refunded: card.returned,
@@ -248,6 +251,7 @@ mod tests {
             masked_number: None,
             expiry: None,
             brand: "VISA".into(),
+            holder: "Milton Schmitt".into(),
             balance: Cents(2500),
             deposit: Cents(2500),
             refunded: Cents::ZERO,

@@ -10,7 +10,10 @@ use crate::{
 };
 
 #[component]
-pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl IntoView {
+pub(super) fn ActiveCard(
+    card: WidgetCard,
+    #[prop(into)] on_another: Callback<()>,
+) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
     let another = expect_context::<CardsLeft>().any();
     // The secrets live in this component's memory only, while it is shown.
@@ -33,16 +36,19 @@ pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl 
     };
     view! {
         <div class="ck-result ck-result-active" data-testid="card-active">
-            <p class="ck-success">"Your card is ready."</p>
+            <p class="ck-success ck-icon-done">"Active and ready to use."</p>
+            <div class="ck-card-visual" data-testid="card-visual">
+                <span class="ck-card-brand" data-testid="card-brand">{card.brand.clone()}</span>
+                <span class="ck-mono ck-card-number" data-testid="card-masked">
+                    {group_digits(&card.masked_number.clone().unwrap_or_default()).replace('*', "•")}
+                </span>
+                <span class="ck-card-expiry">
+                    <span class="ck-muted">"Expires "</span>
+                    <span data-testid="card-expiry">{card.expiry.clone().unwrap_or_default()}</span>
+                </span>
+                <span class="ck-card-holder" data-testid="card-holder">{card.holder.clone()}</span>
+            </div>
             <dl class="ck-card-facts">
-                <dt>"Card"</dt>
-                <dd data-testid="card-brand">{card.brand.clone()}</dd>
-                <dt>"Number"</dt>
-                <dd class="ck-mono" data-testid="card-masked">
-                    {card.masked_number.clone().unwrap_or_default()}
-                </dd>
-                <dt>"Expires"</dt>
-                <dd data-testid="card-expiry">{card.expiry.clone().unwrap_or_default()}</dd>
                 <dt>"Balance"</dt>
                 <dd data-testid="card-balance">{card.balance.to_string()}</dd>
             </dl>
@@ -78,7 +84,7 @@ pub(super) fn ActiveCard(card: WidgetCard, on_start_over: Callback<()>) -> impl 
                 }}
             </div>
             <button type="button" class="ck-link" hidden=!another
-                on:click=move |_| on_start_over.run(())>
+                on:click=move |_| on_another.run(())>
                 "Create another card"
             </button>
         </div>

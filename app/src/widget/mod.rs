@@ -21,7 +21,7 @@ use leptos::{either::Either, prelude::*};
 use crate::{
     api::widget::{widget_create_card, WidgetContext, WidgetStart},
     components::card_form_view::CardFormView,
-    domain::{widget_boot::WidgetBoot, widget_card::WidgetCard},
+    domain::{card_form::CardForm, widget_boot::WidgetBoot, widget_card::WidgetCard},
 };
 #[cfg(feature = "ssr")]
 pub use shell::{widget_shell, FrameOpening, WIDGET_BUNDLE_NAME};
@@ -37,8 +37,16 @@ pub(crate) struct WidgetEnv {
 /// Which screen the widget shows: the form, or the tracker of the card just made (or resumed).
 #[derive(Clone, Debug, PartialEq)]
 enum Screen {
-    Form,
-    Tracking { card: WidgetCard, announce: bool },
+    /// `asked`: the cardholder asked for the form ("Try again", "Create another card"), so it
+    /// takes the keyboard focus; `retry`: it starts with what was sent last time.
+    Form {
+        asked: bool,
+        retry: bool,
+    },
+    Tracking {
+        card: WidgetCard,
+        announce: bool,
+    },
 }
 
 /// The widget, from what the server found for its session (`start`: embedded in the page, so the
@@ -56,7 +64,10 @@ pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
                     card,
                     announce: false,
                 },
-                None => Screen::Form,
+                None => Screen::Form {
+                    asked: false,
+                    retry: false,
+                },
             });
             Either::Left(view! { <Screens screen context/> })
         }
@@ -94,14 +105,22 @@ fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
     provide_context(cards_left.clone());
     let context = StoredValue::new(context);
     let session = expect_context::<WidgetEnv>().session;
+    // What the form sent last, so "Try again" after a failed card keeps what was typed.
+    let last_sent = StoredValue::new(None::<CardForm>);
     move || match screen.get() {
-        Screen::Form => Either::Left(view! {
+        Screen::Form { asked, retry } => Either::Left(view! {
             <CardFormView
                 ranges=context.with_value(|context| context.ranges.clone())
                 customer_email=context.with_value(|context| context.customer_email.clone())
+                filled=retry.then(|| last_sent.get_value()).flatten()
+                focus_first=asked
+                for_cardholder=true
                 send={
                     let session = session.clone();
-                    move |form, key| widget_create_card(session.clone(), form, key)
+                    move |form: CardForm, key| {
+                        last_sent.set_value(Some(form.clone()));
+                        widget_create_card(session.clone(), form, key)
+                    }
                 }
                 on_created={
                     let cards_left = cards_left.clone();
@@ -113,7 +132,8 @@ fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
             />
         }),
         Screen::Tracking { card, announce } => Either::Right(view! {
-            <Tracker card announce on_start_over=move || screen.set(Screen::Form)/>
+            <Tracker card announce
+                on_start_over=move |retry| screen.set(Screen::Form { asked: true, retry })/>
         }),
     }
 }

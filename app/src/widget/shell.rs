@@ -143,6 +143,7 @@ mod tests {
             masked_number: Some("472593******1234".into()),
             expiry: Some("03/29".into()),
             brand: "VISA".into(),
+            holder: "Milton Schmitt".into(),
             balance: crate::domain::Cents(2400),
             deposit: crate::domain::Cents(2500),
             refunded: crate::domain::Cents::ZERO,

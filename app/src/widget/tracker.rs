@@ -4,24 +4,39 @@
 use leptos::{either::EitherOf3, prelude::*};
 
 use super::{active_card::ActiveCard, failed_card::FailedCard, partner, WidgetEnv};
-use crate::domain::{
-    calendar::format_datetime,
-    widget_card::{events_between, StepState, WidgetCard},
-    CardStatus,
+use crate::{
+    components::focus::focus_soon,
+    domain::{
+        calendar::format_datetime,
+        widget_card::{events_between, StepState, WidgetCard},
+        CardStatus,
+    },
 };
+
+const TITLE_ID: &str = "ck-tracker-title";
 
 #[component]
 pub(super) fn Tracker(
     card: WidgetCard,
-    /// Tell the partner page a card was created (not when a reload resumes one).
+    /// A card just made here: tell the partner page, and move the keyboard focus to the tracker
+    /// (not when a reload resumes one).
     announce: bool,
-    #[prop(into)] on_start_over: Callback<()>,
+    /// Back to the form: `true` after a failed card, to try again with the same details.
+    #[prop(into)]
+    on_start_over: Callback<bool>,
 ) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
     if announce {
         partner::post_all(&env, &events_between(None, &card));
+        focus_soon(TITLE_ID);
     }
     let current = RwSignal::new(card);
+    // Times read in the cardholder's own zone once the browser runs the page; until then (and in
+    // the server's HTML) in UTC, so hydration finds the text the server wrote.
+    let local_times = RwSignal::new(false);
+    // The event stream has been down for a while: say so, while it retries.
+    let link_lost = RwSignal::new(false);
+    Effect::new(move |_| local_times.set(true));
 
     #[cfg(feature = "hydrate")]
     let cards_left = expect_context::<super::CardsLeft>();
@@ -34,7 +49,8 @@ pub(super) fn Tracker(
             }
             let partner_env = env.clone();
             let cards_left = cards_left.clone();
-            super::live_status::follow(&env, current.get_untracked(), move |card| {
+            let on_link = move |lost| link_lost.set(lost);
+            super::live_status::follow(&env, current.get_untracked(), on_link, move |card| {
                 let previous = current.get_untracked();
                 partner::post_all(&partner_env, &events_between(Some(&previous), &card));
                 let refunded = CardStatus::CardFailedRefund;
@@ -55,12 +71,23 @@ pub(super) fn Tracker(
         })
     };
 
+    let heading = move || {
+        current.with(|card| match card.status {
+            CardStatus::CardFailedRefund => "Your card could not be created",
+            status if status.has_card_details() => "Your card is ready",
+            _ => "Creating your card",
+        })
+    };
+
     view! {
-        <section class="ck-tracker" aria-labelledby="ck-tracker-title" data-testid="tracker"
+        <section class="ck-tracker" aria-labelledby=TITLE_ID data-testid="tracker"
             data-status=move || current.with(|card| card.status.code())>
-            <h2 id="ck-tracker-title">"Card status"</h2>
+            <h2 id=TITLE_ID tabindex="-1">{heading}</h2>
             <p class="ck-visually-hidden" aria-live="polite" data-testid="status-announcement">
                 {announcement}
+            </p>
+            <p class="ck-muted" role="status" data-testid="link-lost">
+                {move || link_lost.get().then_some("Connection lost, retrying…")}
             </p>
             <ol class="ck-steps">
                 {move || {
@@ -68,6 +95,7 @@ pub(super) fn Tracker(
                         .with(WidgetCard::steps)
                         .into_iter()
                         .map(|step| {
+                            let clock = |at_ms| clock(at_ms, local_times.get());
                             let (state, detail) = match step.state {
                                 StepState::Done { at_ms } => ("done", format!("Done {}", clock(at_ms))),
                                 StepState::Current { since_ms } => {
@@ -95,10 +123,12 @@ pub(super) fn Tracker(
             {move || {
                 let card = current.get();
                 match card.status {
-                    CardStatus::CardFailedRefund => EitherOf3::A(view! { <FailedCard card on_start_over/> }),
-                    status if status.has_card_details() => {
-                        EitherOf3::B(view! { <ActiveCard card on_start_over/> })
-                    }
+                    CardStatus::CardFailedRefund => EitherOf3::A(view! {
+                        <FailedCard card on_try_again=move || on_start_over.run(true)/>
+                    }),
+                    status if status.has_card_details() => EitherOf3::B(view! {
+                        <ActiveCard card on_another=move || on_start_over.run(false)/>
+                    }),
                     _ => EitherOf3::C(()),
                 }
             }}
@@ -106,8 +136,21 @@ pub(super) fn Tracker(
     }
 }
 
-/// `10:21:03 UTC`: the same text on the server and in the browser, whatever their time zones.
-fn clock(at_ms: i64) -> String {
+/// `10:21:03 UTC` (the same text on the server and in the browser, whatever their zones), or with
+/// `local` the time in the browser's zone and language (`10:21:03 AM`, `10:21:03`).
+fn clock(at_ms: i64, local: bool) -> String {
+    #[cfg(feature = "hydrate")]
+    if local {
+        let language = window().navigator().language().unwrap_or_default();
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
+        let locale = if language.is_empty() {
+            "en-US"
+        } else {
+            &language
+        };
+        return date.to_locale_time_string(locale).into();
+    }
+    let _ = local;
     let datetime = format_datetime(at_ms);
     format!("{} UTC", &datetime[11..])
 }
