@@ -220,6 +220,45 @@ test('KYC: above $1,000 without an approved customer the server refuses, next to
   expect(await cardCount(request)).toBe(before);
 });
 
+test('KYC step: the widget checks the identity itself, then makes the card as it was sent', async ({ page, request }, testInfo) => {
+  test.setTimeout(45_000);
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  await fillForm(page, { deposit: '1500', email: `kyc-${Date.now()}@example.com` });
+  await page.getByTestId('create-card').click();
+  await expect(page.locator('#ck-email-error')).toContainText('identity check (KYC)');
+  await page.getByTestId('verify-identity').click();
+  await expect(page.getByRole('heading', { name: 'Verify your identity' })).toBeFocused();
+  await expect(page.getByTestId('identity-step')).toContainText('Milton Schmitt');
+  await page.getByLabel('Date of birth').fill('1990-02-28');
+  await keep(page, testInfo, 'widget-identity-step');
+  await page.getByTestId('send-identity').click();
+  await expect(page.getByTestId('identity-message')).toContainText('Checking your identity');
+  // The simulated verifier decides in about 2 s; the form is then sent again, as it was.
+  await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 20_000 });
+  // The deposit less plan ONE's first monthly fee ($1.00).
+  await expect(page.getByTestId('card-balance')).toHaveText('$1,499.00');
+});
+
+test('KYC step: a rejected identity says why, and "Back" returns to the form as it was', async ({ page, request }) => {
+  test.setTimeout(45_000);
+  const token = await mintSession(request);
+  await openWidget(page, token);
+  const before = await cardCount(request);
+  // The simulated verifier rejects this last name.
+  await fillForm(page, { last: 'Rejected', deposit: '1200', email: `nope-${Date.now()}@example.com` });
+  await page.getByTestId('create-card').click();
+  await page.getByTestId('verify-identity').click();
+  await page.getByLabel('Date of birth').fill('1990-02-28');
+  await page.getByTestId('send-identity').click();
+  await expect(page.getByTestId('identity-message')).toContainText('could not be verified (identity could not be verified)', { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Back to the card form' }).click();
+  await expect(page.getByLabel('Card type')).toBeFocused();
+  await expect(page.getByLabel('Deposit (USD)')).toHaveValue('1200');
+  await expect(page.getByLabel('Last name')).toHaveValue('Rejected');
+  expect(await cardCount(request)).toBe(before);
+});
+
 test('a double click creates one card', async ({ page, request }) => {
   const token = await mintSession(request);
   await openWidget(page, token);

@@ -20,6 +20,7 @@ on_every_backend!(
     a_session_owns_only_the_cards_made_through_it,
     a_session_ends_when_the_servers_clock_passes_its_lifetime,
     a_continuation_shows_the_cards_of_the_session_it_continues,
+    a_deposit_that_needs_kyc_gets_the_identity_checked_in_the_widget,
 );
 
 const SESSIONS: &str = "/api/widget/v1/sessions";
@@ -348,8 +349,7 @@ async fn the_server_has_the_last_word_on_the_form(db: &Database) {
     )
     .await
     .json();
-    assert_eq!(answer["Refused"]["fields"][0]["field"], "email");
-    let message = answer["Refused"]["fields"][0]["message"].as_str().unwrap();
+    let message = answer["NeedsIdentity"]["message"].as_str().unwrap();
     assert!(message.contains("identity check (KYC)"), "{message}");
 
     // Not enough money in the merchant's wallet.
@@ -931,6 +931,107 @@ async fn a_continuation_shows_the_cards_of_the_session_it_continues(db: &Databas
         "{}",
         bare.body
     );
+}
+
+/// Sends an identity for review from the widget, as its identity step does.
+async fn verify(
+    server: &TestServer,
+    token: &str,
+    email: &str,
+    last_name: &str,
+    date_of_birth: &str,
+) -> Value {
+    let answer = call(
+        server,
+        "verify_identity",
+        &[
+            ("session", token),
+            ("identity[email]", email),
+            ("identity[customer_id]", "forged-id"),
+            ("identity[first_name]", "Milton"),
+            ("identity[last_name]", last_name),
+            ("identity[date_of_birth]", date_of_birth),
+            ("identity[country]", "us"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()
+}
+
+/// Above $1,000 a customer without an approved identity check is told so, and the widget can
+/// send the identity for review itself: once the verifier approves it, the same form makes the
+/// card. A check that is approved or under way is never sent again (a token must not be able to
+/// undo a customer's approval), and a rejection comes back with the verifier's reason.
+async fn a_deposit_that_needs_kyc_gets_the_identity_checked_in_the_widget(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(1_000_000).await;
+    let token = mint_limited(&server, &key, json!({"max_cards": 3})).await["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let email = "verify-me@example.com";
+    let needs = create(&server, &token, "kyc0000001", "Schmitt", "1500", email).await;
+    let message = needs.json()["NeedsIdentity"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", needs.body))
+        .to_owned();
+    assert!(message.contains("identity check (KYC)"), "{message}");
+
+    // Every field to fix, in one sentence; nothing is sent.
+    let refused = verify(&server, &token, email, "S", "1990-02-30").await;
+    assert_eq!(refused["status"], Value::Null, "{refused}");
+    let problems = refused["message"].as_str().unwrap();
+    assert!(problems.contains("Last name:"), "{problems}");
+    assert!(problems.contains("Date of birth:"), "{problems}");
+    let still = create(&server, &token, "kyc0000002", "Schmitt", "1500", email).await;
+    assert!(still.json()["NeedsIdentity"].is_object(), "{}", still.body);
+
+    // Sent, and the answer waits for the verifier (no delay in these tests): an adult passes,
+    // and the same form then makes the card.
+    let approved = verify(&server, &token, email, "Schmitt", "1990-02-28").await;
+    assert_eq!(approved["status"], "APPROVED", "{approved}");
+    let created = create(&server, &token, "kyc0000003", "Schmitt", "1500", email).await;
+    assert!(created_id(&created).is_some(), "{}", created.body);
+
+    // Approved stays approved: a second submission (one that would be rejected) is not sent.
+    let again = verify(&server, &token, email, "Rejected", "1990-02-28").await;
+    assert_eq!(again["status"], "APPROVED", "{again}");
+    let another = create(&server, &token, "kyc0000004", "Schmitt", "1500", email).await;
+    assert!(created_id(&another).is_some(), "{}", another.body);
+
+    // A rejection says why.
+    let other = "reject-me@example.com";
+    let rejected = verify(&server, &token, other, "Rejected", "1990-02-28").await;
+    assert_eq!(rejected["status"], "REJECTED", "{rejected}");
+    let reason = rejected["message"].as_str().unwrap();
+    assert!(
+        reason.contains("identity could not be verified"),
+        "{reason}"
+    );
+
+    // Only with a valid token, from the frame or the session's origins.
+    let fields = [
+        ("session", "wst_forged"),
+        ("identity[email]", email),
+        ("identity[customer_id]", ""),
+        ("identity[first_name]", "Milton"),
+        ("identity[last_name]", "Schmitt"),
+        ("identity[date_of_birth]", "1990-02-28"),
+        ("identity[country]", "US"),
+    ];
+    let forged = call(&server, "verify_identity", &fields).await;
+    assert_eq!(forged.status, 401, "{}", forged.body);
+    let mut from_stranger = fields;
+    from_stranger[0] = ("session", token.as_str());
+    let stranger = call_from(
+        &server,
+        Some("http://stranger.example"),
+        "verify_identity",
+        &from_stranger,
+    )
+    .await;
+    assert_eq!(stranger.status, 403, "{}", stranger.body);
 }
 
 /// A deploy is not held up by open trackers: at shutdown each stream gets a reconnect hint and

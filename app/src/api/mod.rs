@@ -9,3 +9,4 @@ pub mod console_security;
 pub mod console_team;
 pub mod system;
 pub mod widget;
+pub mod widget_identity;

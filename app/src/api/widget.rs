@@ -78,6 +78,11 @@ pub struct WidgetContext {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CreateAnswer {
     Created(WidgetCard),
+    /// The deposit needs the customer's identity check (KYC) approved, and it is not: said next
+    /// to the email, and the widget offers the check itself.
+    NeedsIdentity {
+        message: String,
+    },
     /// Nothing was created: messages for fields, and one for the form as a whole.
     Refused {
         fields: Vec<FieldError>,
@@ -171,7 +176,7 @@ pub(crate) mod backend {
     }
 
     /// The session a call acts for, if the token opens one and the calling page may use it.
-    async fn open(
+    pub(crate) async fn open(
         session: &str,
     ) -> Result<(WidgetGrant, SharedWidgetAccess, SharedCardIssuing), ServerFnError> {
         let access = expect_context::<SharedWidgetAccess>();
@@ -204,7 +209,7 @@ pub(crate) mod backend {
     /// A refusal as the browser gets it, with the HTTP status a client (and an operator reading
     /// the access log) understands instead of the framework's 500; one for going too fast also
     /// says when to come back (`Retry-After`).
-    fn refusal(error: WidgetDenied) -> ServerFnError {
+    pub(crate) fn refusal(error: WidgetDenied) -> ServerFnError {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let status = match error {
                 WidgetDenied::UnknownSession
@@ -226,7 +231,7 @@ pub(crate) mod backend {
     }
 
     /// A sentence for the person at the form; internals stay in the server log.
-    fn unavailable(error: IssueError) -> ServerFnError {
+    pub(crate) fn unavailable(error: IssueError) -> ServerFnError {
         tracing::warn!(%error, "widget request failed");
         refusal(WidgetDenied::Unavailable)
     }
@@ -311,14 +316,13 @@ pub(crate) mod backend {
                 Some("range_id"),
                 "This card range is not available. Choose another.".into(),
             ),
-            IssueError::KycRequired { .. } => refused(
-                Some("email"),
-                format!(
+            IssueError::KycRequired { .. } => CreateAnswer::NeedsIdentity {
+                message: format!(
                     "Deposits above {KYC_THRESHOLD} need the customer's identity check (KYC) to \
                      be approved first, and it is not approved for this email. Lower the deposit \
                      to {KYC_THRESHOLD} or less, or complete KYC and try again."
                 ),
-            ),
+            },
             IssueError::OrderNoConflict(_) => refused(
                 None,
                 "This form was already used to create a different card. Reload the page to \

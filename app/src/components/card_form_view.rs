@@ -20,6 +20,26 @@ use crate::{
 
 const FEE_PLANS: [FeeType; 3] = [FeeType::One, FeeType::Two, FeeType::Three];
 
+/// How the form names the card ranges: for a merchant (a "Card range", with its BIN) or for a
+/// cardholder (a "Card type": brand and currency). A function rather than a flag, so each bundle
+/// carries only the wording it uses.
+#[derive(Clone, Copy)]
+pub struct FormWording {
+    pub range_label: &'static str,
+    pub describe_range: fn(&RangeOption) -> String,
+}
+
+impl FormWording {
+    pub const MERCHANT: FormWording = FormWording {
+        range_label: "Card range",
+        describe_range: RangeOption::label,
+    };
+    pub const CARDHOLDER: FormWording = FormWording {
+        range_label: "Card type",
+        describe_range: RangeOption::cardholder_label,
+    };
+}
+
 /// The form's fields in the order they are shown, with the id of the control that takes focus
 /// when the field is the first in error.
 const FIELD_CONTROLS: [(&str, &str); 6] = [
@@ -42,8 +62,11 @@ fn focus_first_error(errors: &[FieldError]) {
 
 /// `send` takes the form and its idempotency key (one per filled-in form) to the server.
 /// `filled` starts the form with what was sent before (a "Try again"); `focus_first` puts the
-/// keyboard in its first field (a form asked for, not one a page opens with); `for_cardholder`
-/// words the choices for a cardholder rather than a merchant (a card type, not a range and BIN).
+/// keyboard in its first field (a form asked for, not one a page opens with); `wording` names
+/// the choices for the person at the form ([`FormWording`]).
+/// `send_at_once` sends it as soon as it is shown (the identity check it waited for passed).
+/// With `on_verify`, a deposit refused for want of an approved identity check (KYC) offers to
+/// verify the identity, handing over the form as it was sent.
 #[component]
 pub fn CardFormView<Sender, Sending>(
     ranges: Vec<RangeOption>,
@@ -52,7 +75,9 @@ pub fn CardFormView<Sender, Sending>(
     #[prop(into)] on_created: Callback<WidgetCard>,
     #[prop(default = None)] filled: Option<CardForm>,
     #[prop(optional)] focus_first: bool,
-    #[prop(optional)] for_cardholder: bool,
+    #[prop(optional)] send_at_once: bool,
+    wording: FormWording,
+    #[prop(optional, into)] on_verify: Option<Callback<CardForm>>,
 ) -> impl IntoView
 where
     Sender: Fn(CardForm, String) -> Sending + Clone + 'static,
@@ -80,6 +105,8 @@ where
     let server_message = RwSignal::new(None::<String>);
     // A refusal shown next to a field is also said in the live region, once.
     let refusal_note = RwSignal::new(None::<String>);
+    // The server asked for an identity check for the form as sent (until a field is edited).
+    let needs_identity = RwSignal::new(false);
     let client_errors = move || validate(&form.get()).err().unwrap_or_default();
     // Server-rendered HTML is visible before the bundle runs; the button waits for it.
     let ready = RwSignal::new(false);
@@ -105,6 +132,7 @@ where
         server_errors.update(|errors| errors.retain(|error| error.field != field));
         server_message.set(None);
         refusal_note.set(None);
+        needs_identity.set(false);
     };
     let leave = move |field: &'static str| {
         touched.update(|fields| {
@@ -119,8 +147,7 @@ where
     let pending = RwSignal::new(false);
     // One key per filled-in form: a double click, or a retry after a lost answer, is one card.
     let idempotency_key = StoredValue::new(None::<String>);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let send_form = move || {
         attempted.set(true);
         if pending.get_untracked() {
             return;
@@ -137,6 +164,16 @@ where
         leptos::task::spawn_local(async move {
             match sent.await {
                 Ok(CreateAnswer::Created(card)) => on_created.run(card),
+                Ok(CreateAnswer::NeedsIdentity { message }) => {
+                    let fields = vec![FieldError {
+                        field: "email".to_owned(),
+                        message,
+                    }];
+                    focus_first_error(&fields);
+                    refusal_note.set(Some(format!("Card not created. {}", fields[0].message)));
+                    server_errors.set(fields);
+                    needs_identity.set(true);
+                }
                 Ok(CreateAnswer::Refused { fields, message }) => {
                     focus_first_error(&fields);
                     if message.is_none() {
@@ -154,6 +191,17 @@ where
             pending.set(false);
         });
     };
+    let submit = {
+        let send_form = send_form.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            send_form();
+        }
+    };
+    if send_at_once {
+        // Before the first render, so the form appears already sending.
+        send_form();
+    }
 
     let selected_range = move || -> Option<RangeOption> {
         let id = form.with(|form| form.range_id.clone());
@@ -163,7 +211,7 @@ where
     view! {
         <form class="ck-form" novalidate on:submit=submit data-ready=move || ready.get().to_string()>
             <div class="ck-field">
-                <label for="ck-range">{if for_cardholder { "Card type" } else { "Card range" }}</label>
+                <label for="ck-range">{wording.range_label}</label>
                 <select
                     id="ck-range"
                     aria-describedby="ck-range-error"
@@ -177,7 +225,7 @@ where
                         .map(|range| {
                             let label = format!(
                                 "{} (from {} a month)",
-                                if for_cardholder { range.cardholder_label() } else { range.label() },
+                                (wording.describe_range)(&range),
                                 range.monthly_fee(FeeType::One).unwrap_or_default(),
                             );
                             view! { <option value=range.id.clone()>{label}</option> }
@@ -268,6 +316,15 @@ where
                 }}
                 <p class="ck-visually-hidden">{move || refusal_note.get()}</p>
             </div>
+            {move || {
+                let verify = on_verify.filter(|_| needs_identity.get())?;
+                Some(view! {
+                    <button type="button" class="ck-secondary" data-testid="verify-identity"
+                        on:click=move |_| verify.run(form.get_untracked())>
+                        "Verify identity to continue"
+                    </button>
+                })
+            }}
             <button
                 type="submit"
                 class="ck-primary"
@@ -289,7 +346,7 @@ where
 }
 
 #[component]
-fn TextField(
+pub(crate) fn TextField(
     id: &'static str,
     label: &'static str,
     #[prop(default = "text")] input_type: &'static str,
@@ -335,7 +392,7 @@ fn FieldMessage(#[prop(into)] id: String, message: Signal<Option<String>>) -> im
 
 /// 104 random bits from the browser, as 26 hex digits. Not a secret: it only has to differ from
 /// every other form's key.
-fn new_idempotency_key() -> String {
+pub(crate) fn new_idempotency_key() -> String {
     #[cfg(feature = "hydrate")]
     {
         let half = || (js_sys::Math::random() * (1_u64 << 52) as f64) as u64;

@@ -157,8 +157,13 @@ pub struct AchForm {
 }
 
 impl AchForm {
-    /// The identity, or one sentence naming every field to fix.
+    /// The submission, or one sentence naming every field to fix.
     pub fn submission(&self) -> Result<KycSubmission, String> {
+        self.identity().map(KycSubmission::Ach)
+    }
+
+    /// The identity, or one sentence naming every field to fix.
+    pub fn identity(&self) -> Result<AchIdentity, String> {
         let mut problems = Vec::new();
         let email = check(&mut problems, "Email:", email(&self.email));
         let external_id = check(
@@ -193,14 +198,14 @@ impl AchForm {
                 Some(last_name),
                 Some(date_of_birth),
                 Some(country),
-            ) => Ok(KycSubmission::Ach(AchIdentity {
+            ) => Ok(AchIdentity {
                 email,
                 external_id,
                 first_name,
                 last_name,
                 date_of_birth,
                 country,
-            })),
+            }),
             _ => Err(refusal(problems)),
         }
     }

@@ -3,7 +3,7 @@
 
 use leptos::{either::EitherOf3, prelude::*};
 
-use super::{CardsLeft, WidgetEnv};
+use super::WidgetEnv;
 use crate::{
     api::widget::{error_text, widget_reveal},
     domain::{issuing::RevealedCard, widget_card::WidgetCard},
@@ -15,7 +15,7 @@ pub(super) fn ActiveCard(
     #[prop(into)] on_another: Callback<()>,
 ) -> impl IntoView {
     let env = expect_context::<WidgetEnv>();
-    let another = expect_context::<CardsLeft>().any();
+    let another = env.cards_left.any();
     // The secrets live in this component's memory only, while it is shown.
     let revealed = RwSignal::new(None::<Result<RevealedCard, ServerFnError>>);
     let shown = RwSignal::new(false);
@@ -40,7 +40,7 @@ pub(super) fn ActiveCard(
             <div class="ck-card-visual" data-testid="card-visual">
                 <span class="ck-card-brand" data-testid="card-brand">{card.brand.clone()}</span>
                 <span class="ck-mono ck-card-number" data-testid="card-masked">
-                    {group_digits(&card.masked_number.clone().unwrap_or_default()).replace('*', "•")}
+                    {group_digits(card.masked_number.as_deref().unwrap_or_default())}
                 </span>
                 <span class="ck-card-expiry">
                     <span class="ck-muted">"Expires "</span>
@@ -91,14 +91,17 @@ pub(super) fn ActiveCard(
     }
 }
 
-/// `4725 9312 3456 7890`: easier to read back and to type.
+/// `4725 9312 3456 7890`: easier to read back and to type; a masked digit (`*`) shows as `•`.
+/// Written out rather than with `join`/`replace`, whose code the widget's bundle would carry.
 fn group_digits(number: &str) -> String {
-    number
-        .as_bytes()
-        .chunks(4)
-        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut grouped = String::with_capacity(number.len() * 2);
+    for (index, digit) in number.chars().enumerate() {
+        if index > 0 && index % 4 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(if digit == '*' { '•' } else { digit });
+    }
+    grouped
 }
 
 #[component]

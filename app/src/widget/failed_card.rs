@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::CardsLeft;
+use super::WidgetEnv;
 use crate::domain::widget_card::WidgetCard;
 
 /// The failed step is marked in the steps above; this says why, and what became of the money.
@@ -12,7 +12,7 @@ pub(super) fn FailedCard(
     #[prop(into)] on_try_again: Callback<()>,
 ) -> impl IntoView {
     // The refund gave the card's place back; an ended session still has none to give.
-    let again = expect_context::<CardsLeft>().any();
+    let again = expect_context::<WidgetEnv>().cards_left.any();
     let reason = card
         .failure_reason
         .clone()

@@ -4,6 +4,7 @@
 
 mod active_card;
 mod failed_card;
+mod identity_step;
 #[cfg(feature = "hydrate")]
 mod live_status;
 mod partner;
@@ -16,25 +17,32 @@ use std::sync::{
     Arc,
 };
 
-use leptos::{either::Either, prelude::*};
+use leptos::{
+    either::{Either, EitherOf3},
+    prelude::*,
+};
 
 use crate::{
     api::widget::{widget_create_card, WidgetContext, WidgetStart},
-    components::card_form_view::CardFormView,
+    components::card_form_view::{CardFormView, FormWording},
     domain::{card_form::CardForm, widget_boot::WidgetBoot, widget_card::WidgetCard},
 };
+use identity_step::IdentityStep;
 #[cfg(feature = "ssr")]
 pub use shell::{widget_shell, FrameOpening, WIDGET_BUNDLE_NAME};
 use tracker::Tracker;
 
-/// What every part of the widget needs to reach the server and the partner page.
+/// What every part of the widget needs: the way to the server and the partner page, and how many
+/// cards the session may still make (one context for all, each costing the bundle its own code).
 #[derive(Clone, Debug)]
 pub(crate) struct WidgetEnv {
     pub session: String,
     pub parent_origin: Option<String>,
+    pub cards_left: CardsLeft,
 }
 
-/// Which screen the widget shows: the form, or the tracker of the card just made (or resumed).
+/// Which screen the widget shows: the form, the identity step, or the tracker of the card just
+/// made (or resumed).
 #[derive(Clone, Debug, PartialEq)]
 enum Screen {
     /// `asked`: the cardholder asked for the form ("Try again", "Create another card"), so it
@@ -42,6 +50,12 @@ enum Screen {
     Form {
         asked: bool,
         retry: bool,
+        /// Send it at once (the identity it waited for was approved).
+        resend: bool,
+    },
+    /// The deposit needs the customer's identity check: the identity step, then this form's card.
+    Identity {
+        form: CardForm,
     },
     Tracking {
         card: WidgetCard,
@@ -53,9 +67,11 @@ enum Screen {
 /// browser hydrates exactly what the server rendered).
 #[component]
 pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
+    let cards_left = start.as_ref().map_or(0, |context| context.cards_left);
     provide_context(WidgetEnv {
         session: boot.session,
         parent_origin: boot.parent_origin,
+        cards_left: CardsLeft(Arc::new(AtomicI64::new(cards_left))),
     });
     let body = match start {
         Ok(context) => {
@@ -67,6 +83,7 @@ pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
                 None => Screen::Form {
                     asked: false,
                     retry: false,
+                    resend: false,
                 },
             });
             Either::Left(view! { <Screens screen context/> })
@@ -86,8 +103,8 @@ pub fn WidgetRoot(boot: WidgetBoot, start: WidgetStart) -> impl IntoView {
 /// How many more cards this session may make, as the screens keep count: one fewer for each card
 /// made here, one back when a card fails and is refunded. Read when a card's result is shown, so it
 /// needs no reactivity (a plain atomic keeps the bundle small).
-#[derive(Clone)]
-struct CardsLeft(Arc<AtomicI64>);
+#[derive(Clone, Debug)]
+pub(crate) struct CardsLeft(Arc<AtomicI64>);
 
 impl CardsLeft {
     fn any(&self) -> bool {
@@ -101,20 +118,37 @@ impl CardsLeft {
 
 #[component]
 fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
-    let cards_left = CardsLeft(Arc::new(AtomicI64::new(context.cards_left)));
-    provide_context(cards_left.clone());
+    let WidgetEnv {
+        session,
+        cards_left,
+        ..
+    } = expect_context::<WidgetEnv>();
     let context = StoredValue::new(context);
-    let session = expect_context::<WidgetEnv>().session;
     // What the form sent last, so "Try again" after a failed card keeps what was typed.
     let last_sent = StoredValue::new(None::<CardForm>);
+    let created = {
+        let cards_left = cards_left.clone();
+        Callback::new(move |card| {
+            cards_left.add(-1);
+            screen.set(Screen::Tracking {
+                card,
+                announce: true,
+            })
+        })
+    };
     move || match screen.get() {
-        Screen::Form { asked, retry } => Either::Left(view! {
+        Screen::Form {
+            asked,
+            retry,
+            resend,
+        } => EitherOf3::A(view! {
             <CardFormView
                 ranges=context.with_value(|context| context.ranges.clone())
                 customer_email=context.with_value(|context| context.customer_email.clone())
                 filled=retry.then(|| last_sent.get_value()).flatten()
                 focus_first=asked
-                for_cardholder=true
+                send_at_once=resend
+                wording=FormWording::CARDHOLDER
                 send={
                     let session = session.clone();
                     move |form: CardForm, key| {
@@ -122,18 +156,18 @@ fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
                         widget_create_card(session.clone(), form, key)
                     }
                 }
-                on_created={
-                    let cards_left = cards_left.clone();
-                    move |card| {
-                        cards_left.add(-1);
-                        screen.set(Screen::Tracking { card, announce: true })
-                    }
-                }
+                on_created=created
+                on_verify=move |form| screen.set(Screen::Identity { form })
             />
         }),
-        Screen::Tracking { card, announce } => Either::Right(view! {
+        Screen::Identity { form } => EitherOf3::B(view! {
+            <IdentityStep form
+                on_approved=move || screen.set(Screen::Form { asked: false, retry: true, resend: true })
+                on_back=move || screen.set(Screen::Form { asked: true, retry: true, resend: false })/>
+        }),
+        Screen::Tracking { card, announce } => EitherOf3::C(view! {
             <Tracker card announce
-                on_start_over=move |retry| screen.set(Screen::Form { asked: true, retry })/>
+                on_start_over=move |retry| screen.set(Screen::Form { asked: true, retry, resend: false })/>
         }),
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn Tracker(
     Effect::new(move |_| local_times.set(true));
 
     #[cfg(feature = "hydrate")]
-    let cards_left = expect_context::<super::CardsLeft>();
+    let cards_left = env.cards_left.clone();
     #[cfg(feature = "hydrate")]
     Effect::new({
         let env = env.clone();
@@ -141,14 +141,9 @@ pub(super) fn Tracker(
 fn clock(at_ms: i64, local: bool) -> String {
     #[cfg(feature = "hydrate")]
     if local {
-        let language = window().navigator().language().unwrap_or_default();
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
-        let locale = if language.is_empty() {
-            "en-US"
-        } else {
-            &language
-        };
-        return date.to_locale_time_string(locale).into();
+        // "default" is a well-formed tag no locale has, so the browser falls back to its own.
+        return date.to_locale_time_string("default").into();
     }
     let _ = local;
     let datetime = format_datetime(at_ms);

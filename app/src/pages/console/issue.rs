@@ -7,7 +7,7 @@ use crate::{
         console_issue::{console_issue_card, console_issue_options},
         widget::error_text,
     },
-    components::card_form_view::CardFormView,
+    components::card_form_view::{CardFormView, FormWording},
 };
 
 /// Issue a card with the widget's own form and rules; once made, the card's page follows it
@@ -30,6 +30,7 @@ pub fn IssuePage() -> impl IntoView {
                                     <CardFormView
                                         ranges
                                         customer_email=None
+                                        wording=FormWording::MERCHANT
                                         send=console_issue_card
                                         on_created=move |card: crate::domain::widget_card::WidgetCard| {
                                             navigate(
