@@ -294,16 +294,21 @@ test('failure path: a declined card ends at CARD FAILED REFUND with the reason a
 test('"Create another card" opens a fresh form with the keyboard in its first field', async ({ page, request }) => {
   const response = await request.post('/api/widget/v1/sessions', {
     headers: { Authorization: `Bearer ${apiKey()}` },
-    data: { allowed_origins: [PARTNER], max_cards: 2 },
+    data: { allowed_origins: [PARTNER], max_cards: 2, plan_names: { ONE: 'Basic', TWO: 'Plus' } },
   });
   expect(response.status()).toBe(201);
   await openWidget(page, (await response.json()).session_token);
+  // The merchant's names for its plans, where it gave them.
+  await expect(page.getByText('Basic', { exact: true })).toBeVisible();
+  await expect(page.getByText('Plan THREE', { exact: true })).toBeVisible();
   await fillForm(page, { last: 'Another' });
   await page.getByTestId('create-card').click();
   await expect(page.getByTestId('tracker')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 15_000 });
   await page.getByRole('button', { name: 'Create another card' }).click();
   await expect(page.getByLabel('Card type')).toBeFocused();
   await expect(page.getByLabel('Last name')).toHaveValue('');
+  // Drawn in the browser this time, with the same names.
+  await expect(page.getByText('Plus', { exact: true })).toBeVisible();
 });
 
 test('a stream down for more than 3 s says "Connection lost, retrying…", and carries on when it is back', async ({ page, request }) => {

@@ -112,6 +112,11 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
         expires_at_ms: 2_000,
         max_cards: 3,
         max_deposit: app::domain::Cents(12_345),
+        plan_names: app::domain::plan_names::PlanNames([
+            "Basic".into(),
+            String::new(),
+            "Premium".into(),
+        ]),
     };
     db.create_widget_session(&session, "secret-token")
         .await

@@ -21,6 +21,7 @@ on_every_backend!(
     a_session_ends_when_the_servers_clock_passes_its_lifetime,
     a_continuation_shows_the_cards_of_the_session_it_continues,
     a_deposit_that_needs_kyc_gets_the_identity_checked_in_the_widget,
+    a_session_names_the_fee_plans_for_cardholders,
 );
 
 const SESSIONS: &str = "/api/widget/v1/sessions";
@@ -1032,6 +1033,85 @@ async fn a_deposit_that_needs_kyc_gets_the_identity_checked_in_the_widget(db: &D
     )
     .await;
     assert_eq!(stranger.status, 403, "{}", stranger.body);
+}
+
+/// The merchant names its fee plans for the cardholders of a session ("Basic" rather than the
+/// processor's ONE); the names are checked like any text, and a continuation keeps them.
+async fn a_session_names_the_fee_plans_for_cardholders(db: &Database) {
+    let server = TestServer::start(db).await;
+    let (_, key) = server.merchant(100_000).await;
+    let named = mint_limited(
+        &server,
+        &key,
+        json!({"plan_names": {"ONE": " Basic ", "THREE": "Premium"}}),
+    )
+    .await;
+    assert_eq!(
+        named["plan_names"],
+        json!({"ONE": "Basic", "THREE": "Premium"}),
+        "{named}"
+    );
+    let token = named["session_token"].as_str().unwrap();
+    let page = http_client::get(server.addr, &format!("/widget/frame?session={token}")).await;
+    for label in [">Basic<", ">Plan TWO<", ">Premium<"] {
+        assert!(page.body.contains(label), "{label}: {}", page.body);
+    }
+    assert!(!page.body.contains(">Plan ONE<"), "{}", page.body);
+
+    let continued = mint(
+        &server,
+        Some(&key),
+        json!({"continues": named["session_id"], "max_cards": 1}),
+    )
+    .await;
+    assert_eq!(continued.status, 201, "{}", continued.body);
+    assert_eq!(
+        continued.json()["plan_names"],
+        json!({"ONE": "Basic", "THREE": "Premium"})
+    );
+
+    let refused = [
+        (
+            json!({"FOUR": "Gold"}),
+            "FOUR",
+            "the plans are ONE, TWO and THREE",
+        ),
+        (json!({"ONE": "  "}), "ONE", "1 to 24 characters"),
+        (json!({"TWO": "x".repeat(25)}), "TWO", "1 to 24 characters"),
+        (json!({"TWO": "Pl\u{202e}us"}), "TWO", "bidirectional"),
+        (json!({"ONE": 5}), "ONE", "valid string"),
+    ];
+    for (names, plan, message) in refused {
+        let answer = mint(
+            &server,
+            Some(&key),
+            json!({"allowed_origins": [PARTNER], "plan_names": names}),
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{names}: {}", answer.body);
+        let detail = &answer.json()["detail"][0];
+        assert_eq!(
+            detail["loc"],
+            json!(["body", "plan_names", plan]),
+            "{detail}"
+        );
+        assert!(
+            detail["msg"].as_str().unwrap().contains(message),
+            "{detail}"
+        );
+    }
+    let not_an_object = mint(
+        &server,
+        Some(&key),
+        json!({"allowed_origins": [PARTNER], "plan_names": ["Basic"]}),
+    )
+    .await;
+    assert_eq!(not_an_object.status, 422, "{}", not_an_object.body);
+    assert!(
+        not_an_object.body.contains("valid dictionary"),
+        "{}",
+        not_an_object.body
+    );
 }
 
 /// A deploy is not held up by open trackers: at shutdown each stream gets a reconnect hint and

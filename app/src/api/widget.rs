@@ -11,6 +11,7 @@ use crate::domain::{
     card_form::{CardForm, FieldError},
     fee_type::FeeType,
     issuing::{CardRange, RevealedCard},
+    plan_names::PlanNames,
     widget_card::WidgetCard,
     Cents,
 };
@@ -22,16 +23,15 @@ pub struct RangeOption {
     pub brand: String,
     pub bin: String,
     pub currency: String,
-    pub monthly_fees: Vec<(FeeType, Cents)>,
+    /// In plan order ([`FeeType::index`]): positions, not named pairs, so the browser's bundle
+    /// needs no decoder for the plan codes.
+    pub monthly_fees: [Cents; 3],
 }
 
 impl From<CardRange> for RangeOption {
     fn from(range: CardRange) -> Self {
         RangeOption {
-            monthly_fees: [FeeType::One, FeeType::Two, FeeType::Three]
-                .into_iter()
-                .map(|plan| (plan, range.monthly_fee(plan)))
-                .collect(),
+            monthly_fees: FeeType::ALL.map(|plan| range.monthly_fee(plan)),
             id: range.id,
             brand: range.brand,
             bin: range.bin,
@@ -56,10 +56,7 @@ impl RangeOption {
     }
 
     pub fn monthly_fee(&self, fee_type: FeeType) -> Option<Cents> {
-        self.monthly_fees
-            .iter()
-            .find(|(plan, _)| *plan == fee_type)
-            .map(|(_, fee)| *fee)
+        self.monthly_fees.get(fee_type.index()).copied()
     }
 }
 
@@ -72,6 +69,8 @@ pub struct WidgetContext {
     pub current_card: Option<WidgetCard>,
     /// How many more cards the session may make: "Create another card" is offered only then.
     pub cards_left: i64,
+    /// What the merchant calls its fee plans here.
+    pub plan_names: PlanNames,
 }
 
 /// The server's verdict on a submitted form.
@@ -305,6 +304,7 @@ pub(crate) mod backend {
             customer_email: grant.customer_email,
             current_card,
             cards_left,
+            plan_names: grant.plan_names,
         })
     }
 
@@ -462,6 +462,7 @@ pub(crate) mod backend {
 #[cfg(test)]
 mod tests {
     use super::RangeOption;
+    use crate::domain::Cents;
 
     #[test]
     fn a_cardholder_sees_the_brand_as_written_and_no_bin() {
@@ -470,7 +471,7 @@ mod tests {
             brand: brand.into(),
             bin: "472593".into(),
             currency: "USD".into(),
-            monthly_fees: vec![],
+            monthly_fees: [Cents::ZERO; 3],
         };
         assert_eq!(range("VISA").cardholder_label(), "Visa · USD");
         assert_eq!(range("MASTERCARD").cardholder_label(), "Mastercard · USD");

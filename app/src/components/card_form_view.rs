@@ -13,6 +13,7 @@ use crate::{
     domain::{
         card_form::{message_for, validate, CardForm, FieldError},
         fee_type::FeeType,
+        plan_names::PlanNames,
         recharge::{KYC_THRESHOLD, MAX_RECHARGE, MIN_RECHARGE},
         widget_card::WidgetCard,
     },
@@ -77,6 +78,9 @@ pub fn CardFormView<Sender, Sending>(
     #[prop(optional)] focus_first: bool,
     #[prop(optional)] send_at_once: bool,
     wording: FormWording,
+    /// What the merchant calls its fee plans (unnamed ones show as "Plan ONE").
+    #[prop(optional)]
+    plan_names: PlanNames,
     #[prop(optional, into)] on_verify: Option<Callback<CardForm>>,
 ) -> impl IntoView
 where
@@ -289,7 +293,7 @@ where
                                     prop:checked=move || form.with(|form| form.fee_type == plan.as_str())
                                     on:change=move |_| edit("fee_type", plan.as_str().to_owned())
                                 />
-                                <span>{format!("Plan {}", plan.as_str())}</span>
+                                <span>{plan_names.name(plan)}</span>
                                 <span class="ck-muted">{fee}</span>
                             </label>
                         }

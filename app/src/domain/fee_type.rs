@@ -20,6 +20,15 @@ impl FeeType {
         }
     }
 
+    /// The plan's place in [`FeeType::ALL`], for data kept in plan order.
+    pub fn index(self) -> usize {
+        match self {
+            FeeType::One => 0,
+            FeeType::Two => 1,
+            FeeType::Three => 2,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<FeeType> {
         Self::ALL
             .into_iter()
@@ -35,6 +44,7 @@ mod tests {
     fn round_trips_its_names_and_nothing_else() {
         for fee_type in FeeType::ALL {
             assert_eq!(FeeType::parse(fee_type.as_str()), Some(fee_type));
+            assert_eq!(FeeType::ALL[fee_type.index()], fee_type);
         }
         assert_eq!(FeeType::parse("one"), None);
         assert_eq!(FeeType::parse("FOUR"), None);

@@ -28,6 +28,7 @@ pub mod merchant_activity;
 pub mod money;
 pub mod order_no;
 pub mod plain_text;
+pub mod plan_names;
 pub mod provisioning;
 pub mod recharge;
 pub mod spend_controls;

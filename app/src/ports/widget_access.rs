@@ -2,6 +2,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::domain::{
     ids::{CardId, MerchantId, SessionId},
+    plan_names::PlanNames,
     Cents,
 };
 
@@ -47,6 +48,8 @@ pub struct WidgetGrant {
     pub expires_at_ms: i64,
     /// Cards the session may make in all.
     pub max_cards: i64,
+    /// What the merchant calls its fee plans in this session's form.
+    pub plan_names: PlanNames,
     /// The session's lifetime was over when this grant was given: it may only show the cards
     /// it made (within the reveal window), not make more.
     pub ended: bool,
@@ -166,7 +169,7 @@ pub type SharedWidgetAccess = Arc<dyn WidgetAccess>;
 
 #[cfg(test)]
 mod tests {
-    use super::{MerchantId, SessionId, WidgetGrant};
+    use super::{MerchantId, PlanNames, SessionId, WidgetGrant};
 
     fn grant() -> WidgetGrant {
         WidgetGrant {
@@ -177,6 +180,7 @@ mod tests {
             customer_email: None,
             expires_at_ms: 0,
             max_cards: 1,
+            plan_names: PlanNames::default(),
             ended: false,
         }
     }

@@ -145,6 +145,7 @@ fn Screens(screen: RwSignal<Screen>, context: WidgetContext) -> impl IntoView {
             <CardFormView
                 ranges=context.with_value(|context| context.ranges.clone())
                 customer_email=context.with_value(|context| context.customer_email.clone())
+                plan_names=context.with_value(|context| context.plan_names.clone())
                 filled=retry.then(|| last_sent.get_value()).flatten()
                 focus_first=asked
                 send_at_once=resend

@@ -154,6 +154,7 @@ mod tests {
             customer_email: None,
             current_card: Some(card),
             cards_left: 0,
+            plan_names: Default::default(),
         });
         let opening = FrameOpening::Open {
             expires_in_ms: 60_000,

@@ -3,7 +3,7 @@
 
 use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::{
-    domain::{recharge::MAX_RECHARGE, Cents},
+    domain::{plan_names::PlanNames, recharge::MAX_RECHARGE, Cents},
     ports::{
         Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant, REVEAL_WINDOW_MS,
     },
@@ -41,6 +41,7 @@ pub struct SessionRequest {
     /// The chain of the session this one continues ([`WidgetSessions::continuable`]); `None`
     /// starts a new chain.
     pub chain_id: Option<SessionId>,
+    pub plan_names: PlanNames,
 }
 
 /// An earlier session a new one may continue: what it allowed and used, and how many cards its
@@ -107,6 +108,7 @@ impl WidgetSessions {
             expires_at_ms: now + request.lifetime_secs * 1000,
             max_cards: request.max_cards,
             max_deposit: request.max_deposit,
+            plan_names: request.plan_names,
         };
         let token = format!("wst_{}", random::token());
         self.database
@@ -187,6 +189,7 @@ fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, 
         customer_email: session.customer_email,
         expires_at_ms: session.expires_at_ms,
         max_cards: session.max_cards,
+        plan_names: session.plan_names,
         ended,
     })
 }

@@ -1,7 +1,7 @@
 //! Widget sessions: what a partner page may do on a merchant's behalf, and until when.
 
 use app::domain::ids::{CardId, MerchantId, SessionId};
-use app::domain::{CardStatus, Cents};
+use app::domain::{plan_names::PlanNames, CardStatus, Cents};
 
 use super::{hash_token, Database, StoreError};
 
@@ -19,6 +19,8 @@ pub struct WidgetSession {
     /// Cards the session may make, and what they may deposit in all.
     pub max_cards: i64,
     pub max_deposit: Cents,
+    /// What the merchant calls its fee plans in this session's widget.
+    pub plan_names: PlanNames,
 }
 
 /// What counts against a session's caps: its cards (made or being made) and their deposits, less
@@ -59,11 +61,11 @@ type SessionRow = (
     i64,
     i64,
     i64,
+    Option<String>,
 );
 
-const SESSION_COLUMNS: &str =
-    "id, merchant_id, chain_id, allowed_origins, customer_email, created_at_ms, \
-                               expires_at_ms, max_cards, max_deposit_cents";
+const SESSION_COLUMNS: &str = "id, merchant_id, chain_id, allowed_origins, customer_email, \
+                               created_at_ms, expires_at_ms, max_cards, max_deposit_cents, plan_names";
 
 /// What a session has used: its cards (made or being made) and their deposits, except cards that
 /// failed and were refunded. `$1` the session, `$2` the CARD FAILED REFUND status code.
@@ -101,10 +103,18 @@ impl Database {
     ) -> Result<(), StoreError> {
         let origins = serde_json::to_string(&session.allowed_origins)
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let plan_names = if session.plan_names.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&session.plan_names)
+                    .map_err(|error| StoreError::Invalid(error.to_string()))?,
+            )
+        };
         let sql =
             "INSERT INTO widget_sessions (id, token_hash, merchant_id, chain_id, allowed_origins, \
-                   customer_email, created_at_ms, expires_at_ms, max_cards, max_deposit_cents) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                   customer_email, created_at_ms, expires_at_ms, max_cards, max_deposit_cents, \
+                   plan_names) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         self.execute(
             sql,
             &[
@@ -118,6 +128,7 @@ impl Database {
                 session.expires_at_ms.into(),
                 session.max_cards.into(),
                 session.max_deposit.0.into(),
+                plan_names.as_deref().into(),
             ],
         )
         .await?;
@@ -286,9 +297,14 @@ fn session_of_row(row: SessionRow) -> Result<WidgetSession, StoreError> {
         expires_at_ms,
         max_cards,
         max_deposit,
+        plan_names,
     ) = row;
-    let allowed_origins = serde_json::from_str(&origins)
-        .map_err(|_| StoreError::Corrupt(format!("widget session {id}")))?;
+    let corrupt = || StoreError::Corrupt(format!("widget session {id}"));
+    let allowed_origins = serde_json::from_str(&origins).map_err(|_| corrupt())?;
+    let plan_names = match plan_names {
+        Some(names) => serde_json::from_str(&names).map_err(|_| corrupt())?,
+        None => PlanNames::default(),
+    };
     Ok(WidgetSession {
         id: SessionId::new(id),
         merchant_id: MerchantId::new(merchant_id),
@@ -299,5 +315,6 @@ fn session_of_row(row: SessionRow) -> Result<WidgetSession, StoreError> {
         expires_at_ms,
         max_cards,
         max_deposit: Cents(max_deposit),
+        plan_names,
     })
 }

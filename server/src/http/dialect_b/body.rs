@@ -317,6 +317,25 @@ impl Body {
         }
     }
 
+    /// An object's members, raw, by name.
+    pub fn object(
+        &mut self,
+        field: &str,
+    ) -> Option<std::collections::BTreeMap<String, Box<RawValue>>> {
+        let raw = self.require(field, false)?;
+        match serde_json::from_str(&raw) {
+            Ok(members) => Some(members),
+            Err(_) => {
+                self.error(
+                    loc!["body", field],
+                    "Input should be a valid dictionary",
+                    "dict_type",
+                );
+                None
+            }
+        }
+    }
+
     pub fn contains(&self, field: &str) -> bool {
         self.fields.contains_key(field)
     }

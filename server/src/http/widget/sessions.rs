@@ -1,14 +1,19 @@
 //! `POST /api/widget/v1/sessions`: the merchant's backend, with its secret API key, mints a
 //! short-lived session for one partner page. Errors use the FastAPI shape of dialect B.
 
+use std::collections::BTreeMap;
+
 use app::domain::{
     calendar::format_datetime,
     email::Email,
+    fee_type::FeeType,
     ids::{MerchantId, SessionId},
+    plan_names::PlanNames,
     recharge::MIN_RECHARGE,
 };
 use axum::{body::Bytes, extract::State, http::StatusCode, Json};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use super::origin::normalize_origin;
@@ -67,6 +72,11 @@ pub struct WidgetSessionRequest {
     /// make what its session had left). A card that fails and is refunded does not count.
     #[schema(default = 1, minimum = 0, maximum = 100)]
     max_cards: Option<i64>,
+    /// What the merchant calls its fee plans in this session's form, by plan (`ONE`, `TWO`,
+    /// `THREE`), each 1 to 24 characters: `{"ONE": "Basic", "TWO": "Plus"}`. A plan without a
+    /// name shows as "Plan ONE". A continuation keeps its session's unless given.
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+    plan_names: Option<()>,
     /// What the session's cards may deposit in all, in currency units, 5 to 500000; by default
     /// `max_cards` × 5000, so only `max_cards` limits it.
     #[schema(value_type = Option<f64>, minimum = 5, maximum = 500000, multiple_of = 0.01)]
@@ -92,6 +102,8 @@ pub struct WidgetSessionCreated {
     pub customer_email: Option<String>,
     pub max_cards: i64,
     pub max_deposit: Units,
+    /// The plans given a name, by plan.
+    pub plan_names: std::collections::BTreeMap<String, String>,
     /// The script tag's `src`.
     pub script_url: String,
 }
@@ -196,6 +208,13 @@ pub async fn create_session(
             .as_ref()
             .map_or(default_max_deposit(max_cards), Continuable::deposit_left),
     );
+    let plan_names = match body.object("plan_names") {
+        Some(given) => plan_names(&mut body, given),
+        None => continued
+            .as_ref()
+            .map(|continued| continued.session.plan_names.clone())
+            .unwrap_or_default(),
+    };
     body.finish()?;
 
     let (continues, chain_id) = match continued {
@@ -209,6 +228,7 @@ pub async fn create_session(
         max_cards,
         max_deposit,
         chain_id,
+        plan_names,
     };
     let minted = state
         .widget_sessions
@@ -228,6 +248,13 @@ pub async fn create_session(
         customer_email: minted.session.customer_email,
         max_cards: minted.session.max_cards,
         max_deposit: Units(minted.session.max_deposit),
+        plan_names: FeeType::ALL
+            .into_iter()
+            .filter_map(|plan| {
+                let name = minted.session.plan_names.given(plan)?;
+                Some((plan.as_str().to_owned(), name.to_owned()))
+            })
+            .collect(),
         script_url: "/widget.js".to_owned(),
     };
     Ok((StatusCode::CREATED, Json(created)))
@@ -256,4 +283,29 @@ async fn continued_session(
         );
     }
     Ok(found)
+}
+
+/// The names given for the fee plans; an unknown plan or a name that is not 1 to 24 characters
+/// of plain text is a field error.
+fn plan_names(body: &mut Body, given: BTreeMap<String, Box<RawValue>>) -> PlanNames {
+    let mut names = PlanNames::default();
+    for (plan_code, raw) in given {
+        let at = loc!["body", "plan_names", plan_code.as_str()];
+        let Some(plan) = FeeType::parse(&plan_code) else {
+            body.error(
+                at,
+                "Value error, the plans are ONE, TWO and THREE",
+                "value_error",
+            );
+            continue;
+        };
+        match serde_json::from_str::<String>(raw.get()) {
+            Err(_) => body.error(at, "Input should be a valid string", "string_type"),
+            Ok(text) => match PlanNames::parse_name(&text) {
+                Ok(name) => names.set(plan, name),
+                Err(reason) => body.error(at, format!("Value error, {reason}"), "value_error"),
+            },
+        }
+    }
+    names
 }
