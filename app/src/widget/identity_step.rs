@@ -1,7 +1,8 @@
 //! The identity step: when a deposit needs the customer's identity check (KYC) and it is not
 //! approved, the cardholder sends their date of birth here (the names and email are the card
-//! form's; the country is the US, as ACH is the US bank network), the server waits for the verifier, and the form is then sent again as it was. A rejection says
-//! why; "Back" returns to the form as it was (to lower the deposit instead).
+//! form's; the country is the US, as ACH is the US bank network), the server waits for the
+//! verifier, and the form is then sent again as it was. A rejection says why; "Back" returns to
+//! the form as it was (to lower the deposit instead).
 
 use leptos::prelude::*;
 
@@ -77,8 +78,8 @@ pub(super) fn IdentityStep(
         <form class="ck-form" novalidate on:submit=submit data-testid="identity-step">
             <h2 id=TITLE_ID tabindex="-1">"Verify your identity"</h2>
             <p class="ck-muted">
-                "Deposits above $1,000.00 need a verified identity (for US residents), checked once for "
-                {person}"."
+                "Deposits above $1,000.00 need a verified identity, checked once for "{person}
+                " (US residents)."
             </p>
             <TextField id="ck-id-birth" label="Date of birth" input_type="date" autocomplete="bday"
                 value=date_of_birth.into()
