@@ -78,6 +78,11 @@ async fn call_from(
     .await
 }
 
+/// The widget's read of one card, as the tracker asks for it.
+async fn read_card(server: &TestServer, token: &str, card_id: &str) -> http_client::Response {
+    call(server, "card", &[("session", token), ("card_id", card_id)]).await
+}
+
 fn encode(value: &str) -> String {
     value
         .bytes()
@@ -267,21 +272,11 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
     assert_eq!(cards.1, 1);
 
     // The card is this session's: it can read it; a second session of the same merchant cannot.
-    let read = call(
-        &server,
-        "card",
-        &[("session", &token), ("card_id", &card_id)],
-    )
-    .await;
+    let read = read_card(&server, &token, &card_id).await;
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["card_id"], card_id.as_str());
     let other = session(&server, &key, None).await;
-    let read = call(
-        &server,
-        "card",
-        &[("session", &other), ("card_id", &card_id)],
-    )
-    .await;
+    let read = read_card(&server, &other, &card_id).await;
     assert_eq!(read.status, 404, "{}", read.body);
     assert!(
         read.body.contains("This card was not found."),
@@ -301,12 +296,7 @@ async fn a_session_creates_once_per_key_and_sees_only_its_own_cards(db: &Databas
     assert!(page.body.contains("data-testid=\"tracker\""));
 
     // Nothing but a valid token opens anything.
-    let read = call(
-        &server,
-        "card",
-        &[("session", "wst_forged"), ("card_id", &card_id)],
-    )
-    .await;
+    let read = read_card(&server, "wst_forged", &card_id).await;
     assert_eq!(read.status, 401, "{}", read.body);
     assert!(read.body.contains("not valid"), "{}", read.body);
     let reveal = call(
@@ -735,12 +725,7 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
     assert!(page.body.contains(r#""event":"resumed""#), "{}", page.body);
     assert!(page.body.contains(r#""expires_in_ms":0"#), "{}", page.body);
     assert!(page.body.contains(r#""cards_left":0"#), "{}", page.body);
-    let card = call(
-        &server,
-        "card",
-        &[("session", &token), ("card_id", &card_id)],
-    )
-    .await;
+    let card = read_card(&server, &token, &card_id).await;
     assert_eq!(card.status, 200, "{}", card.body);
     let events = format!("/api/widget/v1/cards/{card_id}/events?session={token}");
     let stream = tokio::time::timeout(
@@ -757,12 +742,7 @@ async fn a_session_ends_when_the_servers_clock_passes_its_lifetime(db: &Database
     hand.advance(std::time::Duration::from_millis(
         app::ports::REVEAL_WINDOW_MS as u64,
     ));
-    let card = call(
-        &server,
-        "card",
-        &[("session", &token), ("card_id", &card_id)],
-    )
-    .await;
+    let card = read_card(&server, &token, &card_id).await;
     assert_eq!(card.status, 401, "{}", card.body);
     assert!(
         card.body.contains("Ask the site where you created it"),
@@ -793,23 +773,12 @@ async fn a_continuation_shows_the_cards_of_the_session_it_continues(db: &Databas
     let first_id = first["session_id"].as_str().unwrap().to_owned();
     let created = create(&server, &first_token, "chain00001", "Early", "25", "").await;
     let card_id = created_id(&created).unwrap_or_else(|| panic!("{}", created.body));
-    let reads = |token: String, card_id: String| {
-        let server = &server;
-        async move {
-            call(
-                server,
-                "card",
-                &[("session", &token), ("card_id", &card_id)],
-            )
-            .await
-        }
-    };
 
     // Long past its reveal window, the old session shows nothing.
     hand.advance(std::time::Duration::from_millis(
         60_000 + app::ports::REVEAL_WINDOW_MS as u64,
     ));
-    let old = reads(first_token.clone(), card_id.clone()).await;
+    let old = read_card(&server, &first_token, &card_id).await;
     assert_eq!(old.status, 401, "{}", old.body);
 
     let minted = mint(&server, Some(&key), json!({"continues": first_id})).await;
@@ -825,7 +794,7 @@ async fn a_continuation_shows_the_cards_of_the_session_it_continues(db: &Databas
     assert!(page.body.contains(r#""event":"resumed""#), "{}", page.body);
     assert!(page.body.contains(&card_id), "{}", page.body);
     assert!(page.body.contains(r#""cards_left":0"#), "{}", page.body);
-    let card = reads(token.clone(), card_id.clone()).await;
+    let card = read_card(&server, &token, &card_id).await;
     assert_eq!(card.status, 200, "{}", card.body);
     // Revealing is the session's to ask for; this card is simply not live yet (no worker here).
     let reveal = call(
@@ -871,10 +840,10 @@ async fn a_continuation_shows_the_cards_of_the_session_it_continues(db: &Databas
     let newer_id = created_id(&newer).unwrap_or_else(|| panic!("{}", newer.body));
     let page = http_client::get(server.addr, &framed(&third_token)).await;
     assert!(page.body.contains(&newer_id), "the newest card opens");
-    let older = reads(third_token.clone(), card_id.clone()).await;
+    let older = read_card(&server, &third_token, &card_id).await;
     assert_eq!(older.status, 200, "{}", older.body);
     // One chain, one set of cards: the earlier session sees the card its continuation made.
-    let before = reads(token.clone(), newer_id.clone()).await;
+    let before = read_card(&server, &token, &newer_id).await;
     assert_eq!(
         before.status, 200,
         "one chain, one set of cards: {}",

@@ -116,18 +116,20 @@ mod backend {
             }
         };
         let email = identity.email.as_str().to_owned();
-        let under_way = current(&grant, &issuing, &email)
-            .await?
-            .is_some_and(|view| matches!(view.status, KycStatus::Approved | KycStatus::Pending));
-        if !under_way {
-            // A step of making a card: limited like one, and not once the session has ended.
-            access
-                .admit(&grant, WidgetAction::CreateCard)
-                .map_err(refusal)?;
-            issuing
-                .submit_ach_kyc(&grant.merchant_id, identity)
-                .await
-                .map_err(unavailable)?;
+        match current(&grant, &issuing, &email).await? {
+            Some(view) if view.status == KycStatus::Approved => return Ok(checked(view)),
+            // Under way: wait for it below, without sending it again.
+            Some(view) if view.status == KycStatus::Pending => {}
+            _ => {
+                // A step of making a card: limited like one, and not once the session has ended.
+                access
+                    .admit(&grant, WidgetAction::CreateCard)
+                    .map_err(refusal)?;
+                issuing
+                    .submit_ach_kyc(&grant.merchant_id, identity)
+                    .await
+                    .map_err(unavailable)?;
+            }
         }
         let waited = tokio::time::Instant::now();
         loop {

@@ -4,9 +4,7 @@
 use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::{
     domain::{plan_names::PlanNames, recharge::MAX_RECHARGE, Cents},
-    ports::{
-        Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant, REVEAL_WINDOW_MS,
-    },
+    ports::{Caller, CardPlace, WidgetAccess, WidgetAction, WidgetDenied, WidgetGrant},
 };
 
 use crate::{
@@ -177,11 +175,8 @@ impl WidgetSessions {
 /// shown; after it has ended and within the reveal window, only showing the cards it made.
 fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, WidgetDenied> {
     let session = session.ok_or(WidgetDenied::UnknownSession)?;
-    if now_ms >= session.expires_at_ms.saturating_add(REVEAL_WINDOW_MS) {
-        return Err(WidgetDenied::NoLongerShown);
-    }
-    let ended = session.is_expired(now_ms);
-    Ok(WidgetGrant {
+    let grant = WidgetGrant {
+        ended: session.is_expired(now_ms),
         session_id: session.id,
         chain_id: session.chain_id,
         merchant_id: session.merchant_id,
@@ -190,8 +185,11 @@ fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, 
         expires_at_ms: session.expires_at_ms,
         max_cards: session.max_cards,
         plan_names: session.plan_names,
-        ended,
-    })
+    };
+    if !grant.may_show_at(now_ms) {
+        return Err(WidgetDenied::NoLongerShown);
+    }
+    Ok(grant)
 }
 
 fn too_many(throttled: Throttled) -> WidgetDenied {
