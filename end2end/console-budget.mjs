@@ -37,17 +37,27 @@ try {
   const key = readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim();
   const [email, password] = readFileSync(join(dataDir, 'sandbox-console-login'), 'utf8').trim().split('\n');
 
-  // 1,000 cards, eight requests in flight.
+  // 1,000 cards, eight requests in flight. The API key's rate limit may answer 429 when the
+  // machine is fast; nothing was created then, so the card is asked for again after Retry-After.
   let next = 0;
   const issue = async () => {
     while (next < cards) {
       const n = next++;
-      const response = await fetch(`${base}/api/v1/cards/card/add`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: `buyer${n}@shop.example`, limit_all_time: 5 }),
-      });
-      if (!response.ok) throw new Error(`card ${n}: ${response.status} ${await response.text()}`);
+      for (;;) {
+        const response = await fetch(`${base}/api/v1/cards/card/add`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: `buyer${n}@shop.example`, limit_all_time: 5 }),
+        });
+        if (response.status === 429) {
+          await response.arrayBuffer();
+          const wait = Number(response.headers.get('retry-after') ?? 1);
+          await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 1) * 1000));
+          continue;
+        }
+        if (!response.ok) throw new Error(`card ${n}: ${response.status} ${await response.text()}`);
+        break;
+      }
     }
   };
   await Promise.all(Array.from({ length: 8 }, issue));
