@@ -46,7 +46,9 @@ export default defineConfig({
   webServer: {
     command:
       `../target/debug/cardkit --listen 127.0.0.1:${port} ` +
-      `--data-dir ${process.env.CARDKIT_E2E_DATA_DIR} --site-root ../target/site`,
+      `--data-dir ${process.env.CARDKIT_E2E_DATA_DIR} --site-root ../target/site ` +
+      // A rolled API key's "1 hour" of grace lasts ten seconds (console-api-keys.spec.ts).
+      `--key-grace-divisor 360`,
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -7,9 +7,9 @@ use leptos_router::{
 
 use crate::pages::{
     console::{
-        audit::AuditLogPage, card::CardPage, cards::CardsPage, customers::CustomersPage,
-        issue::IssuePage, join::JoinPage, overview::OverviewPage, security::SecurityPage,
-        sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
+        api_keys::ApiKeysPage, audit::AuditLogPage, card::CardPage, cards::CardsPage,
+        customers::CustomersPage, issue::IssuePage, join::JoinPage, overview::OverviewPage,
+        security::SecurityPage, sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -78,6 +78,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("team"))
                         view=TeamPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("api-keys"))
+                        view=ApiKeysPage
                         ssr=SsrMode::Async
                     />
                     <Route

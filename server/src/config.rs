@@ -172,6 +172,11 @@ pub struct Config {
     #[arg(long, env = "CARDKIT_ALLOW_PRIVATE_CALLBACKS")]
     pub allow_private_callbacks: bool,
 
+    /// For tests only: divides the grace period of a rolled API key, so an end-to-end test sees
+    /// the old key stop (3600 makes an hour a second). 1 in production.
+    #[arg(long, env = "CARDKIT_KEY_GRACE_DIVISOR", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub key_grace_divisor: u32,
+
     /// Do not create the sandbox merchant on the first start of an embedded database.
     #[arg(long, env = "CARDKIT_NO_SANDBOX")]
     pub no_sandbox: bool,

@@ -172,6 +172,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         rate_limits: config.rate_limits(),
         client_address_header: config.client_address_header.clone(),
         request_timeout: Duration::from_secs(config.request_timeout_secs),
+        key_grace_divisor: config.key_grace_divisor,
     };
     let state = app_state_with(
         database.clone(),
@@ -282,6 +283,8 @@ pub struct EdgeSettings {
     pub rate_limits: RateLimitSettings,
     pub client_address_header: Option<axum::http::HeaderName>,
     pub request_timeout: Duration,
+    /// Divides a rolled API key's grace period (1; more only in tests).
+    pub key_grace_divisor: u32,
 }
 
 impl Default for EdgeSettings {
@@ -290,6 +293,7 @@ impl Default for EdgeSettings {
             rate_limits: RateLimitSettings::default(),
             client_address_header: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            key_grace_divisor: 1,
         }
     }
 }
@@ -324,6 +328,7 @@ pub fn app_state_with(
         .site_addr(addr)
         .build();
     let rate_limits = Arc::new(RateLimits::new(edge.rate_limits));
+    let api_keys = Arc::new(crate::http::ApiKeyCache::new(database.clone()));
     let console_sessions = crate::issuing::console_sessions::ConsoleSessions::new(
         database.clone(),
         rate_limits.clone(),
@@ -333,7 +338,12 @@ pub fn app_state_with(
         leptos_options,
         widget_bundle: bundles.widget,
         changes: database.change_feed().clone(),
-        api_keys: Arc::new(crate::http::ApiKeyCache::new(database.clone())),
+        api_keys: api_keys.clone(),
+        console_api_keys: crate::issuing::console_api_keys::ConsoleApiKeyService::new(
+            database.clone(),
+            api_keys,
+            edge.key_grace_divisor,
+        ),
         widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
             database.clone(),
             rate_limits.clone(),
@@ -413,7 +423,10 @@ pub async fn serve_configured(
         "http"
     };
     let draining = state.draining.clone();
+    let api_keys = state.api_keys.clone();
     let app = router(state);
+    let (usage_stop, usage_stopped) = watch::channel(false);
+    let usage_flush = tokio::spawn(async move { api_keys.flush_usage_until(usage_stopped).await });
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     let listener = LimitedListener::new(listener, settings.max_connections);
@@ -430,10 +443,13 @@ pub async fn serve_configured(
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        () = graceful => Ok(()),
+        () = graceful => {}
         () = grace_expired => {
             tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
-            Ok(())
         }
     }
+    // The uses of the last few seconds are written before the database closes.
+    let _ = usage_stop.send(true);
+    let _ = usage_flush.await;
+    Ok(())
 }

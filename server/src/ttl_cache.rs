@@ -34,6 +34,11 @@ where
     pub fn insert(&self, key: K, value: V) {
         self.entries.insert(key, value);
     }
+
+    /// Forgets `key` now, before its TTL.
+    pub fn remove(&self, key: &K) {
+        self.entries.invalidate(key);
+    }
 }
 
 #[cfg(test)]

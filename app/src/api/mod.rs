@@ -1,6 +1,7 @@
 //! Server functions: the browser calls these over HTTP; on the server they run against the ports.
 pub mod browser_json;
 pub mod console;
+pub mod console_api_keys;
 pub mod console_cards;
 pub mod console_controls;
 pub mod console_customers;

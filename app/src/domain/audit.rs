@@ -81,10 +81,16 @@ pub enum AuditAction {
     TwoFactorRuleChanged,
     #[serde(rename = "customer.kyc_submitted")]
     KycSubmitted,
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    #[serde(rename = "api_key.rolled")]
+    ApiKeyRolled,
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::CardIssued,
         AuditAction::CardToppedUp,
         AuditAction::CardWithdrawn,
@@ -101,6 +107,9 @@ impl AuditAction {
         AuditAction::TwoFactorDisabled,
         AuditAction::TwoFactorRuleChanged,
         AuditAction::KycSubmitted,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRolled,
+        AuditAction::ApiKeyRevoked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -121,6 +130,9 @@ impl AuditAction {
             AuditAction::TwoFactorDisabled => "security.two_factor_disabled",
             AuditAction::TwoFactorRuleChanged => "security.two_factor_rule_changed",
             AuditAction::KycSubmitted => "customer.kyc_submitted",
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyRolled => "api_key.rolled",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
         }
     }
 
@@ -154,6 +166,9 @@ impl AuditAction {
             AuditAction::TwoFactorDisabled => "Authenticator switched off",
             AuditAction::TwoFactorRuleChanged => "Team's two-factor rule changed",
             AuditAction::KycSubmitted => "Customer's KYC submitted",
+            AuditAction::ApiKeyCreated => "API key created",
+            AuditAction::ApiKeyRolled => "API key rolled",
+            AuditAction::ApiKeyRevoked => "API key revoked",
         }
     }
 }

@@ -47,6 +47,11 @@ impl Role {
         matches!(self, Role::Owner | Role::Admin)
     }
 
+    /// See and change the merchant's API keys and callbacks (the developers' area).
+    pub fn may_manage_integration(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
+
     /// How the console names the role to people.
     pub fn label(self) -> &'static str {
         match self {

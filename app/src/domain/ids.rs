@@ -31,6 +31,8 @@ pub type UserId = Id<UserKind>;
 pub type SessionId = Id<SessionKind>;
 /// A purchase authorization on a card (`auth_…`).
 pub type AuthorizationId = Id<AuthorizationKind>;
+/// An API key (`key_…`): the public part of its token, never its secret.
+pub type ApiKeyId = Id<ApiKeyKind>;
 
 // Markers: never constructed, they only tell the kinds apart.
 #[derive(Debug)]
@@ -45,6 +47,8 @@ pub enum SessionKind {}
 pub enum UserKind {}
 #[derive(Debug)]
 pub enum AuthorizationKind {}
+#[derive(Debug)]
+pub enum ApiKeyKind {}
 
 impl<K> Id<K> {
     /// Wraps an id that arrived from outside or from storage. Ids are opaque: an id that names

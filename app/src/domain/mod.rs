@@ -1,6 +1,7 @@
 //! The pure issuing domain: types, validation, the card state machine, money and ledger entries.
 //! No I/O and no platform code, so the browser validates with exactly the rules the server applies.
 
+pub mod api_keys;
 pub mod audit;
 pub mod calendar;
 pub mod card_activity;

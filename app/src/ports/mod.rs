@@ -5,6 +5,7 @@ mod card_issuing;
 mod card_processor;
 mod card_spending;
 mod console_access;
+mod console_api_keys;
 mod console_cards;
 mod console_customers;
 mod console_security;
@@ -21,6 +22,7 @@ pub use card_spending::{
     AuthorizationView, CardSettings, CardSpending, PurchaseRequest, SharedCardSpending,
 };
 pub use console_access::{ConsoleAccess, ConsoleDenied, SharedConsoleAccess, SignedIn};
+pub use console_api_keys::{ConsoleApiKeys, SharedConsoleApiKeys};
 pub use console_cards::{ConsoleCards, SharedConsoleCards};
 pub use console_customers::{ConsoleCustomers, SharedConsoleCustomers};
 pub use console_security::{ConsoleSecurity, SharedConsoleSecurity};

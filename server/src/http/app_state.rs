@@ -14,9 +14,9 @@ use super::{stream_draining::Draining, ApiKeyCache};
 use crate::{
     change_feed::ChangeFeed,
     issuing::{
-        console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
-        console_sessions::ConsoleSessions, console_team::ConsoleTeamService,
-        widget_sessions::WidgetSessions,
+        console_api_keys::ConsoleApiKeyService, console_cards::ConsoleCardService,
+        console_customers::ConsoleCustomerService, console_sessions::ConsoleSessions,
+        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -38,8 +38,10 @@ pub struct AppState {
     /// Where the API dialects write what a key did.
     pub audit: SharedAuditTrail,
     pub callback_policy: CallbackPolicy,
-    /// API key → merchant, so authentication is not a database read on every request.
+    /// API key → what it may do, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
+    /// The developers' area's API keys: list, create, roll, revoke.
+    pub console_api_keys: ConsoleApiKeyService,
     pub widget_sessions: WidgetSessions,
     /// The console's sign-in and sessions.
     pub console: ConsoleSessions,

@@ -28,6 +28,6 @@ mod throttle;
 pub mod tls;
 pub mod widget;
 
-pub use api_key_cache::ApiKeyCache;
+pub use api_key_cache::{ApiKeyCache, READ_ONLY_REFUSAL};
 pub use app_state::AppState;
 pub use router::router;

@@ -60,8 +60,9 @@ impl Modify for BearerKey {
 /// The errors any operation may answer besides its own, documented on every operation in its
 /// dialect's shape, so a generated client knows each status it can meet: a body over the limit
 /// (413), a request too slow to arrive (408), a rate limit (429, with `Retry-After`), a missing or
-/// wrong key (401), an unknown id in the path (404), an internal error (500, with a reference
-/// that is in the server log), and an unreachable database (503, with `Retry-After`).
+/// wrong key (401), a read-only key signing a write (403), an unknown id in the path (404), an
+/// internal error (500, with a reference that is in the server log), and an unreachable database
+/// (503, with `Retry-After`).
 struct EveryErrorStatus;
 
 impl Modify for EveryErrorStatus {
@@ -91,15 +92,23 @@ impl Modify for EveryErrorStatus {
                     "The database cannot be reached right now; `Retry-After` says when to try again",
                 ),
             ];
+            let read_only_refusal: &[(&str, &str)] = &[(
+                "403",
+                "The API key is read-only: it may sign GET requests only",
+            )];
             let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
             ];
-            for operation in operations.into_iter().flatten() {
-                for (status, description) in statuses {
+            for (operation, writes) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                let refusals = if writes { read_only_refusal } else { &[] };
+                for (status, description) in statuses.iter().chain(refusals) {
                     if *status == "404" && !path.contains('{') {
                         continue;
                     }

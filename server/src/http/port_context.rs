@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use app::ports::{
-    SharedConsoleAccess, SharedConsoleCards, SharedConsoleCustomers, SharedConsoleSecurity,
-    SharedConsoleTeam, SharedWidgetAccess,
+    SharedConsoleAccess, SharedConsoleApiKeys, SharedConsoleCards, SharedConsoleCustomers,
+    SharedConsoleSecurity, SharedConsoleTeam, SharedWidgetAccess,
 };
 use leptos::prelude::provide_context;
 
@@ -21,6 +21,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let console_cards: SharedConsoleCards = Arc::new(state.console_cards.clone());
     let console_team: SharedConsoleTeam = Arc::new(state.console_team.clone());
     let console_customers: SharedConsoleCustomers = Arc::new(state.console_customers.clone());
+    let console_api_keys: SharedConsoleApiKeys = Arc::new(state.console_api_keys.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
@@ -28,6 +29,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
         provide_context(console_security.clone());
         provide_context(console_team.clone());
         provide_context(console_customers.clone());
+        provide_context(console_api_keys.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());

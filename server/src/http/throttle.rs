@@ -42,10 +42,10 @@ pub async fn throttle(State(state): State<AppState>, mut request: Request, next:
         None => Ok(()),
     };
     let verdict = match bearer_token(request.headers()) {
-        Some(token) => match state.api_keys.merchant_for_token(token).await {
-            Ok(Some(merchant_id)) => {
+        Some(token) => match state.api_keys.grant_for_token(token).await {
+            Ok(Some(grant)) => {
                 let verdict = state.rate_limits.check_key(&hash_token(token));
-                request.extensions_mut().insert(KeyOwner(merchant_id));
+                request.extensions_mut().insert(KeyOwner(grant));
                 verdict
             }
             Ok(None) => by_address(),

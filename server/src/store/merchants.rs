@@ -1,8 +1,7 @@
-//! Merchants, their API keys, and the card ranges they may issue from.
+//! Merchants and the card ranges they may issue from (their API keys: [`super::api_keys`]).
 
 use app::domain::ids::MerchantId;
 use app::domain::{issuing::CardRange, Cents};
-use sha2::{Digest, Sha256};
 
 use super::{Database, StoreError};
 use crate::secrets::random;
@@ -12,21 +11,6 @@ pub struct Merchant {
     pub id: MerchantId,
     pub name: String,
     pub webhook_secret: String,
-}
-
-/// An API key as handed to the merchant: shown once, stored only as a hash.
-#[derive(Clone, Debug)]
-pub struct IssuedKey {
-    pub key_id: String,
-    pub token: String,
-}
-
-/// Tokens look like `ck_<key id>_<secret>`; the hash covers the whole token.
-pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -90,40 +74,6 @@ impl Database {
             name,
             webhook_secret,
         }))
-    }
-
-    pub async fn issue_api_key(
-        &self,
-        merchant_id: &MerchantId,
-        label: &str,
-    ) -> Result<IssuedKey, StoreError> {
-        let key_id = random::id("key_");
-        let token = format!("ck_{key_id}_{}", random::token());
-        let sql = "INSERT INTO api_keys (id, merchant_id, secret_hash, label, created_at_ms) VALUES ($1, $2, $3, $4, $5)";
-        self.execute(
-            sql,
-            &[
-                (&key_id).into(),
-                merchant_id.into(),
-                (&hash_token(&token)).into(),
-                label.into(),
-                (self.now_ms()).into(),
-            ],
-        )
-        .await?;
-        Ok(IssuedKey { key_id, token })
-    }
-
-    /// The merchant a bearer token belongs to, if the token is known and not revoked.
-    /// The merchant of a live API key, by the key's hash ([`hash_token`]).
-    pub async fn merchant_for_token_hash(
-        &self,
-        hash: &str,
-    ) -> Result<Option<MerchantId>, StoreError> {
-        let sql =
-            "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at_ms IS NULL";
-        let merchant: Option<String> = self.scalar_optional(sql, &[hash.into()]).await?;
-        Ok(merchant.map(MerchantId::new))
     }
 
     /// Creates or updates a card range (ranges are operator data, shared by merchants).

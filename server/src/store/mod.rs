@@ -18,6 +18,7 @@
 //! - `sqlx::Any`: loses PostgreSQL's arrays (the batch insert) and SQLite's writer gate.
 //!
 //! The cost is one small enum match per statement (see the benchmark figures in the README).
+mod api_keys;
 mod audit_log;
 mod authorizations;
 mod availability;
@@ -56,13 +57,14 @@ mod wallet_statement;
 pub(crate) mod webhook_outbox;
 mod widget_sessions;
 
+pub use api_keys::{hash_token, IssuedKey, KeyChangeError, KeyGrant, KeyRequest, RolledKey};
 pub use card_creation::{CreateCardError, CreateOutcome, CreationAttempt};
 pub use card_creation_input::{CardCreation, CreatedCard};
 pub use card_operations::{CardOperationError, CardTransaction};
 pub use customers::Customer;
 pub use database::{Backend, Database, Pool, StoreError, WriterGate};
 pub use leases::Queue;
-pub use merchants::{hash_token, IssuedKey, Merchant};
+pub use merchants::Merchant;
 pub use provisioning_steps::{Activation, ProvisioningCard};
 pub use test_funds::TestFunding;
 pub use webhook_outbox::{AttemptOutcome, DeliveryAttempt, PendingCallback};

@@ -1,5 +1,6 @@
 //! The merchant console: signed-in pages over the same core, ledger and ports as the API.
 mod activity_chart;
+pub mod api_keys;
 pub mod audit;
 pub mod card;
 mod card_actions;

@@ -22,6 +22,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
                 {link("/console/issue", "Issue a card")}
                 {link("/console/customers", "Customers")}
                 {link("/console/team", "Team")}
+                {link("/console/api-keys", "API keys")}
                 {link("/console/audit", "Audit log")}
                 {link("/console/security", "Security")}
             </ul>

@@ -5,10 +5,11 @@ use axum::{
 };
 
 use super::envelope::{ApiError, ErrorCode};
-use crate::http::{bearer::bearer_token, AppState};
+use crate::http::{bearer::bearer_token, AppState, READ_ONLY_REFUSAL};
 
 /// The merchant whose API key signed the request (`Authorization: Bearer <key>`). Every handler
-/// takes one, so no dialect A route can run unauthenticated or outside its merchant.
+/// takes one, so no dialect A route can run unauthenticated, outside its merchant, or beyond
+/// what its key may do (a read-only key signs `GET`s only).
 pub struct AuthenticatedMerchant(pub MerchantId);
 
 impl FromRequestParts<AppState> for AuthenticatedMerchant {
@@ -23,8 +24,11 @@ impl FromRequestParts<AppState> for AuthenticatedMerchant {
             };
             ApiError::new(ErrorCode::Unauthorized, message)
         })?;
-        match state.api_keys.owner(&parts.extensions, token).await {
-            Ok(Some(merchant_id)) => Ok(AuthenticatedMerchant(merchant_id)),
+        match state.api_keys.authenticate(&parts.extensions, token).await {
+            Ok(Some(grant)) if !grant.access.permits(parts.method.as_str()) => {
+                Err(ApiError::new(ErrorCode::KeyReadOnly, READ_ONLY_REFUSAL))
+            }
+            Ok(Some(grant)) => Ok(AuthenticatedMerchant(grant.merchant_id)),
             Ok(None) => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "invalid or revoked API key",

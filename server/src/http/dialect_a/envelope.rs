@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidRequest = 1001,
     MalformedJson = 1002,
     Unauthorized = 2001,
+    /// A read-only API key signed a request that changes something.
+    KeyReadOnly = 2003,
     UnknownCardRange = 3001,
     InsufficientFunds = 3002,
     KycRequired = 3003,
@@ -44,6 +46,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidRequest | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::KeyReadOnly => StatusCode::FORBIDDEN,
             ErrorCode::UnknownCardRange => StatusCode::UNPROCESSABLE_ENTITY,
             // As dialect B answers them: the request is well formed, the wallet's state or the
             // customer's standing refuses it.
