@@ -7,9 +7,10 @@ use leptos_router::{
 
 use crate::pages::{
     console::{
-        api_keys::ApiKeysPage, audit::AuditLogPage, card::CardPage, cards::CardsPage,
-        customers::CustomersPage, issue::IssuePage, join::JoinPage, overview::OverviewPage,
-        security::SecurityPage, sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
+        api_keys::ApiKeysPage, audit::AuditLogPage, callbacks::CallbacksPage, card::CardPage,
+        cards::CardsPage, customers::CustomersPage, issue::IssuePage, join::JoinPage,
+        overview::OverviewPage, security::SecurityPage, sign_in::SignInPage,
+        sign_in_code::SignInCodePage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -83,6 +84,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("api-keys"))
                         view=ApiKeysPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("callbacks"))
+                        view=CallbacksPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -344,6 +344,10 @@ pub fn app_state_with(
             api_keys,
             edge.key_grace_divisor,
         ),
+        console_callbacks: crate::issuing::console_callbacks::ConsoleCallbackService::new(
+            database.clone(),
+            callback_policy,
+        ),
         widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
             database.clone(),
             rate_limits.clone(),

@@ -123,26 +123,6 @@ sys.exit(0 if any(sig == "v1," + expected for sig in header.split(" ")) else 1)
     child.wait().unwrap().success()
 }
 
-async fn create_card(server: &TestServer, key: &str, order_no: &str, callback_url: &str) -> String {
-    let body = json!({
-        "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" }, "deposit": "1000",
-        "vid": "vab_069af8a792ad", "orderNo": order_no, "callbackUrl": callback_url
-    });
-    let created = http_client::request(
-        server.addr,
-        "POST",
-        "/api/vcc/v1/cards",
-        Some(key),
-        Some(&body.to_string()),
-    )
-    .await;
-    assert_eq!(created.status, 200, "{}", created.body);
-    created.json()["model"]["card"]["cardId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 on_every_backend!(
     every_status_change_is_called_back_signed_and_retried,
     a_failing_receiver_is_retried_then_abandoned,
@@ -166,7 +146,7 @@ async fn every_status_change_is_called_back_signed_and_retried(db: &Database) {
         .unwrap()
         .to_owned();
     let (url, receiver) = start_receiver(1).await;
-    let card_id = create_card(&server, &key, "cb-1", &url).await;
+    let card_id = server.card_with_callbacks(&key, "cb-1", &url).await;
 
     // The first delivery worker dies after one round (it gets the 500); a second one carries on.
     let first = delivery_worker(db, "delivery-a", &[100, 100, 100]);
@@ -259,7 +239,7 @@ async fn a_failing_receiver_is_retried_then_abandoned(db: &Database) {
     let server = TestServer::start_with(db, false).await;
     let (_, key) = server.merchant(10_000).await;
     let (url, receiver) = start_receiver(usize::MAX).await;
-    let card_id = create_card(&server, &key, "cb-dead", &url).await;
+    let card_id = server.card_with_callbacks(&key, "cb-dead", &url).await;
 
     let worker = delivery_worker(db, "delivery", &[10, 10]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -331,7 +311,7 @@ async fn a_cards_callbacks_arrive_in_order_and_a_receiver_can_catch_up(db: &Data
     // The first two attempts fail: the INIT message is retried while the card moves on.
     let (url, receiver) = start_receiver(2).await;
     let _delivering = keep_delivering(delivery_worker(db, "delivery", &[150, 150, 150]));
-    let card_id = create_card(&server, &key, "cb-order", &url).await;
+    let card_id = server.card_with_callbacks(&key, "cb-order", &url).await;
     wait_for_delivered(db, &card_id, 4).await;
     for (method, path) in [
         ("POST", format!("/api/vcc/v1/cards/{card_id}/freeze")),
@@ -439,8 +419,10 @@ async fn a_card_whose_receiver_fails_does_not_hold_up_other_cards(db: &Database)
     let (dead_url, _) = start_receiver(usize::MAX).await;
     let (url, _) = start_receiver(0).await;
     let _delivering = keep_delivering(delivery_worker(db, "delivery", &[100; 50]));
-    let stuck = create_card(&server, &key, "cb-stuck", &dead_url).await;
-    let card_id = create_card(&server, &key, "cb-flowing", &url).await;
+    let stuck = server
+        .card_with_callbacks(&key, "cb-stuck", &dead_url)
+        .await;
+    let card_id = server.card_with_callbacks(&key, "cb-flowing", &url).await;
     wait_for_delivered(db, &card_id, 4).await;
     let log = db
         .callback_log(&CardId::new(stuck.to_owned()))

@@ -2,6 +2,7 @@
 pub mod browser_json;
 pub mod console;
 pub mod console_api_keys;
+pub mod console_callbacks;
 pub mod console_cards;
 pub mod console_controls;
 pub mod console_customers;

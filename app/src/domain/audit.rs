@@ -87,10 +87,14 @@ pub enum AuditAction {
     ApiKeyRolled,
     #[serde(rename = "api_key.revoked")]
     ApiKeyRevoked,
+    #[serde(rename = "webhook.resent")]
+    CallbacksResent,
+    #[serde(rename = "webhook.secret_rotated")]
+    WebhookSecretRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::CardIssued,
         AuditAction::CardToppedUp,
         AuditAction::CardWithdrawn,
@@ -110,6 +114,8 @@ impl AuditAction {
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRolled,
         AuditAction::ApiKeyRevoked,
+        AuditAction::CallbacksResent,
+        AuditAction::WebhookSecretRotated,
     ];
 
     pub fn code(self) -> &'static str {
@@ -133,6 +139,8 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRolled => "api_key.rolled",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::CallbacksResent => "webhook.resent",
+            AuditAction::WebhookSecretRotated => "webhook.secret_rotated",
         }
     }
 
@@ -169,6 +177,8 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "API key created",
             AuditAction::ApiKeyRolled => "API key rolled",
             AuditAction::ApiKeyRevoked => "API key revoked",
+            AuditAction::CallbacksResent => "Callbacks resent",
+            AuditAction::WebhookSecretRotated => "Signing secret rotated",
         }
     }
 }

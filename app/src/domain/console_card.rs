@@ -51,6 +51,29 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
+    pub const ALL: [DeliveryState; 4] = [
+        DeliveryState::Pending,
+        DeliveryState::Retrying,
+        DeliveryState::Delivered,
+        DeliveryState::Abandoned,
+    ];
+
+    /// Stable text form for filters and links.
+    pub fn code(self) -> &'static str {
+        match self {
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Pending => "pending",
+            DeliveryState::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL
+            .into_iter()
+            .find(|state| state.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DeliveryState::Delivered => "Delivered",
@@ -81,6 +104,8 @@ pub struct CallbackAttempt {
     /// Why no answer came (connection refused, timeout), when none did.
     pub error: Option<String>,
     pub duration_ms: i64,
+    /// The first 1 KB of the receiver's answer, as plain text.
+    pub response_body: Option<String>,
 }
 
 /// What a console user asks to do to a card. Money movements carry the reference the page made

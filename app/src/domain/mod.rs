@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod calendar;
+pub mod callback_log;
 pub mod card_activity;
 pub mod card_form;
 pub mod card_number;

@@ -6,6 +6,7 @@ mod card_processor;
 mod card_spending;
 mod console_access;
 mod console_api_keys;
+mod console_callbacks;
 mod console_cards;
 mod console_customers;
 mod console_security;
@@ -23,6 +24,7 @@ pub use card_spending::{
 };
 pub use console_access::{ConsoleAccess, ConsoleDenied, SharedConsoleAccess, SignedIn};
 pub use console_api_keys::{ConsoleApiKeys, SharedConsoleApiKeys};
+pub use console_callbacks::{ConsoleCallbacks, SharedConsoleCallbacks};
 pub use console_cards::{ConsoleCards, SharedConsoleCards};
 pub use console_customers::{ConsoleCustomers, SharedConsoleCustomers};
 pub use console_security::{ConsoleSecurity, SharedConsoleSecurity};

@@ -14,9 +14,10 @@ use super::{stream_draining::Draining, ApiKeyCache};
 use crate::{
     change_feed::ChangeFeed,
     issuing::{
-        console_api_keys::ConsoleApiKeyService, console_cards::ConsoleCardService,
-        console_customers::ConsoleCustomerService, console_sessions::ConsoleSessions,
-        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
+        console_api_keys::ConsoleApiKeyService, console_callbacks::ConsoleCallbackService,
+        console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
+        console_sessions::ConsoleSessions, console_team::ConsoleTeamService,
+        widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -42,6 +43,8 @@ pub struct AppState {
     pub api_keys: Arc<ApiKeyCache>,
     /// The developers' area's API keys: list, create, roll, revoke.
     pub console_api_keys: ConsoleApiKeyService,
+    /// The developers' area's callback log, resends, test events and signing secret.
+    pub console_callbacks: ConsoleCallbackService,
     pub widget_sessions: WidgetSessions,
     /// The console's sign-in and sessions.
     pub console: ConsoleSessions,

@@ -6,6 +6,7 @@ pub mod audit_trail;
 pub mod authenticator_codes;
 pub mod catalog;
 pub mod console_api_keys;
+pub mod console_callbacks;
 pub mod console_cards;
 pub mod console_customers;
 pub mod console_security;

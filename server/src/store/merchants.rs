@@ -50,7 +50,7 @@ impl Database {
         let merchant = Merchant {
             id: MerchantId::new(random::id("m_")),
             name: name.to_owned(),
-            webhook_secret: format!("whsec_{}", base64_secret()),
+            webhook_secret: new_webhook_secret(),
         };
         let sql = "INSERT INTO merchants (id, name, created_at_ms, webhook_secret) VALUES ($1, $2, $3, $4)";
         self.execute(
@@ -169,7 +169,8 @@ impl Database {
     }
 }
 
-fn base64_secret() -> String {
+/// A Standard Webhooks signing secret: `whsec_` and 24 random bytes in base64.
+pub fn new_webhook_secret() -> String {
     use base64::{engine::general_purpose::STANDARD, Engine};
-    STANDARD.encode(random::bytes::<24>())
+    format!("whsec_{}", STANDARD.encode(random::bytes::<24>()))
 }

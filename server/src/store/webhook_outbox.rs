@@ -117,7 +117,32 @@ pub struct PendingCallback {
     pub url: String,
     pub payload: String,
     pub attempts: i64,
+    /// Attempts since the message was last resent: where its retry schedule stands.
+    pub attempts_since_resend: i64,
     pub webhook_secret: String,
+    /// The secret a rotation replaced, while it still signs beside the new one.
+    pub previous_webhook_secret: Option<String>,
+}
+
+impl PendingCallback {
+    /// Every secret the message is signed with: the current one, then the previous one while
+    /// it overlaps.
+    pub fn signing_secrets(&self) -> Vec<&str> {
+        std::iter::once(self.webhook_secret.as_str())
+            .chain(self.previous_webhook_secret.as_deref())
+            .collect()
+    }
+}
+
+/// What an attempt met, as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord<'a> {
+    pub at_ms: i64,
+    pub status_code: Option<u16>,
+    pub error: Option<&'a str>,
+    pub duration_ms: i64,
+    /// The first 1 KB of the answer, as plain text.
+    pub response_body: Option<&'a str>,
 }
 
 /// What one delivery attempt came to.
@@ -136,6 +161,23 @@ pub struct DeliveryAttempt {
     pub status_code: Option<i64>,
     pub error: Option<String>,
     pub duration_ms: i64,
+    pub response_body: Option<String>,
+}
+
+/// The columns of [`DeliveryAttempt`].
+pub(super) const ATTEMPT_COLUMNS: &str =
+    "attempt, at_ms, status_code, error, duration_ms, response_body";
+
+impl From<DeliveryAttempt> for CallbackAttempt {
+    fn from(attempt: DeliveryAttempt) -> Self {
+        CallbackAttempt {
+            at_ms: attempt.at_ms,
+            status_code: attempt.status_code,
+            error: attempt.error,
+            duration_ms: attempt.duration_ms,
+            response_body: attempt.response_body,
+        }
+    }
 }
 
 impl Database {
@@ -151,25 +193,25 @@ impl Database {
     }
 
     pub async fn pending_callback(&self, id: i64) -> Result<Option<PendingCallback>, StoreError> {
-        let sql =
-            "SELECT o.id, o.message_id, o.card_id, o.url, o.payload, o.attempts, m.webhook_secret \
+        let sql = "SELECT o.id, o.message_id, o.card_id, o.url, o.payload, o.attempts, \
+                   o.attempts - o.resent_after_attempts AS attempts_since_resend, m.webhook_secret, \
+                   CASE WHEN m.previous_webhook_secret_until_ms > $2 THEN m.previous_webhook_secret END \
+                   AS previous_webhook_secret \
                    FROM webhook_outbox o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = $1";
-        self.fetch_optional(sql, &[id.into()]).await
+        self.fetch_optional(sql, &[id.into(), self.now_ms().into()])
+            .await
     }
 
     /// Logs an attempt and moves the message on: delivered, due again later, or abandoned.
     /// Only the lease holder may record; returns false otherwise.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record_delivery_attempt(
         &self,
         id: i64,
         owner: &str,
-        at_ms: i64,
-        status_code: Option<u16>,
-        error: Option<&str>,
-        duration_ms: i64,
+        record: &AttemptRecord<'_>,
         outcome: &AttemptOutcome,
     ) -> Result<bool, StoreError> {
+        let at_ms = record.at_ms;
         let (next_attempt, delivered, abandoned) = match outcome {
             AttemptOutcome::Delivered => (None, Some(at_ms), None),
             AttemptOutcome::RetryAt(when) => (Some(*when), None, None),
@@ -189,15 +231,16 @@ impl Database {
             return Ok(false);
         };
         conn.execute(
-            "INSERT INTO webhook_attempts (outbox_id, attempt, at_ms, status_code, error, duration_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO webhook_attempts (outbox_id, attempt, at_ms, status_code, error, duration_ms, \
+             response_body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 id.into(),
                 attempt.into(),
                 at_ms.into(),
-                status_code.map(i64::from).into(),
-                error.into(),
-                duration_ms.into(),
+                record.status_code.map(i64::from).into(),
+                record.error.into(),
+                record.duration_ms.into(),
+                record.response_body.into(),
             ],
         )
         .await?;
@@ -220,8 +263,10 @@ impl Database {
         for (id, message_id, payload) in messages {
             let attempts: Vec<DeliveryAttempt> = self
                 .fetch_all(
-                    "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
-                 WHERE outbox_id = $1 ORDER BY attempt",
+                    &format!(
+                        "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts WHERE outbox_id = $1 \
+                         ORDER BY attempt"
+                    ),
                     &[id.into()],
                 )
                 .await?;
@@ -258,35 +303,24 @@ impl Database {
             )
             .await?;
         let mut deliveries = Vec::with_capacity(messages.len());
-        for (id, message_id, url, payload, created_at_ms, next, delivered, abandoned) in messages {
+        for (id, message_id, url, payload, created_at_ms, _next, delivered, abandoned) in messages {
             let attempts: Vec<DeliveryAttempt> = conn
                 .fetch_all(
-                    "SELECT attempt, at_ms, status_code, error, duration_ms FROM webhook_attempts \
-                     WHERE outbox_id = $1 ORDER BY attempt",
+                    &format!(
+                        "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts WHERE outbox_id = $1 \
+                         ORDER BY attempt"
+                    ),
                     &[id.into()],
                 )
                 .await?;
-            let state = match (delivered, abandoned, next, attempts.is_empty()) {
-                (Some(_), _, _, _) => DeliveryState::Delivered,
-                (None, Some(_), _, _) => DeliveryState::Abandoned,
-                (None, None, _, true) => DeliveryState::Pending,
-                (None, None, _, false) => DeliveryState::Retrying,
-            };
+            let state = delivery_state(delivered, abandoned, attempts.len());
             deliveries.push(CallbackDelivery {
                 message_id,
                 reported_status: reported_status(&payload),
                 url,
                 state,
                 created_at_ms,
-                attempts: attempts
-                    .into_iter()
-                    .map(|attempt| CallbackAttempt {
-                        at_ms: attempt.at_ms,
-                        status_code: attempt.status_code,
-                        error: attempt.error,
-                        duration_ms: attempt.duration_ms,
-                    })
-                    .collect(),
+                attempts: attempts.into_iter().map(CallbackAttempt::from).collect(),
             });
         }
         tx.commit().await?;
@@ -294,8 +328,22 @@ impl Database {
     }
 }
 
+/// Where a message stands, from its outbox row.
+pub(super) fn delivery_state(
+    delivered_at_ms: Option<i64>,
+    abandoned_at_ms: Option<i64>,
+    attempts: usize,
+) -> DeliveryState {
+    match (delivered_at_ms, abandoned_at_ms, attempts) {
+        (Some(_), _, _) => DeliveryState::Delivered,
+        (None, Some(_), _) => DeliveryState::Abandoned,
+        (None, None, 0) => DeliveryState::Pending,
+        (None, None, _) => DeliveryState::Retrying,
+    }
+}
+
 /// The card status a callback message reports (its `data.status`).
-fn reported_status(payload: &str) -> String {
+pub(super) fn reported_status(payload: &str) -> String {
     serde_json::from_str::<serde_json::Value>(payload)
         .ok()
         .and_then(|payload| payload["data"]["status"].as_str().map(str::to_owned))

@@ -1,18 +1,20 @@
 //! Delivers queued callbacks: signed per Standard Webhooks, at least once, retried on a schedule
-//! that spans more than a day, every attempt logged. The destination is checked again at delivery
-//! against what its name resolves to (the client's [`CheckedResolver`]), and the connection goes
-//! to the checked address. One HTTP client serves every delivery, so connections to a receiver
-//! are reused instead of a TLS handshake per message.
+//! that spans more than a day, every attempt logged with the start of the receiver's answer. The
+//! sending (and the destination's checks) is [`CallbackSender`]'s. One HTTP client serves every
+//! delivery, so connections to a receiver are reused instead of a TLS handshake per message.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{checked_resolver::CheckedResolver, signature, CallbackPolicy};
+use super::{
+    callback_sender::{CallbackSender, OutgoingMessage},
+    CallbackPolicy,
+};
 use crate::{
     change_feed::Topic,
     secrets::random,
-    store::{AttemptOutcome, Database, PendingCallback, StoreError},
+    store::{AttemptOutcome, AttemptRecord, Database, StoreError},
 };
 
 /// Wait before each retry: after the first failure 5 s, then 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
@@ -54,26 +56,16 @@ impl DeliverySettings {
 pub struct DeliveryWorker {
     database: Database,
     settings: DeliverySettings,
-    client: reqwest::Client,
+    sender: CallbackSender,
 }
 
 impl DeliveryWorker {
     pub fn new(database: Database, settings: DeliverySettings) -> Self {
-        let resolver = CheckedResolver {
-            allow_private: settings.policy.allow_private,
-        };
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
-            .dns_resolver(Arc::new(resolver))
-            .user_agent(concat!("Cardkit-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            // Building fails only when the TLS backend cannot start: nothing could be delivered.
-            .expect("the callback HTTP client starts");
+        let sender = CallbackSender::new(settings.policy, settings.timeout);
         Self {
             database,
             settings,
-            client,
+            sender,
         }
     }
 
@@ -116,22 +108,32 @@ impl DeliveryWorker {
         };
         let started = std::time::Instant::now();
         let at_ms = self.database.now_ms();
-        let result = self.send(&callback).await;
-        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let (status_code, error) = match &result {
-            Ok(status) => (
-                Some(*status),
-                (!(200..300).contains(status)).then(|| format!("HTTP {status}")),
-            ),
-            Err(error) => (None, Some(error.clone())),
+        let secrets = callback.signing_secrets();
+        let message = OutgoingMessage {
+            url: &callback.url,
+            message_id: &callback.message_id,
+            timestamp_secs: at_ms / 1000,
+            payload: &callback.payload,
+            secrets: &secrets,
         };
+        let result = self.sender.send(&message).await;
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let (status_code, error, response_body) = match &result {
+            Ok(answer) => (
+                Some(answer.status),
+                (!(200..300).contains(&answer.status)).then(|| format!("HTTP {}", answer.status)),
+                Some(answer.body.as_str()),
+            ),
+            Err(error) => (None, Some(error.clone()), None),
+        };
+        // The schedule counts from the last resend, so a resent message gets every retry again.
         let outcome = if error.is_none() {
             AttemptOutcome::Delivered
         } else {
             match self
                 .settings
                 .retry_schedule
-                .get(usize::try_from(callback.attempts).unwrap_or(usize::MAX))
+                .get(usize::try_from(callback.attempts_since_resend).unwrap_or(usize::MAX))
             {
                 Some(wait) => AttemptOutcome::RetryAt(
                     at_ms + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
@@ -154,60 +156,16 @@ impl DeliveryWorker {
             AttemptOutcome::Abandoned => "abandoned",
         };
         metrics::counter!("cardkit_callback_attempts_total", "outcome" => counted).increment(1);
-        let owner = &self.settings.owner;
+        let record = AttemptRecord {
+            at_ms,
+            status_code,
+            error: error.as_deref(),
+            duration_ms,
+            response_body,
+        };
         self.database
-            .record_delivery_attempt(
-                id,
-                owner,
-                at_ms,
-                status_code,
-                error.as_deref(),
-                duration_ms,
-                &outcome,
-            )
+            .record_delivery_attempt(id, &self.settings.owner, &record, &outcome)
             .await?;
         Ok(())
     }
-
-    /// One signed POST; the HTTP status, or why none was received.
-    async fn send(&self, callback: &PendingCallback) -> Result<u16, String> {
-        let url = self
-            .settings
-            .policy
-            .check(&callback.url)
-            .map_err(|error| format!("callback URL {error}"))?;
-        let timestamp = self.database.now_ms() / 1000;
-        let signature = signature::sign(
-            &callback.webhook_secret,
-            &callback.message_id,
-            timestamp,
-            &callback.payload,
-        )
-        .map_err(|error| error.to_string())?;
-        let response = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &callback.message_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(callback.payload.clone())
-            .send()
-            .await
-            .map_err(|error| format!("request failed: {}", with_causes(&error)))?;
-        Ok(response.status().as_u16())
-    }
-}
-
-/// An error with the chain of its causes ("error sending request: … : x resolves to a private
-/// address"): reqwest's own message names only the outermost.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
 }

@@ -183,6 +183,33 @@ impl TestServer {
         (onboarded.merchant.id, onboarded.api_key)
     }
 
+    /// A card made through dialect A (the seed's holder, 10.00 USD) whose status changes are
+    /// called back to `callback_url`; answers its id.
+    pub async fn card_with_callbacks(
+        &self,
+        key: &str,
+        order_no: &str,
+        callback_url: &str,
+    ) -> String {
+        let body = serde_json::json!({
+            "cardHolder": { "firstName": "Milton", "lastName": "Schmitt" }, "deposit": "1000",
+            "vid": "vab_069af8a792ad", "orderNo": order_no, "callbackUrl": callback_url
+        });
+        let created = http_client::request(
+            self.addr,
+            "POST",
+            "/api/vcc/v1/cards",
+            Some(key),
+            Some(&body.to_string()),
+        )
+        .await;
+        assert_eq!(created.status, 200, "{}", created.body);
+        created.json()["model"]["card"]["cardId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// An API call with `key` as bearer token; answers the status and the JSON body (panics,
     /// naming the request, when the body is not JSON: every API answer must be).
     pub async fn call(

@@ -2,6 +2,7 @@
 mod activity_chart;
 pub mod api_keys;
 pub mod audit;
+pub mod callbacks;
 pub mod card;
 mod card_actions;
 mod card_controls;

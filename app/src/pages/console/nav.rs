@@ -23,6 +23,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
                 {link("/console/customers", "Customers")}
                 {link("/console/team", "Team")}
                 {link("/console/api-keys", "API keys")}
+                {link("/console/callbacks", "Callbacks")}
                 {link("/console/audit", "Audit log")}
                 {link("/console/security", "Security")}
             </ul>
