@@ -48,7 +48,9 @@ export default defineConfig({
       `../target/debug/cardkit --listen 127.0.0.1:${port} ` +
       `--data-dir ${process.env.CARDKIT_E2E_DATA_DIR} --site-root ../target/site ` +
       // A rolled API key's "1 hour" of grace lasts ten seconds (console-api-keys.spec.ts).
-      `--key-grace-divisor 360`,
+      `--key-grace-divisor 360 ` +
+      // Callbacks go to receivers the tests start on loopback (console-callbacks.spec.ts).
+      `--allow-private-callbacks`,
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,

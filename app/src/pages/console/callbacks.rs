@@ -93,7 +93,7 @@ fn Filters(raw: Params) -> impl IntoView {
     let (card, state, from, to, _) = raw;
     let state = state.unwrap_or_default();
     view! {
-        <form method="get" action="/console/callbacks" class="filters" aria-label="Filter callbacks">
+        <form method="get" action="/console/callbacks" class="console-filters" role="search" aria-label="Filter callbacks">
             <label for="callbacks-card">"Card id"</label>
             <input id="callbacks-card" name="card" value=card.unwrap_or_default() autocomplete="off"/>
             <label for="callbacks-state">"State"</label>
@@ -136,11 +136,11 @@ fn attempt_text(attempt: &CallbackAttempt) -> String {
 
 fn state_text(message: &CallbackMessage) -> String {
     match (message.state, message.next_attempt_at_ms) {
-        (DeliveryState::Retrying | DeliveryState::Pending, Some(next)) => format!(
-            "{}, next attempt {} UTC",
-            message.state.label(),
-            format_datetime(next)
-        ),
+        (DeliveryState::Retrying, Some(next)) => {
+            format!("Retrying, next attempt {} UTC", format_datetime(next))
+        }
+        // A card's messages go out in order: a new one waits for the card's earlier ones.
+        (DeliveryState::Pending, _) => "Pending (after the card's earlier messages)".to_owned(),
         (state, _) => state.label().to_owned(),
     }
 }
