@@ -9,8 +9,8 @@ use crate::pages::{
     console::{
         api_keys::ApiKeysPage, audit::AuditLogPage, callbacks::CallbacksPage, card::CardPage,
         cards::CardsPage, customers::CustomersPage, issue::IssuePage, join::JoinPage,
-        overview::OverviewPage, security::SecurityPage, sign_in::SignInPage,
-        sign_in_code::SignInCodePage, team::TeamPage,
+        overview::OverviewPage, requests::RequestsPage, security::SecurityPage,
+        sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
     },
     home::HomePage,
 };
@@ -89,6 +89,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("callbacks"))
                         view=CallbacksPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("requests"))
+                        view=RequestsPage
                         ssr=SsrMode::Async
                     />
                     <Route

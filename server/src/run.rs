@@ -339,10 +339,14 @@ pub fn app_state_with(
         widget_bundle: bundles.widget,
         changes: database.change_feed().clone(),
         api_keys: api_keys.clone(),
+        request_log: Arc::new(crate::http::RequestLog::new(database.clone())),
         console_api_keys: crate::issuing::console_api_keys::ConsoleApiKeyService::new(
             database.clone(),
             api_keys,
             edge.key_grace_divisor,
+        ),
+        console_requests: crate::issuing::console_requests::ConsoleRequestService::new(
+            database.clone(),
         ),
         console_callbacks: crate::issuing::console_callbacks::ConsoleCallbackService::new(
             database.clone(),
@@ -428,9 +432,13 @@ pub async fn serve_configured(
     };
     let draining = state.draining.clone();
     let api_keys = state.api_keys.clone();
+    let request_log = state.request_log.clone();
     let app = router(state);
-    let (usage_stop, usage_stopped) = watch::channel(false);
+    // What requests noted in memory (keys' last use, the request log) is written in batches.
+    let (flush_stop, flush_stopped) = watch::channel(false);
+    let usage_stopped = flush_stopped.clone();
     let usage_flush = tokio::spawn(async move { api_keys.flush_usage_until(usage_stopped).await });
+    let log_flush = tokio::spawn(async move { request_log.flush_until(flush_stopped).await });
 
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     let listener = LimitedListener::new(listener, settings.max_connections);
@@ -452,8 +460,8 @@ pub async fn serve_configured(
             tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
         }
     }
-    // The uses of the last few seconds are written before the database closes.
-    let _ = usage_stop.send(true);
-    let _ = usage_flush.await;
+    // What the last seconds noted is written before the database closes.
+    let _ = flush_stop.send(true);
+    let _ = tokio::join!(usage_flush, log_flush);
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod console_cards;
 pub mod console_controls;
 pub mod console_customers;
 pub mod console_issue;
+pub mod console_requests;
 pub mod console_security;
 pub mod console_team;
 pub mod system;

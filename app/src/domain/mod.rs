@@ -33,6 +33,7 @@ pub mod plain_text;
 pub mod plan_names;
 pub mod provisioning;
 pub mod recharge;
+pub mod request_log;
 pub mod spend_controls;
 pub mod status_callback;
 pub mod two_factor;

@@ -10,14 +10,14 @@ use app::{
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::prelude::LeptosOptions;
 
-use super::{stream_draining::Draining, ApiKeyCache};
+use super::{stream_draining::Draining, ApiKeyCache, RequestLog};
 use crate::{
     change_feed::ChangeFeed,
     issuing::{
         console_api_keys::ConsoleApiKeyService, console_callbacks::ConsoleCallbackService,
         console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
-        console_sessions::ConsoleSessions, console_team::ConsoleTeamService,
-        widget_sessions::WidgetSessions,
+        console_requests::ConsoleRequestService, console_sessions::ConsoleSessions,
+        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -41,10 +41,14 @@ pub struct AppState {
     pub callback_policy: CallbackPolicy,
     /// API key → what it may do, so authentication is not a database read on every request.
     pub api_keys: Arc<ApiKeyCache>,
+    /// The API requests signed by merchants' keys, buffered and written once a second.
+    pub request_log: Arc<RequestLog>,
     /// The developers' area's API keys: list, create, roll, revoke.
     pub console_api_keys: ConsoleApiKeyService,
     /// The developers' area's callback log, resends, test events and signing secret.
     pub console_callbacks: ConsoleCallbackService,
+    /// The developers' area's request log.
+    pub console_requests: ConsoleRequestService,
     pub widget_sessions: WidgetSessions,
     /// The console's sign-in and sessions.
     pub console: ConsoleSessions,

@@ -18,6 +18,7 @@ pub mod openapi;
 pub(crate) mod plain_json;
 mod port_context;
 mod request_id;
+mod request_log;
 mod request_span;
 mod router;
 mod security_headers;
@@ -30,4 +31,5 @@ pub mod widget;
 
 pub use api_key_cache::{ApiKeyCache, READ_ONLY_REFUSAL};
 pub use app_state::AppState;
+pub use request_log::RequestLog;
 pub use router::router;

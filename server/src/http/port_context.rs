@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use app::ports::{
     SharedConsoleAccess, SharedConsoleApiKeys, SharedConsoleCallbacks, SharedConsoleCards,
-    SharedConsoleCustomers, SharedConsoleSecurity, SharedConsoleTeam, SharedWidgetAccess,
+    SharedConsoleCustomers, SharedConsoleRequests, SharedConsoleSecurity, SharedConsoleTeam,
+    SharedWidgetAccess,
 };
 use leptos::prelude::provide_context;
 
@@ -23,6 +24,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let console_customers: SharedConsoleCustomers = Arc::new(state.console_customers.clone());
     let console_api_keys: SharedConsoleApiKeys = Arc::new(state.console_api_keys.clone());
     let console_callbacks: SharedConsoleCallbacks = Arc::new(state.console_callbacks.clone());
+    let console_requests: SharedConsoleRequests = Arc::new(state.console_requests.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
@@ -32,6 +34,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
         provide_context(console_customers.clone());
         provide_context(console_api_keys.clone());
         provide_context(console_callbacks.clone());
+        provide_context(console_requests.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());

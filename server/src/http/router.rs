@@ -10,8 +10,8 @@ use crate::observability::http_metrics;
 
 use super::{
     api_errors, console_events, console_export, favicon, health, http2_host, openapi,
-    port_context::port_context, request_id, request_span, security_headers, server_fn_errors,
-    static_bundle, throttle, widget, AppState,
+    port_context::port_context, request_id, request_log, request_span, security_headers,
+    server_fn_errors, static_bundle, throttle, widget, AppState,
 };
 
 /// The complete application router: probes, server functions, pages, and the static bundle.
@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let throttle = axum::middleware::from_fn_with_state(state.clone(), throttle::throttle);
+    let request_log = axum::middleware::from_fn_with_state(state.clone(), request_log::record);
     let timeout =
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.request_timeout);
 
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             server_fn_errors::caller_errors_are_400,
         ))
+        // Inside the throttle, which finds the request's key for it.
+        .layer(request_log)
         .layer(throttle)
         .layer(timeout);
     api_errors::layer(app)

@@ -9,6 +9,7 @@ pub mod console_api_keys;
 pub mod console_callbacks;
 pub mod console_cards;
 pub mod console_customers;
+pub mod console_requests;
 pub mod console_security;
 pub mod console_sessions;
 pub mod console_team;

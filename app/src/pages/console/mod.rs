@@ -19,6 +19,7 @@ mod live_stream;
 mod nav;
 pub mod overview;
 mod page_data;
+pub mod requests;
 mod scroll_table;
 mod search_filters;
 pub mod security;

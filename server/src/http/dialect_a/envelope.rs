@@ -75,12 +75,20 @@ fn trace_id() -> i64 {
     LAST.fetch_add(1, Ordering::Relaxed).max(previous) + 1
 }
 
+/// The `traceId` an answer carries, also as a response extension, so the request log can file
+/// the request under it without reading the body.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceId(pub i64);
+
 /// A successful answer: `{"success": true, "msg": "成功", "code": 0, "model": …, "traceId": …}`.
 pub fn success(model: Value) -> Response {
-    Json(
-        json!({ "success": true, "msg": "成功", "code": 0, "model": model, "traceId": trace_id() }),
+    let trace = trace_id();
+    let mut response = Json(
+        json!({ "success": true, "msg": "成功", "code": 0, "model": model, "traceId": trace }),
     )
-    .into_response()
+    .into_response();
+    response.extensions_mut().insert(TraceId(trace));
+    response
 }
 
 /// A request body as JSON, or the dialect's malformed-JSON refusal; a string anywhere in it that
@@ -126,14 +134,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let trace = trace_id();
         let body = json!({
             "success": false,
             "msg": self.msg,
             "code": self.code as i32,
             "model": null,
-            "traceId": trace_id(),
+            "traceId": trace,
         });
         let mut response = (self.code.http_status(), Json(body)).into_response();
+        response.extensions_mut().insert(TraceId(trace));
         if self.code == ErrorCode::Unavailable {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

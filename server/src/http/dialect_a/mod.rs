@@ -10,7 +10,7 @@ mod schemas;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use envelope::ErrorCode;
+pub use envelope::{ErrorCode, TraceId};
 
 use super::AppState;
 
