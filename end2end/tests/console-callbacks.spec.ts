@@ -73,6 +73,9 @@ test('a failing callback is seen retrying, resent once the receiver is fixed, an
       })
       .toBe(1);
     await expect(failed).toContainText('HTTP 500');
+    // The card's events in sequence order, each beside its message.
+    await expect(page.locator('tr[data-sequence="1"]')).toContainText('INIT');
+    await expect(page.locator('tr[data-sequence="1"]')).toContainText('Retrying');
     await failed.getByText('Answer').first().click();
     await expect(failed.locator('pre.response-body').first()).toHaveText('receiver down');
     const messageId = (await failed.getAttribute('data-message'))!;

@@ -163,6 +163,16 @@ async fn a_failed_message_is_logged_then_resent_and_delivered_with_its_id(db: &D
     assert_eq!(attempt["response_body"], "receiver down");
     let message_id = message["message_id"].as_str().unwrap().to_owned();
 
+    // By card: the card's events beside the messages they produced.
+    let by_card = log(&server, &owner, &format!("card={card}")).await;
+    let lines = by_card["card_events"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{by_card}");
+    assert_eq!(lines[0]["event"]["seq"], 1);
+    assert_eq!(lines[0]["message"][0], message_id.as_str());
+    assert_eq!(lines[0]["message"][1], "Retrying");
+    assert!(log(&server, &owner, "").await["card_events"].is_null());
+    assert!(log(&server, &owner, "card=c_not_theirs").await["card_events"].is_null());
+
     // Filters: by state, by card, by day.
     for (form, expected) in [
         ("state=retrying".to_owned(), 1),

@@ -8,6 +8,7 @@ use super::{
     calendar::days_from_civil,
     console_card::{CallbackAttempt, DeliveryState},
     ids::CardId,
+    issuing::CardEvent,
 };
 
 /// The first this many bytes of a receiver's answer are kept with each attempt.
@@ -86,9 +87,52 @@ pub fn day_start_ms(day: &str) -> Option<i64> {
     Some(days_from_civil(year, i64::from(month), i64::from(date)) * 86_400_000)
 }
 
+/// One of a card's events beside the callback message it produced, or why it produced none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardEventLine {
+    pub event: CardEvent,
+    /// The message with this event's `sequence`, and where it stands.
+    pub message: Option<(String, DeliveryState)>,
+    /// Why there is no message, when there is none.
+    pub no_message: Option<String>,
+}
+
+/// A card's events in sequence order, each with its message: what a receiver got, in what order,
+/// and what it has not got yet. A callback is sent for a change of status only, so an event that
+/// keeps the status (a stage within it) has none by design.
+pub fn event_lines(events: &[CardEvent], messages: &[CallbackMessage]) -> Vec<CardEventLine> {
+    let mut previous = None;
+    let mut ordered: Vec<&CardEvent> = events.iter().collect();
+    ordered.sort_by_key(|event| event.seq);
+    ordered
+        .into_iter()
+        .map(|event| {
+            let changed = previous != Some(event.status);
+            previous = Some(event.status);
+            let message = messages
+                .iter()
+                .find(|message| message.sequence == event.seq)
+                .map(|message| (message.message_id.clone(), message.state));
+            let no_message = match (&message, changed, messages.is_empty()) {
+                (Some(_), _, _) => None,
+                (None, false, _) => Some("Same status as before: no callback".to_owned()),
+                (None, true, true) => Some("The card has no callback URL".to_owned()),
+                (None, true, false) => Some("No message was queued for this change".to_owned()),
+            };
+            CardEventLine {
+                event: event.clone(),
+                message,
+                no_message,
+            }
+        })
+        .collect()
+}
+
 /// A page of the log, with what the page needs to draw its signing-secret panel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallbackLogView {
+    /// With a card filter: that card's events and their messages.
+    pub card_events: Option<Vec<CardEventLine>>,
     pub messages: Vec<CallbackMessage>,
     /// The cursor of the next (older) page, when there is one.
     pub older: Option<i64>,
@@ -150,6 +194,55 @@ mod tests {
             None,
         );
         assert_eq!(nothing, CallbackQuery::default());
+    }
+
+    #[test]
+    fn each_event_meets_its_message_or_says_why_there_is_none() {
+        use crate::domain::{provisioning::ProvisioningStage, CardStatus};
+        let event = |seq, status| CardEvent {
+            seq,
+            status,
+            stage: ProvisioningStage::OpeningCard,
+            at_ms: seq,
+        };
+        let events = [
+            event(3, CardStatus::InitCreateCard),
+            event(1, CardStatus::Init),
+            event(2, CardStatus::Init),
+        ];
+        let message = CallbackMessage {
+            id: 1,
+            message_id: "msg_1".to_owned(),
+            card_id: CardId::new("c_1"),
+            event_type: "card.status_changed".to_owned(),
+            sequence: 1,
+            reported_status: "INIT".to_owned(),
+            url: "https://shop.example/hook".to_owned(),
+            state: DeliveryState::Delivered,
+            created_at_ms: 1,
+            next_attempt_at_ms: None,
+            attempts: Vec::new(),
+        };
+        let lines = event_lines(&events, std::slice::from_ref(&message));
+        let seqs: Vec<i64> = lines.iter().map(|line| line.event.seq).collect();
+        assert_eq!(seqs, [1, 2, 3], "in sequence order");
+        assert_eq!(
+            lines[0].message,
+            Some(("msg_1".to_owned(), DeliveryState::Delivered))
+        );
+        assert_eq!(
+            lines[1].no_message.as_deref(),
+            Some("Same status as before: no callback")
+        );
+        assert_eq!(
+            lines[2].no_message.as_deref(),
+            Some("No message was queued for this change")
+        );
+        let without = event_lines(&events, &[]);
+        assert_eq!(
+            without[0].no_message.as_deref(),
+            Some("The card has no callback URL")
+        );
     }
 
     #[test]

@@ -10,10 +10,11 @@ use app::{
         audit::AuditAction,
         calendar::{format_datetime, format_timestamp_ms},
         callback_log::{
-            CallbackLogView, CallbackQuery, RotatedSecret, TestEventAnswer,
-            PREVIOUS_SECRET_OVERLAP_MS,
+            event_lines, CallbackLogView, CallbackQuery, CardEventLine, RotatedSecret,
+            TestEventAnswer, PREVIOUS_SECRET_OVERLAP_MS,
         },
         console_user::ConsoleUser,
+        ids::CardId,
     },
     ports::{ConsoleCallbacks, ConsoleDenied},
 };
@@ -72,6 +73,33 @@ impl ConsoleCallbackService {
             .map_err(unavailable)
     }
 
+    /// One of the merchant's cards' events beside every message the card produced (whatever
+    /// the log's other filters); `None` for a card that is not the merchant's.
+    async fn card_event_lines(
+        &self,
+        user: &ConsoleUser,
+        card_id: &CardId,
+    ) -> Result<Option<Vec<CardEventLine>>, ConsoleDenied> {
+        let Some(card) = self
+            .database
+            .card(&user.merchant_id, card_id)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let every = CallbackQuery {
+            card_id: Some(card_id.clone()),
+            ..CallbackQuery::default()
+        };
+        let (messages, _) = self
+            .database
+            .callback_messages(&user.merchant_id, &every)
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(event_lines(&card.events, &messages)))
+    }
+
     async fn current_secrets(&self, user: &ConsoleUser) -> Result<Vec<String>, ConsoleDenied> {
         let merchant = self
             .database
@@ -108,12 +136,17 @@ impl ConsoleCallbacks for ConsoleCallbackService {
         let older = more
             .then(|| messages.last().map(|message| message.id))
             .flatten();
+        let card_events = match &query.card_id {
+            Some(card_id) => self.card_event_lines(user, card_id).await?,
+            None => None,
+        };
         let previous_secret_until_ms = self
             .database
             .previous_secret_until(&user.merchant_id)
             .await
             .map_err(unavailable)?;
         Ok(CallbackLogView {
+            card_events,
             messages,
             older,
             previous_secret_until_ms,

@@ -12,7 +12,7 @@ use crate::{
     },
     domain::{
         calendar::format_datetime,
-        callback_log::{CallbackLogView, CallbackMessage},
+        callback_log::{CallbackLogView, CallbackMessage, CardEventLine},
         console_card::{CallbackAttempt, DeliveryState},
     },
 };
@@ -159,9 +159,11 @@ fn Messages(
             </p>
         }
     });
+    let events = log.card_events.map(|lines| view! { <CardEvents lines/> });
     if log.messages.is_empty() {
         return view! {
             {overlap}
+            {events}
             <p class="muted" data-testid="callbacks-empty">"No callback messages match."</p>
         }
         .into_any();
@@ -182,6 +184,7 @@ fn Messages(
     });
     view! {
         {overlap}
+        {events}
         <ScrollTable label="Callback messages" caption="Newest first" testid="callbacks">
             <thead>
                 <tr>
@@ -202,6 +205,47 @@ fn Messages(
             </tbody>
         </ScrollTable>
         {older}
+    }
+    .into_any()
+}
+
+/// A card's events in sequence order, each beside the message it produced (or why none): what
+/// the receiver got, in what order, and what it has not got yet.
+#[component]
+fn CardEvents(lines: Vec<CardEventLine>) -> impl IntoView {
+    view! {
+        <ScrollTable label="The card's events" caption="The card's events, in sequence order" testid="card-events">
+            <thead>
+                <tr>
+                    <th scope="col">"Sequence"</th>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Stage"</th>
+                    <th scope="col">"Callback"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {lines
+                    .into_iter()
+                    .map(|line| {
+                        let callback = match (line.message, line.no_message) {
+                            (Some((id, state)), _) => format!("{} ({id})", state.label()),
+                            (None, Some(why)) => why,
+                            (None, None) => String::new(),
+                        };
+                        view! {
+                            <tr data-sequence=line.event.seq.to_string()>
+                                <td>{line.event.seq}</td>
+                                <td>{format_datetime(line.event.at_ms)}</td>
+                                <td>{line.event.status.code()}</td>
+                                <td>{line.event.stage.label()}</td>
+                                <td>{callback}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </ScrollTable>
     }
     .into_any()
 }
