@@ -11,6 +11,7 @@ use crate::pages::{
         cards::CardsPage, customers::CustomersPage, issue::IssuePage, join::JoinPage,
         overview::OverviewPage, requests::RequestsPage, security::SecurityPage,
         sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
+        widget_builder::WidgetBuilderPage,
     },
     home::HomePage,
 };
@@ -89,6 +90,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("console"), StaticSegment("callbacks"))
                         view=CallbacksPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("console"), StaticSegment("widget"))
+                        view=WidgetBuilderPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -400,7 +400,7 @@ test('a site that is not allowed cannot frame the widget', async ({ page, reques
   await page.goto(`${STRANGER}/?session=${encodeURIComponent(token)}`);
   await page.waitForSelector('#cardkit iframe');
   await expect.poll(() => refusals.length).toBeGreaterThan(0);
-  expect(refusals[0]).toContain(`frame-ancestors ${PARTNER}`);
+  expect(refusals[0]).toContain(`frame-ancestors 'self' ${PARTNER}`);
   // Nothing of the widget rendered inside the frame.
   await expect(page.frameLocator('#cardkit iframe').getByTestId('widget')).toHaveCount(0);
   await keep(page, testInfo, 'stranger-refused');

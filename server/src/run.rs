@@ -334,6 +334,8 @@ pub fn app_state_with(
         rate_limits.clone(),
         issuing.cipher(),
     );
+    let widget_sessions =
+        crate::issuing::widget_sessions::WidgetSessions::new(database.clone(), rate_limits.clone());
     AppState {
         leptos_options,
         widget_bundle: bundles.widget,
@@ -352,9 +354,10 @@ pub fn app_state_with(
             database.clone(),
             callback_policy,
         ),
-        widget_sessions: crate::issuing::widget_sessions::WidgetSessions::new(
+        widget_sessions: widget_sessions.clone(),
+        console_widget: crate::issuing::console_widget::ConsoleWidgetService::new(
             database.clone(),
-            rate_limits.clone(),
+            widget_sessions,
         ),
         console: console_sessions.clone(),
         console_team: crate::issuing::console_team::ConsoleTeamService::new(

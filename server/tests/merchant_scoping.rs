@@ -378,6 +378,19 @@ async fn tour(server: &TestServer, merchant: &MerchantId, key: &str, card: &str)
             answer.body
         );
     }
+    // The widget builder: mint, list, close.
+    let mint = "allowed_origins=https%3A%2F%2Fpartner.example&lifetime_secs=900&customer_email=\
+                &max_cards=1";
+    let minted = console_client::call(server, &cookie, "mint_widget_session", mint).await;
+    assert_eq!(minted.status, 200, "{}", minted.body);
+    let listed = console_client::call(server, &cookie, "widget_sessions", "").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let built = format!(
+        "session={}",
+        minted.json()["session"]["id"].as_str().unwrap()
+    );
+    let closed = console_client::call(server, &cookie, "close_widget_session", &built).await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
     for export in ["/console/cards.csv", "/console/wallet.csv"] {
         let answer = support::http_client::request_with_headers(
             server.addr,

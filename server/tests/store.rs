@@ -117,6 +117,8 @@ async fn widget_sessions_are_found_by_token_only_and_know_their_expiry(db: &Data
             String::new(),
             "Premium".into(),
         ]),
+        closed_at_ms: None,
+        created_by: Some("dev@shop.example".into()),
     };
     db.create_widget_session(&session, "secret-token")
         .await

@@ -201,7 +201,7 @@ async fn the_frame_may_be_framed_only_by_the_sessions_origins(db: &Database) {
     assert_eq!(
         page.header("content-security-policy"),
         Some(&*format!(
-            "frame-ancestors {PARTNER}; base-uri 'none'; object-src 'none'"
+            "frame-ancestors 'self' {PARTNER}; base-uri 'none'; object-src 'none'"
         ))
     );
     assert_eq!(page.header("cache-control"), Some("no-store"));

@@ -10,6 +10,7 @@ pub mod console_issue;
 pub mod console_requests;
 pub mod console_security;
 pub mod console_team;
+pub mod console_widget;
 pub mod system;
 pub mod widget;
 pub mod widget_identity;

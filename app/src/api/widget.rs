@@ -213,6 +213,7 @@ pub(crate) mod backend {
             let status = match error {
                 WidgetDenied::UnknownSession
                 | WidgetDenied::Expired
+                | WidgetDenied::Closed
                 | WidgetDenied::NoLongerShown => http::StatusCode::UNAUTHORIZED,
                 WidgetDenied::OriginNotAllowed => http::StatusCode::FORBIDDEN,
                 WidgetDenied::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,

@@ -91,10 +91,14 @@ pub enum AuditAction {
     CallbacksResent,
     #[serde(rename = "webhook.secret_rotated")]
     WebhookSecretRotated,
+    #[serde(rename = "widget_session.created")]
+    WidgetSessionCreated,
+    #[serde(rename = "widget_session.closed")]
+    WidgetSessionClosed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::CardIssued,
         AuditAction::CardToppedUp,
         AuditAction::CardWithdrawn,
@@ -116,6 +120,8 @@ impl AuditAction {
         AuditAction::ApiKeyRevoked,
         AuditAction::CallbacksResent,
         AuditAction::WebhookSecretRotated,
+        AuditAction::WidgetSessionCreated,
+        AuditAction::WidgetSessionClosed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -141,6 +147,8 @@ impl AuditAction {
             AuditAction::ApiKeyRevoked => "api_key.revoked",
             AuditAction::CallbacksResent => "webhook.resent",
             AuditAction::WebhookSecretRotated => "webhook.secret_rotated",
+            AuditAction::WidgetSessionCreated => "widget_session.created",
+            AuditAction::WidgetSessionClosed => "widget_session.closed",
         }
     }
 
@@ -179,6 +187,8 @@ impl AuditAction {
             AuditAction::ApiKeyRevoked => "API key revoked",
             AuditAction::CallbacksResent => "Callbacks resent",
             AuditAction::WebhookSecretRotated => "Signing secret rotated",
+            AuditAction::WidgetSessionCreated => "Widget session minted",
+            AuditAction::WidgetSessionClosed => "Widget session closed",
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod status_callback;
 pub mod two_factor;
 pub mod unit_amount;
 pub mod widget_boot;
+pub mod widget_builder;
 pub mod widget_card;
 
 pub use card_status::CardStatus;

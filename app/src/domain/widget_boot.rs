@@ -197,6 +197,18 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, String)> {
     })
 }
 
+/// Percent-encodes a query string value: everything but unreserved characters (RFC 3986).
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// `application/x-www-form-urlencoded` decoding; `None` for broken escapes or non-UTF-8 bytes.
 pub fn percent_decode(text: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(text.len());

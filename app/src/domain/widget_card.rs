@@ -10,6 +10,11 @@ use super::{
     CardStatus, Cents,
 };
 
+/// What a cardholder reads when the merchant has closed the session: on the framed page, in the
+/// form's refusal, and in the tracker (the stream's `closed` event).
+pub const SESSION_CLOSED: &str =
+    "The site closed this card form. Ask it for a new one to create a card or to see this card again.";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetCard {
     pub card_id: String,

@@ -12,6 +12,7 @@ mod console_customers;
 mod console_requests;
 mod console_security;
 mod console_team;
+mod console_widget;
 mod system_probe;
 mod widget_access;
 
@@ -31,10 +32,11 @@ pub use console_customers::{ConsoleCustomers, SharedConsoleCustomers};
 pub use console_requests::{ConsoleRequests, SharedConsoleRequests};
 pub use console_security::{ConsoleSecurity, SharedConsoleSecurity};
 pub use console_team::{ConsoleTeam, SharedConsoleTeam};
+pub use console_widget::{ConsoleWidget, SessionForm, SharedConsoleWidget};
 pub use system_probe::{SharedSystemProbe, SystemProbe};
 pub use widget_access::{
     Caller, CardPlace, ClientAddress, SharedWidgetAccess, WidgetAccess, WidgetAction, WidgetDenied,
-    WidgetGrant, REVEAL_WINDOW_MS,
+    WidgetGrant, REVEAL_WINDOW_MS, SESSION_CLOSED,
 };
 
 /// Where it always lived for the server; now a domain type, since the widget shows it too.

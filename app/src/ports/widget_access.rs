@@ -1,5 +1,6 @@
 use std::{net::IpAddr, sync::Arc};
 
+pub use crate::domain::widget_card::SESSION_CLOSED;
 use crate::domain::{
     ids::{CardId, MerchantId, SessionId},
     plan_names::PlanNames,
@@ -113,6 +114,10 @@ pub enum WidgetDenied {
          you the card again."
     )]
     NoLongerShown,
+    /// The merchant ended the session early (from its console): it neither makes nor shows
+    /// cards any more.
+    #[error("{}", SESSION_CLOSED)]
+    Closed,
     #[error("This site is not allowed to show this card form.")]
     OriginNotAllowed,
     #[error("The card service is not available right now. Please try again shortly.")]

@@ -9,7 +9,7 @@ use leptos::prelude::set_timeout;
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{EventSource, MessageEvent};
 
-use super::WidgetEnv;
+use super::{tracker::Link, WidgetEnv};
 use crate::{api::browser_json::from_json_text, domain::widget_card::WidgetCard};
 
 const RETRY_AFTER: Duration = Duration::from_secs(2);
@@ -25,16 +25,18 @@ struct Follow {
     /// Whether the stream is connected (an open connection or a message since the last error).
     connected: Cell<bool>,
     on_card: Box<dyn Fn(WidgetCard)>,
-    /// Told `true` when the stream has been down for [`LOST_AFTER`], `false` when it is back.
-    on_lost: Box<dyn Fn(bool)>,
+    /// Told when the stream has been down for [`LOST_AFTER`], when it is back, and when the
+    /// session was closed.
+    on_link: Box<dyn Fn(Link)>,
 }
 
 /// Calls `on_card` with every new state of the card until it settles (active or failed), and
-/// `on_lost` when the stream is down for a while and when it is back.
+/// `on_link` when the stream is down for a while, when it is back, and if the merchant closes
+/// the session (the server's closing notice).
 pub(super) fn follow(
     env: &WidgetEnv,
     card: WidgetCard,
-    on_lost: impl Fn(bool) + 'static,
+    on_link: impl Fn(Link) + 'static,
     on_card: impl Fn(WidgetCard) + 'static,
 ) {
     let url = format!(
@@ -47,14 +49,14 @@ pub(super) fn follow(
         last_seq: Cell::new(card.last_seq()),
         connected: Cell::new(true),
         on_card: Box::new(on_card),
-        on_lost: Box::new(on_lost),
+        on_link: Box::new(on_link),
     }));
 }
 
 impl Follow {
     fn connected(&self) {
         if !self.connected.replace(true) {
-            (self.on_lost)(false);
+            (self.on_link)(Link::Up);
         }
     }
 
@@ -64,7 +66,7 @@ impl Follow {
             set_timeout(
                 move || {
                     if !follow.connected.get() {
-                        (follow.on_lost)(true);
+                        (follow.on_link)(Link::Lost);
                     }
                 },
                 LOST_AFTER,
@@ -90,6 +92,10 @@ fn connect(follow: Rc<Follow>) {
                 return;
             };
             let Ok(card) = from_json_text::<WidgetCard>(&text) else {
+                // Not a card: the server's notice that the merchant closed the session
+                // (`{"closed": …}`), sent before it ends the stream and to any reconnection.
+                source.close();
+                (follow.on_link)(Link::Closed);
                 return;
             };
             if card.is_settled() {

@@ -74,7 +74,11 @@ pub enum FrameOpening {
 impl FrameOpening {
     pub fn denied(denied: &WidgetDenied) -> FrameOpening {
         match denied {
-            WidgetDenied::Expired | WidgetDenied::NoLongerShown => FrameOpening::Expired,
+            // Closed early by the merchant: to the partner page, a session to replace like any
+            // other that ended; the page itself says who ended it.
+            WidgetDenied::Expired | WidgetDenied::NoLongerShown | WidgetDenied::Closed => {
+                FrameOpening::Expired
+            }
             WidgetDenied::UnknownSession | WidgetDenied::OriginNotAllowed => FrameOpening::Refused,
             _ => FrameOpening::Unavailable,
         }

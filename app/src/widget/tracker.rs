@@ -8,10 +8,24 @@ use crate::{
     components::focus::focus_soon,
     domain::{
         calendar::format_datetime,
-        widget_card::{events_between, StepState, WidgetCard},
+        widget_card::{events_between, StepState, WidgetCard, SESSION_CLOSED},
         CardStatus,
     },
 };
+
+/// How the stream stands, as the tracker tells the cardholder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+// Only the browser's stream leaves `Up`: the server renders the tracker as it opens.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) enum Link {
+    Up,
+    /// Down for a few seconds, retrying.
+    Lost,
+    /// The merchant closed the session: nothing more will come ([`SESSION_CLOSED`]).
+    ///
+    /// [`SESSION_CLOSED`]: crate::ports::SESSION_CLOSED
+    Closed,
+}
 
 const TITLE_ID: &str = "ck-tracker-title";
 
@@ -34,8 +48,9 @@ pub(super) fn Tracker(
     // Times read in the cardholder's own zone once the browser runs the page; until then (and in
     // the server's HTML) in UTC, so hydration finds the text the server wrote.
     let local_times = RwSignal::new(false);
-    // The event stream has been down for a while: say so, while it retries.
-    let link_lost = RwSignal::new(false);
+    // The event stream has been down for a while (say so, while it retries), or the merchant
+    // closed the session (say so, instead of live updates).
+    let link = RwSignal::new(Link::Up);
     Effect::new(move |_| local_times.set(true));
 
     #[cfg(feature = "hydrate")]
@@ -49,7 +64,7 @@ pub(super) fn Tracker(
             }
             let partner_env = env.clone();
             let cards_left = cards_left.clone();
-            let on_link = move |lost| link_lost.set(lost);
+            let on_link = move |state| link.set(state);
             super::live_status::follow(&env, current.get_untracked(), on_link, move |card| {
                 let previous = current.get_untracked();
                 partner::post_all(&partner_env, &events_between(Some(&previous), &card));
@@ -87,7 +102,11 @@ pub(super) fn Tracker(
                 {announcement}
             </p>
             <p class="ck-muted" role="status" data-testid="link-lost">
-                {move || link_lost.get().then_some("Connection lost, retrying…")}
+                {move || match link.get() {
+                    Link::Up => "",
+                    Link::Lost => "Connection lost, retrying…",
+                    Link::Closed => SESSION_CLOSED,
+                }}
             </p>
             <ol class="ck-steps">
                 {move || {

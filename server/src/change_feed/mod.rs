@@ -17,7 +17,7 @@ use std::{
     time::Duration,
 };
 
-use app::domain::ids::{CardId, MerchantId};
+use app::domain::ids::{CardId, MerchantId, SessionId};
 use tokio::sync::watch;
 
 pub use wire::CHANNEL;
@@ -31,6 +31,8 @@ pub enum Change {
     ProvisioningDue,
     /// A callback message was queued for the delivery worker.
     CallbackDue,
+    /// A widget session was closed early by its merchant: its open trackers say so.
+    WidgetSession(SessionId),
 }
 
 /// What a waiter waits for. A card's change wakes both the card's and its merchant's topic.
@@ -41,6 +43,7 @@ pub enum Topic {
     Merchant(MerchantId),
     ProvisioningDue,
     CallbackDue,
+    WidgetSession(SessionId),
 }
 
 impl Change {
@@ -59,6 +62,7 @@ impl Change {
             }
             Change::ProvisioningDue => vec![Topic::ProvisioningDue],
             Change::CallbackDue => vec![Topic::CallbackDue],
+            Change::WidgetSession(session) => vec![Topic::WidgetSession(session.clone())],
         }
     }
 }

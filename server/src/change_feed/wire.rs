@@ -6,12 +6,13 @@
 //! card m_… c_…        Change::Card
 //! provisioning        Change::ProvisioningDue
 //! callback            Change::CallbackDue
+//! session s_…         Change::WidgetSession
 //! ```
 //!
 //! PostgreSQL refuses payloads of 8000 bytes or more, so a long list is split over several
 //! notifications, each with the origin line.
 
-use app::domain::ids::{CardId, MerchantId};
+use app::domain::ids::{CardId, MerchantId, SessionId};
 
 use super::Change;
 
@@ -30,6 +31,7 @@ pub fn encode(origin: &str, changes: &[Change]) -> Vec<String> {
             Change::Card { merchant, card } => format!("card {merchant} {card}"),
             Change::ProvisioningDue => "provisioning".to_owned(),
             Change::CallbackDue => "callback".to_owned(),
+            Change::WidgetSession(session) => format!("session {session}"),
         };
         if !current.is_empty() && current.len() + line.len() + 1 > MAX_PAYLOAD {
             payloads.push(std::mem::take(&mut current));
@@ -61,6 +63,9 @@ pub fn decode(payload: &str) -> (&str, Vec<Change>) {
                 }),
                 ("provisioning", None, None) => Some(Change::ProvisioningDue),
                 ("callback", None, None) => Some(Change::CallbackDue),
+                ("session", Some(session), None) => {
+                    Some(Change::WidgetSession(SessionId::new(session)))
+                }
                 _ => None,
             }
         })
@@ -81,6 +86,7 @@ mod tests {
             },
             Change::ProvisioningDue,
             Change::CallbackDue,
+            Change::WidgetSession(SessionId::new("0f3a")),
         ];
         let payloads = encode("feed_a", &changes);
         assert_eq!(payloads.len(), 1);

@@ -17,7 +17,8 @@ use crate::{
         console_api_keys::ConsoleApiKeyService, console_callbacks::ConsoleCallbackService,
         console_cards::ConsoleCardService, console_customers::ConsoleCustomerService,
         console_requests::ConsoleRequestService, console_sessions::ConsoleSessions,
-        console_team::ConsoleTeamService, widget_sessions::WidgetSessions,
+        console_team::ConsoleTeamService, console_widget::ConsoleWidgetService,
+        widget_sessions::WidgetSessions,
     },
     rate_limits::RateLimits,
     webhooks::CallbackPolicy,
@@ -50,6 +51,7 @@ pub struct AppState {
     /// The developers' area's request log.
     pub console_requests: ConsoleRequestService,
     pub widget_sessions: WidgetSessions,
+    pub console_widget: ConsoleWidgetService,
     /// The console's sign-in and sessions.
     pub console: ConsoleSessions,
     /// What the console does with cards, role-checked and audited.

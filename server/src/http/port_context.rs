@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::ports::{
     SharedConsoleAccess, SharedConsoleApiKeys, SharedConsoleCallbacks, SharedConsoleCards,
     SharedConsoleCustomers, SharedConsoleRequests, SharedConsoleSecurity, SharedConsoleTeam,
-    SharedWidgetAccess,
+    SharedConsoleWidget, SharedWidgetAccess,
 };
 use leptos::prelude::provide_context;
 
@@ -25,6 +25,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
     let console_api_keys: SharedConsoleApiKeys = Arc::new(state.console_api_keys.clone());
     let console_callbacks: SharedConsoleCallbacks = Arc::new(state.console_callbacks.clone());
     let console_requests: SharedConsoleRequests = Arc::new(state.console_requests.clone());
+    let console_widget: SharedConsoleWidget = Arc::new(state.console_widget.clone());
     let console_cookie = state.console_cookie;
     move || {
         provide_context(console.clone());
@@ -35,6 +36,7 @@ pub(crate) fn port_context(state: &AppState) -> impl Fn() + Clone + Send + Sync 
         provide_context(console_api_keys.clone());
         provide_context(console_callbacks.clone());
         provide_context(console_requests.clone());
+        provide_context(console_widget.clone());
         provide_context(console_cookie);
         provide_context(probe.clone());
         provide_context(issuing.clone());

@@ -17,6 +17,7 @@ use app::{
     ports::{ConsoleApiKeys, ConsoleDenied},
 };
 
+use super::developers_area::integration_only;
 use crate::store::{Database, IssuedKey, KeyChangeError, KeyRequest};
 
 /// Whoever remembers keys between requests, told when one is revoked or rolled so that, on this
@@ -41,13 +42,7 @@ fn unavailable(error: impl std::fmt::Display) -> ConsoleDenied {
 }
 
 fn may_manage(user: &ConsoleUser) -> Result<(), ConsoleDenied> {
-    if user.role.may_manage_integration() {
-        Ok(())
-    } else {
-        Err(ConsoleDenied::Forbidden(
-            "API keys are for developers, admins and owners",
-        ))
-    }
+    integration_only(user, "API keys are for developers, admins and owners")
 }
 
 fn change_refused(error: KeyChangeError) -> ConsoleDenied {

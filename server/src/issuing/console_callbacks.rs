@@ -19,6 +19,7 @@ use app::{
     ports::{ConsoleCallbacks, ConsoleDenied},
 };
 
+use super::developers_area::integration_only;
 use crate::{
     secrets::random,
     store::{new_webhook_secret, Database, ResendError},
@@ -43,13 +44,7 @@ fn unavailable(error: impl std::fmt::Display) -> ConsoleDenied {
 }
 
 fn may_manage(user: &ConsoleUser) -> Result<(), ConsoleDenied> {
-    if user.role.may_manage_integration() {
-        Ok(())
-    } else {
-        Err(ConsoleDenied::Forbidden(
-            "callbacks are for developers, admins and owners",
-        ))
-    }
+    integration_only(user, "callbacks are for developers, admins and owners")
 }
 
 impl ConsoleCallbackService {

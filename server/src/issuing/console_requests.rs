@@ -9,6 +9,7 @@ use app::{
     ports::{ConsoleDenied, ConsoleRequests},
 };
 
+use super::developers_area::integration_only;
 use crate::store::Database;
 
 #[derive(Clone)]
@@ -29,11 +30,7 @@ impl ConsoleRequests for ConsoleRequestService {
         user: &ConsoleUser,
         query: &RequestLogQuery,
     ) -> Result<RequestLogView, ConsoleDenied> {
-        if !user.role.may_manage_integration() {
-            return Err(ConsoleDenied::Forbidden(
-                "the request log is for developers, admins and owners",
-            ));
-        }
+        integration_only(user, "the request log is for developers, admins and owners")?;
         let requests = self
             .database
             .api_requests(&user.merchant_id, query)

@@ -40,6 +40,8 @@ pub struct SessionRequest {
     /// starts a new chain.
     pub chain_id: Option<SessionId>,
     pub plan_names: PlanNames,
+    /// The console user minting it; `None` for an API key.
+    pub created_by: Option<String>,
 }
 
 /// An earlier session a new one may continue: what it allowed and used, and how many cards its
@@ -107,6 +109,8 @@ impl WidgetSessions {
             max_cards: request.max_cards,
             max_deposit: request.max_deposit,
             plan_names: request.plan_names,
+            closed_at_ms: None,
+            created_by: request.created_by,
         };
         let token = format!("wst_{}", random::token());
         self.database
@@ -165,6 +169,22 @@ impl WidgetSessions {
         !grant.may_show_at(self.database.now_ms())
     }
 
+    /// Whether the merchant has closed a grant's session since the grant was given (a stream
+    /// then says so and ends). A failed read is not taken for a closing: the next read decides.
+    pub async fn was_closed(&self, grant: &WidgetGrant) -> bool {
+        match self
+            .database
+            .widget_session_by_id(&grant.merchant_id, &grant.session_id)
+            .await
+        {
+            Ok(session) => session.is_none_or(|session| session.closed_at_ms.is_some()),
+            Err(error) => {
+                tracing::warn!(%error, "widget session re-read failed");
+                false
+            }
+        }
+    }
+
     /// How long a grant's session has left, by the store's clock (negative once it has run out).
     pub fn expires_in_ms(&self, grant: &WidgetGrant) -> i64 {
         grant.expires_at_ms - self.database.now_ms()
@@ -175,6 +195,9 @@ impl WidgetSessions {
 /// shown; after it has ended and within the reveal window, only showing the cards it made.
 fn grant_of(session: Option<WidgetSession>, now_ms: i64) -> Result<WidgetGrant, WidgetDenied> {
     let session = session.ok_or(WidgetDenied::UnknownSession)?;
+    if session.closed_at_ms.is_some() {
+        return Err(WidgetDenied::Closed);
+    }
     let grant = WidgetGrant {
         ended: session.is_expired(now_ms),
         session_id: session.id,

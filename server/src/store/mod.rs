@@ -72,4 +72,6 @@ pub use provisioning_steps::{Activation, ProvisioningCard};
 pub use request_log::LoggedRequest;
 pub use test_funds::TestFunding;
 pub use webhook_outbox::{AttemptOutcome, AttemptRecord, DeliveryAttempt, PendingCallback};
-pub use widget_sessions::{WidgetReservation, WidgetSession, WidgetUsage};
+pub use widget_sessions::{
+    SessionClosing, WidgetReservation, WidgetSession, WidgetUsage, LIVE_SESSIONS_SHOWN,
+};

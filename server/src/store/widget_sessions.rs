@@ -4,6 +4,7 @@ use app::domain::ids::{CardId, MerchantId, SessionId};
 use app::domain::{plan_names::PlanNames, CardStatus, Cents};
 
 use super::{hash_token, Database, StoreError};
+use crate::change_feed::Change;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetSession {
@@ -21,6 +22,11 @@ pub struct WidgetSession {
     pub max_deposit: Cents,
     /// What the merchant calls its fee plans in this session's widget.
     pub plan_names: PlanNames,
+    /// When the merchant ended the session early, from the console: from then on it neither
+    /// makes nor shows cards.
+    pub closed_at_ms: Option<i64>,
+    /// The console user who minted it; `None` when an API key did.
+    pub created_by: Option<String>,
 }
 
 /// What counts against a session's caps: its cards (made or being made) and their deposits, less
@@ -45,6 +51,19 @@ pub enum WidgetReservation {
     },
 }
 
+/// The console lists this many of a merchant's live sessions at most.
+pub const LIVE_SESSIONS_SHOWN: i64 = 100;
+
+/// What became of a request to end a session early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionClosing {
+    Closed,
+    /// Not one of the merchant's sessions.
+    Unknown,
+    /// It had ended already: run out, or closed before.
+    AlreadyOver,
+}
+
 impl WidgetSession {
     pub fn is_expired(&self, now_ms: i64) -> bool {
         now_ms >= self.expires_at_ms
@@ -62,10 +81,13 @@ type SessionRow = (
     i64,
     i64,
     Option<String>,
+    Option<i64>,
+    Option<String>,
 );
 
 const SESSION_COLUMNS: &str = "id, merchant_id, chain_id, allowed_origins, customer_email, \
-                               created_at_ms, expires_at_ms, max_cards, max_deposit_cents, plan_names";
+                               created_at_ms, expires_at_ms, max_cards, max_deposit_cents, plan_names, \
+                               closed_at_ms, created_by";
 
 /// What a session has used: its cards (made or being made) and their deposits, except cards that
 /// failed and were refunded. `$1` the session, `$2` the CARD FAILED REFUND status code.
@@ -114,7 +136,7 @@ impl Database {
         let sql =
             "INSERT INTO widget_sessions (id, token_hash, merchant_id, chain_id, allowed_origins, \
                    customer_email, created_at_ms, expires_at_ms, max_cards, max_deposit_cents, \
-                   plan_names) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                   plan_names, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
         self.execute(
             sql,
             &[
@@ -129,6 +151,7 @@ impl Database {
                 session.max_cards.into(),
                 session.max_deposit.0.into(),
                 plan_names.as_deref().into(),
+                session.created_by.as_deref().into(),
             ],
         )
         .await?;
@@ -268,6 +291,82 @@ impl Database {
         Ok(WidgetReservation::Reserved)
     }
 
+    /// The merchant's sessions that still run (neither past their lifetime nor closed), newest
+    /// first, at most [`LIVE_SESSIONS_SHOWN`], each with how many cards it has made or is making
+    /// (refunded ones not counted, as for its cap).
+    pub async fn live_widget_sessions(
+        &self,
+        merchant_id: &MerchantId,
+        now_ms: i64,
+    ) -> Result<Vec<(WidgetSession, i64)>, StoreError> {
+        let live = "merchant_id = $1 AND closed_at_ms IS NULL AND expires_at_ms > $2";
+        let sessions = format!(
+            "SELECT {SESSION_COLUMNS} FROM widget_sessions WHERE {live} \
+             ORDER BY created_at_ms DESC, id DESC LIMIT {LIVE_SESSIONS_SHOWN}"
+        );
+        let rows: Vec<SessionRow> = self
+            .fetch_all(&sessions, &[merchant_id.into(), now_ms.into()])
+            .await?;
+        let counts = format!(
+            "SELECT r.session_id, COUNT(*) FROM widget_session_cards r \
+             LEFT JOIN cards c ON c.merchant_id = r.merchant_id AND c.order_no = r.order_no \
+             WHERE r.merchant_id = $1 AND (c.status IS NULL OR c.status <> $3) \
+             AND r.session_id IN (SELECT id FROM widget_sessions WHERE {live}) \
+             GROUP BY r.session_id"
+        );
+        let refunded = CardStatus::CardFailedRefund.code();
+        let counts: Vec<(String, i64)> = self
+            .fetch_all(
+                &counts,
+                &[merchant_id.into(), now_ms.into(), refunded.into()],
+            )
+            .await?;
+        let counts: std::collections::HashMap<String, i64> = counts.into_iter().collect();
+        rows.into_iter()
+            .map(|row| {
+                let session = session_of_row(row)?;
+                let made = counts.get(session.id.as_str()).copied().unwrap_or(0);
+                Ok((session, made))
+            })
+            .collect()
+    }
+
+    /// Ends a running session of the merchant's now: its form makes no more cards and its open
+    /// trackers are told (the change feed wakes their streams, here and on other instances).
+    pub async fn close_widget_session(
+        &self,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
+        now_ms: i64,
+    ) -> Result<SessionClosing, StoreError> {
+        let close = "UPDATE widget_sessions SET closed_at_ms = $3 \
+                     WHERE id = $1 AND merchant_id = $2 AND closed_at_ms IS NULL \
+                     AND expires_at_ms > $3 RETURNING id";
+        let mut tx = self.begin().await?;
+        let closed: Option<String> = tx
+            .conn()
+            .scalar_optional(
+                close,
+                &[session_id.into(), merchant_id.into(), now_ms.into()],
+            )
+            .await?;
+        if closed.is_none() {
+            let known = "SELECT COUNT(*) FROM widget_sessions WHERE id = $1 AND merchant_id = $2";
+            let count: i64 = tx
+                .conn()
+                .scalar(known, &[session_id.into(), merchant_id.into()])
+                .await?;
+            return Ok(if count == 0 {
+                SessionClosing::Unknown
+            } else {
+                SessionClosing::AlreadyOver
+            });
+        }
+        tx.announce(Change::WidgetSession(session_id.clone()));
+        tx.commit().await?;
+        Ok(SessionClosing::Closed)
+    }
+
     /// Gives back a reservation whose card was not made.
     pub async fn release_widget_card(
         &self,
@@ -298,6 +397,8 @@ fn session_of_row(row: SessionRow) -> Result<WidgetSession, StoreError> {
         max_cards,
         max_deposit,
         plan_names,
+        closed_at_ms,
+        created_by,
     ) = row;
     let corrupt = || StoreError::Corrupt(format!("widget session {id}"));
     let allowed_origins = serde_json::from_str(&origins).map_err(|_| corrupt())?;
@@ -316,5 +417,7 @@ fn session_of_row(row: SessionRow) -> Result<WidgetSession, StoreError> {
         max_cards,
         max_deposit: Cents(max_deposit),
         plan_names,
+        closed_at_ms,
+        created_by,
     })
 }

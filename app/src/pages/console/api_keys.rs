@@ -1,5 +1,6 @@
 use leptos::{form::ActionForm, prelude::*};
 
+use super::copy_text::CopyText;
 use super::nav::ConsoleNav;
 use super::scroll_table::ScrollTable;
 use crate::{
@@ -140,26 +141,6 @@ fn NewKeySecret(key: NewApiKey) -> impl IntoView {
                 <CopyText label="Copy the new key" text=token/>
             </p>
         </section>
-    }
-}
-
-#[component]
-fn CopyText(label: &'static str, text: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&text);
-            copied.set(true);
-            set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
-    };
-    view! {
-        <button type="button" class="secondary" aria-label=label on:click=copy>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
-        </button>
     }
 }
 

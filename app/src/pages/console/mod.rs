@@ -9,6 +9,7 @@ mod card_controls;
 mod card_history;
 mod card_reveal;
 pub mod cards;
+mod copy_text;
 pub mod customers;
 mod enrolment_view;
 pub mod issue;
@@ -26,15 +27,7 @@ pub mod security;
 pub mod sign_in;
 pub mod sign_in_code;
 pub mod team;
+pub mod widget_builder;
 
 /// Percent-encodes a search for a link's query string.
-pub(crate) fn encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
+pub(crate) use crate::domain::widget_boot::percent_encode as encode_query;

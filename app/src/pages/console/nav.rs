@@ -24,6 +24,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
                 {link("/console/team", "Team")}
                 {link("/console/api-keys", "API keys")}
                 {link("/console/callbacks", "Callbacks")}
+                {link("/console/widget", "Widget")}
                 {link("/console/requests", "API requests")}
                 {link("/console/audit", "Audit log")}
                 {link("/console/security", "Security")}

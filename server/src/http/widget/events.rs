@@ -7,6 +7,11 @@
 //!
 //! The stream reads the card's newest event number when the card changes (a wake-up from the
 //! change feed, on this instance or another) and every few seconds in case a wake-up was lost.
+//!
+//! When the merchant closes the session early (the console's widget builder), the stream sends
+//! one closing notice, `{"closed": "<the sentence for the cardholder>"}`, and ends; a
+//! reconnection to a closed session gets the same notice, so the tracker says so instead of
+//! retrying.
 
 use app::domain::ids::CardId;
 use std::{convert::Infallible, time::Duration};
@@ -28,7 +33,7 @@ use futures::{stream, Stream};
 use serde::Deserialize;
 
 use crate::{
-    change_feed::{Topic, Waiter},
+    change_feed::{Topic, Waiter, Woken},
     http::AppState,
     observability::stream_gauge::OpenStream,
     rate_limits::StreamSlot,
@@ -87,6 +92,10 @@ pub async fn card_events(
     };
     let grant = match state.widget_sessions.open(&query.session, &caller).await {
         Ok(grant) => grant,
+        Err(WidgetDenied::Closed) => {
+            let closed = stream::iter([Ok::<_, Infallible>(closed_event())]);
+            return Sse::new(closed).into_response();
+        }
         Err(denied) => return refusal(denied),
     };
     // Held by the stream until it ends or its client goes away.
@@ -120,6 +129,13 @@ pub async fn card_events(
         .into_response()
 }
 
+/// The message that tells a tracker its session was closed by the merchant: not a card (every
+/// other message is one), so the tracker, which reads each message as a card, knows it at once.
+fn closed_event() -> Event {
+    let notice = serde_json::json!({ "closed": WidgetDenied::Closed.to_string() });
+    Event::default().data(notice.to_string())
+}
+
 struct Follow {
     state: AppState,
     grant: WidgetGrant,
@@ -129,6 +145,8 @@ struct Follow {
     done: bool,
     /// Woken when the card changes, on this instance or (PostgreSQL) another.
     changes: Waiter,
+    /// Woken when the merchant closes the session.
+    closing: Waiter,
     _open: OpenStream,
     /// The session's place for this stream, given back when the stream is dropped.
     _slot: StreamSlot,
@@ -143,8 +161,12 @@ fn card_states(
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     // Subscribed before the first read: a change committed after it wakes the stream.
     let changes = state.changes.subscribe(Topic::Card(card_id.clone()));
+    let closing = state
+        .changes
+        .subscribe(Topic::WidgetSession(grant.session_id.clone()));
     let follow = Follow {
         changes,
+        closing,
         _open: OpenStream::opened("widget"),
         state,
         grant,
@@ -155,11 +177,18 @@ fn card_states(
         _slot: slot,
     };
     stream::unfold(follow, |mut follow| async move {
+        // The session was checked when the stream opened; it is read again when a hint says it
+        // was closed, and at each fallback read in case that hint was lost.
+        let mut check_closing = false;
         while !follow.done {
             if tokio::time::Instant::now() >= follow.deadline
                 || follow.state.widget_sessions.has_expired(&follow.grant)
             {
                 return None;
+            }
+            if check_closing && follow.state.widget_sessions.was_closed(&follow.grant).await {
+                follow.done = true;
+                return Some((Ok(closed_event()), follow));
             }
             match follow.state.issuing.latest_event_seq(&follow.card_id).await {
                 Ok(seq) if seq > follow.last_sent => {
@@ -170,13 +199,22 @@ fn card_states(
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "card event read failed"),
             }
-            follow.changes.changed_or_fallback().await;
+            check_closing = follow.wait().await;
         }
         None
     })
 }
 
 impl Follow {
+    /// Waits for the card to change or the session to close, at most the fallback interval;
+    /// `true` when the session should be read again (a closing hint, or no hint at all).
+    async fn wait(&mut self) -> bool {
+        tokio::select! {
+            woken = self.changes.changed_or_fallback() => woken == Woken::TimedOut,
+            _ = self.closing.changed(MAX_STREAM) => true,
+        }
+    }
+
     /// The card's current state as an event, remembering how far the client now is.
     async fn next_event(&mut self) -> Option<Event> {
         let merchant = &self.grant.merchant_id;

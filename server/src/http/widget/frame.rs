@@ -28,7 +28,8 @@ pub async fn frame(
     // is still framed by its own partners, so the page can say it expired.
     let session = state.widget_sessions.session(&boot.session).await;
     let ancestors = match &session {
-        Ok(Some(session)) => session.allowed_origins.join(" "),
+        // 'self': the console's widget builder previews a session on Cardkit's own origin.
+        Ok(Some(session)) => format!("'self' {}", session.allowed_origins.join(" ")),
         Ok(None) | Err(_) => "'none'".to_owned(),
     };
     let mut opening = FrameOpening::Unavailable;

@@ -3,7 +3,6 @@
 //! calls are server functions (`app::api::widget`).
 mod events;
 mod frame;
-pub mod origin;
 mod script;
 mod sessions;
 mod theme;

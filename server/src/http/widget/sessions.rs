@@ -16,7 +16,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
-use super::origin::normalize_origin;
 use crate::{
     http::{
         dialect_b::{
@@ -28,6 +27,7 @@ use crate::{
         AppState,
     },
     issuing::{
+        partner_origin::normalize_origin,
         store_failure,
         widget_sessions::{
             default_max_deposit, Continuable, SessionRequest, DEFAULT_LIFETIME_SECS,
@@ -229,6 +229,7 @@ pub async fn create_session(
         max_deposit,
         chain_id,
         plan_names,
+        created_by: None,
     };
     let minted = state
         .widget_sessions
