@@ -7,11 +7,14 @@ mod support;
 
 use std::time::Duration;
 
-use app::domain::{ids::MerchantId, CardStatus, Cents};
+use app::domain::{
+    ids::{MerchantId, SessionId},
+    CardStatus, Cents,
+};
 use server::{
     change_feed::{postgres_listener, Topic, Woken},
     onboarding::onboard_merchant,
-    store::{CreateOutcome, Database, Pool},
+    store::{CreateOutcome, Database, Pool, SessionClosing, WidgetSession},
 };
 use support::{new_cards::new_card, test_server::test_worker, TestDatabase};
 
@@ -20,6 +23,7 @@ on_every_backend!(
     every_provisioning_stage_wakes_the_cards_tracker,
     a_status_change_and_a_top_up_wake_the_card,
     a_refused_change_wakes_nobody,
+    closing_a_widget_session_wakes_its_trackers_once,
 );
 
 /// Long enough never to be reached when the wake-up works.
@@ -131,6 +135,52 @@ async fn a_refused_change_wakes_nobody(db: &Database) {
     assert_eq!(table.changed(QUIET).await, Woken::TimedOut);
 }
 
+/// A running widget session of `merchant`, stored as the session API stores one.
+async fn widget_session(db: &Database, merchant: &MerchantId, id: &str) -> SessionId {
+    let now = db.now_ms();
+    let session = WidgetSession {
+        id: SessionId::new(id),
+        chain_id: SessionId::new(id),
+        merchant_id: merchant.clone(),
+        allowed_origins: vec!["https://shop.example".into()],
+        customer_email: None,
+        created_at_ms: now,
+        expires_at_ms: now + 60_000,
+        max_cards: 1,
+        max_deposit: Cents(500_000),
+        plan_names: Default::default(),
+        closed_at_ms: None,
+        created_by: None,
+    };
+    db.create_widget_session(&session, &format!("wst_{id}"))
+        .await
+        .unwrap();
+    session.id
+}
+
+async fn closing_a_widget_session_wakes_its_trackers_once(db: &Database) {
+    let merchant = merchant(db).await;
+    let session = widget_session(db, &merchant, "feedclose1").await;
+    let other = widget_session(db, &merchant, "feedclose2").await;
+    let feed = db.change_feed();
+    let mut trackers = feed.subscribe(Topic::WidgetSession(session.clone()));
+    let mut others = feed.subscribe(Topic::WidgetSession(other));
+    let closing = db
+        .close_widget_session(&merchant, &session, db.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(closing, SessionClosing::Closed);
+    assert_eq!(trackers.changed(WAKE_UP).await, Woken::Changed);
+    assert_eq!(others.changed(QUIET).await, Woken::TimedOut);
+    // Closed already: nothing changes, nobody is woken.
+    let again = db
+        .close_widget_session(&merchant, &session, db.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(again, SessionClosing::AlreadyOver);
+    assert_eq!(trackers.changed(QUIET).await, Woken::TimedOut);
+}
+
 /// Two instances on one PostgreSQL: a change committed through one wakes the other's waiters,
 /// through its listener.
 #[tokio::test]
@@ -172,6 +222,15 @@ async fn postgres_another_instance_hears_every_committed_change() {
         "the deletion"
     );
     assert_eq!(tracker_b.changed(QUIET).await, Woken::TimedOut);
+
+    // A widget session closed through A: its trackers on B are told.
+    let session = widget_session(instance_a, &merchant, "feedacross1").await;
+    let mut closing_b = feed_b.subscribe(Topic::WidgetSession(session.clone()));
+    instance_a
+        .close_widget_session(&merchant, &session, instance_a.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(closing_b.changed(WAKE_UP).await, Woken::Changed);
 
     let _ = stop.send(true);
     listener.await.unwrap();
