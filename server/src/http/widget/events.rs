@@ -33,7 +33,7 @@ use futures::{stream, Stream};
 use serde::Deserialize;
 
 use crate::{
-    change_feed::{Topic, Waiter, Woken},
+    change_feed::{Topic, Waiter},
     http::AppState,
     observability::stream_gauge::OpenStream,
     rate_limits::StreamSlot,
@@ -177,9 +177,12 @@ fn card_states(
         _slot: slot,
     };
     stream::unfold(follow, |mut follow| async move {
-        // The session was checked when the stream opened; it is read again when a hint says it
-        // was closed, and at each fallback read in case that hint was lost.
-        let mut check_closing = false;
+        // The session is read once now, after subscribing to its closing (a close committed
+        // since `open` read it is not missed), then only when a hint says it was closed: not at
+        // each fallback read, which at 10,000 idle streams would double what they cost the
+        // database. A hint lost while a PostgreSQL listener reconnected is not lost for good:
+        // the listener wakes every waiter once it is back (`ChangeFeed::wake_everyone`).
+        let mut check_closing = true;
         while !follow.done {
             if tokio::time::Instant::now() >= follow.deadline
                 || follow.state.widget_sessions.has_expired(&follow.grant)
@@ -207,10 +210,10 @@ fn card_states(
 
 impl Follow {
     /// Waits for the card to change or the session to close, at most the fallback interval;
-    /// `true` when the session should be read again (a closing hint, or no hint at all).
+    /// `true` when a hint says the session was closed.
     async fn wait(&mut self) -> bool {
         tokio::select! {
-            woken = self.changes.changed_or_fallback() => woken == Woken::TimedOut,
+            _ = self.changes.changed_or_fallback() => false,
             _ = self.closing.changed(MAX_STREAM) => true,
         }
     }
