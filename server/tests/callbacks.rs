@@ -7,89 +7,15 @@ mod support;
 use app::domain::ids::CardId;
 use std::{
     process::{Command, Stdio},
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
 use serde_json::{json, Value};
-use server::{
-    store::Database,
-    webhooks::{
-        delivery_worker::{DeliverySettings, DeliveryWorker},
-        CallbackPolicy,
-    },
+use server::{store::Database, webhooks::delivery_worker::DeliveryWorker};
+use support::{
+    callback_receiver::{delivery_worker, start_receiver, Received},
+    http_client, TestServer,
 };
-use support::{http_client, TestServer};
-
-#[derive(Clone, Debug)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<Received>>>,
-    /// How many requests to answer with 500 before answering 200.
-    failures_left: Arc<Mutex<usize>>,
-}
-
-async fn hook(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    receiver.received.lock().unwrap().push(Received {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp"),
-        signature: header("webhook-signature"),
-        body,
-    });
-    let mut failures = receiver.failures_left.lock().unwrap();
-    if *failures > 0 {
-        *failures -= 1;
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
-    }
-}
-
-async fn start_receiver(failures: usize) -> (String, Receiver) {
-    let receiver = Receiver {
-        failures_left: Arc::new(Mutex::new(failures)),
-        ..Receiver::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, receiver)
-}
-
-fn delivery_worker(db: &Database, owner: &str, retries: &[u64]) -> DeliveryWorker {
-    let settings = DeliverySettings {
-        owner: owner.to_owned(),
-        lease: Duration::from_secs(30),
-        poll_interval: Duration::from_millis(20),
-        timeout: Duration::from_secs(5),
-        retry_schedule: retries
-            .iter()
-            .map(|ms| Duration::from_millis(*ms))
-            .collect(),
-        policy: CallbackPolicy {
-            allow_private: true,
-        },
-    };
-    DeliveryWorker::new(db.clone(), settings)
-}
 
 /// Standard Webhooks verification written independently of the server's signing code.
 fn python_verifies(secret: &str, received: &Received) -> bool {

@@ -7,23 +7,13 @@
 
 mod support;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use app::domain::{audit::AuditQuery, console_role::Role};
-use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
 use serde_json::Value;
-use server::{
-    clock::ManualClock,
-    store::Database,
-    webhooks::{
-        delivery_worker::{DeliverySettings, DeliveryWorker},
-        signature, CallbackPolicy,
-    },
-};
+use server::{clock::ManualClock, store::Database, webhooks::signature};
 use support::{
+    callback_receiver::{delivery_worker, start_receiver, Received, FAILING},
     console_client::{call, encode, member, signed_in, signed_in_owner, PASSWORD},
     TestServer,
 };
@@ -35,80 +25,6 @@ on_every_backend!(
     a_test_event_reaches_the_receiver_and_its_answer_is_shown,
     only_integration_roles_see_callbacks,
 );
-
-#[derive(Clone, Debug)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-}
-
-/// A loopback receiver that answers 500 "receiver down" while `failing`, else 200 "thanks".
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<Received>>>,
-    failing: Arc<Mutex<bool>>,
-}
-
-async fn hook(
-    State(receiver): State<Receiver>,
-    headers: HeaderMap,
-    body: String,
-) -> (StatusCode, String) {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    receiver.received.lock().unwrap().push(Received {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp"),
-        signature: header("webhook-signature"),
-        body,
-    });
-    if *receiver.failing.lock().unwrap() {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "receiver down".to_owned(),
-        )
-    } else {
-        (StatusCode::OK, "thanks".to_owned())
-    }
-}
-
-async fn start_receiver(failing: bool) -> (String, Receiver) {
-    let receiver = Receiver {
-        failing: Arc::new(Mutex::new(failing)),
-        ..Receiver::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, receiver)
-}
-
-fn delivery_worker(db: &Database, retries_ms: &[u64]) -> DeliveryWorker {
-    let settings = DeliverySettings {
-        owner: "console-callbacks-test".to_owned(),
-        lease: Duration::from_secs(30),
-        poll_interval: Duration::from_millis(20),
-        timeout: Duration::from_secs(5),
-        retry_schedule: retries_ms
-            .iter()
-            .map(|ms| Duration::from_millis(*ms))
-            .collect(),
-        policy: CallbackPolicy {
-            allow_private: true,
-        },
-    };
-    DeliveryWorker::new(db.clone(), settings)
-}
 
 /// The log as JSON, with the query string's parameters as the page would send them.
 async fn log(server: &TestServer, cookie: &str, form: &str) -> Value {
@@ -147,9 +63,9 @@ async fn a_failed_message_is_logged_then_resent_and_delivered_with_its_id(db: &D
     let server = TestServer::start_with(db, false).await;
     let (merchant, key) = server.merchant(10_000).await;
     let owner = signed_in_owner(&server, &merchant).await;
-    let (url, receiver) = start_receiver(true).await;
+    let (url, receiver) = start_receiver(FAILING).await;
     let card = server.card_with_callbacks(&key, "cb-log-1", &url).await;
-    let worker = delivery_worker(db, &[60_000]);
+    let worker = delivery_worker(db, "console-callbacks-test", &[60_000]);
     assert_eq!(worker.run_once().await.unwrap(), 1);
 
     let listed = messages(&log(&server, &owner, "").await);
@@ -190,7 +106,7 @@ async fn a_failed_message_is_logged_then_resent_and_delivered_with_its_id(db: &D
     }
 
     // The receiver is fixed; a resend goes out at once (before its retry was due), same id.
-    *receiver.failing.lock().unwrap() = false;
+    receiver.recover();
     let resent = call(
         &server,
         &owner,
@@ -240,10 +156,10 @@ async fn abandoned_messages_of_a_range_are_resent_with_a_fresh_schedule(db: &Dat
     let server = TestServer::start_with(db, false).await;
     let (merchant, key) = server.merchant(10_000).await;
     let owner = signed_in_owner(&server, &merchant).await;
-    let (url, receiver) = start_receiver(true).await;
+    let (url, receiver) = start_receiver(FAILING).await;
     server.card_with_callbacks(&key, "cb-abandon-1", &url).await;
     // One retry, due at once: the second failure abandons the message.
-    let worker = delivery_worker(db, &[0]);
+    let worker = delivery_worker(db, "console-callbacks-test", &[0]);
     worker.run_once().await.unwrap();
     worker.run_once().await.unwrap();
     assert_eq!(
@@ -273,7 +189,7 @@ async fn abandoned_messages_of_a_range_are_resent_with_a_fresh_schedule(db: &Dat
     let listed = messages(&log(&server, &owner, "").await);
     assert_eq!(listed[0]["state"], "Retrying", "{listed:?}");
     assert_eq!(listed[0]["attempts"].as_array().unwrap().len(), 3);
-    *receiver.failing.lock().unwrap() = false;
+    receiver.recover();
     worker.run_once().await.unwrap();
     assert_eq!(
         messages(&log(&server, &owner, "state=delivered").await).len(),
@@ -321,9 +237,9 @@ async fn a_rotated_secret_signs_beside_the_old_one_for_a_day(db: &Database) {
         .await;
     assert_eq!(answer["model"]["secret"], new.as_str(), "{answer}");
 
-    let (url, receiver) = start_receiver(false).await;
+    let (url, receiver) = start_receiver(0).await;
     server.card_with_callbacks(&key, "cb-rotate-1", &url).await;
-    let worker = delivery_worker(&db, &[]);
+    let worker = delivery_worker(&db, "console-callbacks-test", &[]);
     worker.run_once().await.unwrap();
     let first = receiver.received.lock().unwrap()[0].clone();
     assert_eq!(first.signature.split(' ').count(), 2, "{}", first.signature);
@@ -364,7 +280,7 @@ async fn a_test_event_reaches_the_receiver_and_its_answer_is_shown(db: &Database
     let owner = signed_in_owner(&server, &merchant).await;
     let secret: String =
         serde_json::from_str(&call(&server, &owner, "signing_secret", "").await.body).unwrap();
-    let (url, receiver) = start_receiver(true).await;
+    let (url, receiver) = start_receiver(FAILING).await;
     let sent = call(
         &server,
         &owner,

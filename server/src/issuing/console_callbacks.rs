@@ -10,8 +10,8 @@ use app::{
         audit::AuditAction,
         calendar::{format_datetime, format_timestamp_ms},
         callback_log::{
-            event_lines, CallbackLogView, CallbackQuery, CardEventLine, RotatedSecret,
-            TestEventAnswer, PREVIOUS_SECRET_OVERLAP_MS,
+            event_lines, CallbackLogView, CallbackMessage, CallbackQuery, CardEventLine,
+            RotatedSecret, TestEventAnswer, PREVIOUS_SECRET_OVERLAP_MS,
         },
         console_user::ConsoleUser,
         ids::CardId,
@@ -69,11 +69,13 @@ impl ConsoleCallbackService {
     }
 
     /// One of the merchant's cards' events beside every message the card produced (whatever
-    /// the log's other filters); `None` for a card that is not the merchant's.
+    /// the log's other filters); `None` for a card that is not the merchant's. `read` is the
+    /// card's messages when the page already holds them all, so they are not read twice.
     async fn card_event_lines(
         &self,
         user: &ConsoleUser,
         card_id: &CardId,
+        read: Option<&[CallbackMessage]>,
     ) -> Result<Option<Vec<CardEventLine>>, ConsoleDenied> {
         let Some(card) = self
             .database
@@ -83,13 +85,12 @@ impl ConsoleCallbackService {
         else {
             return Ok(None);
         };
-        let every = CallbackQuery {
-            card_id: Some(card_id.clone()),
-            ..CallbackQuery::default()
-        };
+        if let Some(messages) = read {
+            return Ok(Some(event_lines(&card.events, messages)));
+        }
         let (messages, _) = self
             .database
-            .callback_messages(&user.merchant_id, &every)
+            .callback_messages(&user.merchant_id, &every_message_of(card_id))
             .await
             .map_err(unavailable)?;
         Ok(Some(event_lines(&card.events, &messages)))
@@ -115,6 +116,14 @@ impl ConsoleCallbackService {
     }
 }
 
+/// The log's query for a card's messages, newest first, nothing else filtered.
+fn every_message_of(card_id: &CardId) -> CallbackQuery {
+    CallbackQuery {
+        card_id: Some(card_id.clone()),
+        ..CallbackQuery::default()
+    }
+}
+
 #[async_trait::async_trait]
 impl ConsoleCallbacks for ConsoleCallbackService {
     async fn log(
@@ -132,7 +141,12 @@ impl ConsoleCallbacks for ConsoleCallbackService {
             .then(|| messages.last().map(|message| message.id))
             .flatten();
         let card_events = match &query.card_id {
-            Some(card_id) => self.card_event_lines(user, card_id).await?,
+            Some(card_id) => {
+                // Filtered by the card alone, this page is the card's messages (the newest
+                // page's worth, as the events' own read would get).
+                let read = (*query == every_message_of(card_id)).then_some(messages.as_slice());
+                self.card_event_lines(user, card_id, read).await?
+            }
             None => None,
         };
         let previous_secret_until_ms = self

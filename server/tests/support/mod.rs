@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 pub mod balances;
+pub mod callback_receiver;
 pub mod cardkit_process;
 pub mod console_client;
 pub mod http_client;
