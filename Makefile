@@ -17,8 +17,9 @@ site:
 bundle-size: site
 	node scripts/bundle-size.mjs
 
+# Every benchmark in one run, both backends (scripts/bench.sh; README: Benchmark).
 bench: setup
-	cargo run --release --package cardkit-bench --bin cardkit-bench
+	scripts/bench.sh
 
 # Property-based API fuzzing (schemathesis, every check) in a loopback-only network namespace.
 fuzz: setup
