@@ -45,6 +45,11 @@ impl Listener for LimitedListener {
             Err(_) => unreachable!("the semaphore is never closed"),
         };
         let (stream, addr) = Listener::accept(&mut self.listener).await;
+        // Without TCP_NODELAY, a response hyper writes in two pieces (head, then body) waits for
+        // the client's delayed ACK, about 40 ms, before its second piece leaves: measured, a page
+        // fetching its hundred lazily loaded chunks over six keep-alive connections took 600 ms.
+        // A socket option failing changes only latency, so the connection is served anyway.
+        let _ = stream.set_nodelay(true);
         (
             LimitedStream {
                 stream,
@@ -113,5 +118,21 @@ impl AsyncWrite for LimitedStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_send_small_writes_at_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut limited = LimitedListener::new(listener, 4);
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = limited.accept().await;
+        assert!(accepted.stream.nodelay().unwrap(), "Nagle's algorithm is off");
+        drop(client);
     }
 }
