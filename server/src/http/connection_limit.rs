@@ -132,7 +132,10 @@ mod tests {
         let mut limited = LimitedListener::new(listener, 4);
         let client = TcpStream::connect(addr).await.unwrap();
         let (accepted, _) = limited.accept().await;
-        assert!(accepted.stream.nodelay().unwrap(), "Nagle's algorithm is off");
+        assert!(
+            accepted.stream.nodelay().unwrap(),
+            "Nagle's algorithm is off"
+        );
         drop(client);
     }
 }
