@@ -66,19 +66,24 @@ rustup_std_source() {
 # keeps the widget's bundle within its budget; without rust-src the build still works, larger.
 WASM_SIZE_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
 
+# More flags for one build, e.g. the console's, which keeps the linker's relocations for the
+# splitter: `WASM_EXTRA_RUSTFLAGS=... wasm_cargo build ...`.
+WASM_EXTRA_RUSTFLAGS=${WASM_EXTRA_RUSTFLAGS:-}
+
 # cargo, invoked the way the current wasm route needs for `--target wasm32-unknown-unknown`.
 wasm_cargo() {
     case "$(wasm_route)" in
         rustup)
             if rustup_std_source; then
-                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" RUSTC_BOOTSTRAP=1 \
-                    cargo "$@" -Zbuild-std=std,panic_abort
+                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_SIZE_RUSTFLAGS $WASM_EXTRA_RUSTFLAGS" \
+                    RUSTC_BOOTSTRAP=1 cargo "$@" -Zbuild-std=std,panic_abort
             else
-                cargo "$@"
+                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_EXTRA_RUSTFLAGS" cargo "$@"
             fi
             ;;
         debian)
             CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$(wasm_linker)" \
+                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_EXTRA_RUSTFLAGS" \
                 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
                 /usr/bin/cargo "$@" -Zbuild-std=std,panic_abort
             ;;

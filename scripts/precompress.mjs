@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes a brotli (`.br`, quality 11) and a gzip (`.gz`, level 9) sibling next to every JS, WASM
-// and CSS file of a folder, so the server sends the smallest encoding a browser accepts without
+// and CSS file of a folder and its subfolders (a split bundle is a folder of its own), so the server sends the smallest encoding a browser accepts without
 // compressing on each request (it serves them with tower-http's `precompressed_br/gzip`).
 //
 // Usage: node scripts/precompress.mjs <dir>
@@ -14,8 +14,8 @@ if (!dir) {
   process.exit(2);
 }
 
-for (const file of readdirSync(dir)) {
-  if (!/\.(js|wasm|css)$/.test(file)) continue;
+const files = readdirSync(dir, { recursive: true }).filter((file) => /\.(js|wasm|css)$/.test(file)).sort();
+for (const file of files) {
   const data = readFileSync(join(dir, file));
   const brotli = brotliCompressSync(data, {
     params: {

@@ -17,7 +17,7 @@ step "Lints: server side (clippy -D warnings, all targets)"
 cargo clippy --all-targets -- -D warnings
 
 step "Lints: browser crate (clippy -D warnings, all targets, hydrate feature)"
-cargo clippy --package frontend --all-targets -- -D warnings
+cargo clippy --package frontend --all-targets --features console -- -D warnings
 cargo clippy --package frontend --all-targets --features widget -- -D warnings
 
 step "Unit and integration tests (SQLite and PostgreSQL)"

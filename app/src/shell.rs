@@ -2,23 +2,27 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::pages::{
-    console::{
-        api_keys::ApiKeysPage, audit::AuditLogPage, callbacks::CallbacksPage, card::CardPage,
-        cards::CardsPage, customers::CustomersPage, issue::IssuePage, join::JoinPage,
-        overview::OverviewPage, requests::RequestsPage, security::SecurityPage,
-        sign_in::SignInPage, sign_in_code::SignInCodePage, team::TeamPage,
-        widget_builder::WidgetBuilderPage,
-    },
+    console::lazy_routes::{console_page, signed_out_page, ConsoleRoute, SignedOutRoute},
     home::HomePage,
 };
 
 /// The HTML document the server renders around the app: head tags, the stylesheet and hydration
-/// scripts of the bundle `options.output_name` names (content-hashed by the build), body.
+/// scripts of the bundle `options.output_name` names, body. The built bundle is split into lazily
+/// loaded chunks, all in one content-hashed folder: its name is `<folder>/<base>`
+/// (`cardkit.1f2e…/cardkit`), and Leptos, which looks for the chunks' manifest and names a page's
+/// chunks beside the bundle's files, is pointed at that folder.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let mut options = options;
+    if let Some((folder, base)) = options.output_name.rsplit_once('/') {
+        let folder = format!("{}/{folder}", options.site_pkg_dir);
+        let base = base.to_owned();
+        options.site_pkg_dir = folder.into();
+        options.output_name = base.into();
+    }
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -50,12 +54,12 @@ pub fn App() -> impl IntoView {
                     // visitor gets a redirect and every page reads with JavaScript off.
                     <Route
                         path=StaticSegment("console")
-                        view=OverviewPage
+                        view={Lazy::<ConsoleRoute<{ console_page::OVERVIEW }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("cards"))
-                        view=CardsPage
+                        view={Lazy::<ConsoleRoute<{ console_page::CARDS }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -64,61 +68,61 @@ pub fn App() -> impl IntoView {
                             StaticSegment("cards"),
                             ParamSegment("card_id"),
                         )
-                        view=CardPage
+                        view={Lazy::<ConsoleRoute<{ console_page::CARD }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("issue"))
-                        view=IssuePage
+                        view={Lazy::<ConsoleRoute<{ console_page::ISSUE }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("customers"))
-                        view=CustomersPage
+                        view={Lazy::<ConsoleRoute<{ console_page::CUSTOMERS }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("team"))
-                        view=TeamPage
+                        view={Lazy::<ConsoleRoute<{ console_page::TEAM }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("api-keys"))
-                        view=ApiKeysPage
+                        view={Lazy::<ConsoleRoute<{ console_page::API_KEYS }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("callbacks"))
-                        view=CallbacksPage
+                        view={Lazy::<ConsoleRoute<{ console_page::CALLBACKS }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("widget"))
-                        view=WidgetBuilderPage
+                        view={Lazy::<ConsoleRoute<{ console_page::WIDGET_BUILDER }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("requests"))
-                        view=RequestsPage
+                        view={Lazy::<ConsoleRoute<{ console_page::REQUESTS }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("join"))
-                        view=JoinPage
+                        view={Lazy::<SignedOutRoute<{ signed_out_page::JOIN }>>::new()}
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("audit"))
-                        view=AuditLogPage
+                        view={Lazy::<ConsoleRoute<{ console_page::AUDIT_LOG }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("security"))
-                        view=SecurityPage
+                        view={Lazy::<ConsoleRoute<{ console_page::SECURITY }>>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("console"), StaticSegment("sign-in"))
-                        view=SignInPage
+                        view={Lazy::<SignedOutRoute<{ signed_out_page::SIGN_IN }>>::new()}
                     />
                     // Waits for its data, so a plain-HTML browser sees what to enter.
                     <Route
@@ -127,7 +131,7 @@ pub fn App() -> impl IntoView {
                             StaticSegment("sign-in"),
                             StaticSegment("code"),
                         )
-                        view=SignInCodePage
+                        view={Lazy::<SignedOutRoute<{ signed_out_page::SIGN_IN_CODE }>>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

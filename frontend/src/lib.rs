@@ -1,15 +1,26 @@
-//! Browser entry points. Built twice by `scripts/build-site.sh`: without features it hydrates the
+//! Browser entry points. Built twice by `scripts/build-site.sh`: with `console` it hydrates the
 //! dashboard (`App`); with `widget` it hydrates only the embeddable widget, so the bundle partner
 //! sites load carries none of the dashboard's code (router, pages).
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-#[cfg(not(feature = "widget"))]
+#[cfg(feature = "console")]
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    mark_hydrated();
+    // The console's pages are lazily loaded routes: hydration waits for the page's code, so it
+    // runs as a task, and the page is marked hydrated only when it has finished.
+    // (An error means the executor is already running, which is fine.)
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a page has a body");
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        mark_hydrated();
+    });
 }
 
 #[cfg(feature = "widget")]
@@ -41,6 +52,7 @@ pub fn hydrate() {
 }
 
 /// A marker the end-to-end tests wait for: event handlers are attached from here on.
+#[cfg(any(feature = "console", feature = "widget"))]
 fn mark_hydrated() {
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");

@@ -10,18 +10,21 @@ use std::io::Read;
 use reqwest::{header, Client, StatusCode};
 use support::{http_client, TestDatabase, TestServer};
 
-const APP: &str = "cardkit.0123456789abcdef";
+/// The console's bundle: a hashed folder, its files named as the build names them inside it.
+const APP_FOLDER: &str = "cardkit.0123456789abcdef";
+const APP: &str = "cardkit.0123456789abcdef/cardkit";
 const WIDGET: &str = "cardkit-widget.fedcba9876543210";
 const WASM: &[u8] = b"\0asm\x01\0\0\0 stands in for the bundle";
 const WASM_BR: &[u8] = b"brotli bytes, sent as written";
 const WASM_GZ: &[u8] = b"gzip bytes, sent as written";
 
-/// A site as `scripts/build-site.sh` leaves it: hashed names, the manifest, compressed siblings.
+/// A site as `scripts/build-site.sh` leaves it: hashed names, the manifest, compressed siblings;
+/// the console's bundle in a hashed folder with a lazily loaded chunk.
 fn built_site() -> tempfile::TempDir {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
-    std::fs::create_dir(&pkg).unwrap();
-    let manifest = format!(r#"{{"cardkit": "{APP}", "cardkit-widget": "{WIDGET}"}}"#);
+    std::fs::create_dir_all(pkg.join(APP_FOLDER)).unwrap();
+    let manifest = format!(r#"{{"cardkit": "{APP_FOLDER}/", "cardkit-widget": "{WIDGET}"}}"#);
     std::fs::write(pkg.join("bundles.json"), manifest).unwrap();
     for base in [APP, WIDGET] {
         std::fs::write(pkg.join(format!("{base}.js")), "export default 1;").unwrap();
@@ -30,6 +33,12 @@ fn built_site() -> tempfile::TempDir {
         std::fs::write(pkg.join(format!("{base}_bg.wasm.br")), WASM_BR).unwrap();
         std::fs::write(pkg.join(format!("{base}_bg.wasm.gz")), WASM_GZ).unwrap();
     }
+    std::fs::write(pkg.join(APP_FOLDER).join("chunk_0.wasm"), WASM).unwrap();
+    std::fs::write(
+        pkg.join(APP_FOLDER).join("__wasm_split_manifest.json"),
+        "{}",
+    )
+    .unwrap();
     std::fs::write(pkg.join("cardkit.js"), "an unhashed leftover").unwrap();
     site
 }
@@ -63,6 +72,14 @@ async fn pages_load_the_hashed_bundles_which_are_sent_precompressed_and_kept_a_y
     assert!(home.contains(&format!("/pkg/{APP}_bg.wasm")), "{home}");
     assert!(home.contains(&format!("/pkg/{APP}.css")), "{home}");
     assert!(!home.contains("/pkg/cardkit.js"), "{home}");
+
+    let chunk = get(&server, &format!("/pkg/{APP_FOLDER}/chunk_0.wasm"), &[]).await;
+    assert_eq!(chunk.status(), StatusCode::OK);
+    assert_eq!(
+        header_of(&chunk, header::CACHE_CONTROL),
+        Some("public, max-age=31536000, immutable"),
+        "every file of the hashed folder is kept"
+    );
 
     let wasm = format!("/pkg/{APP}_bg.wasm");
     for (accepted, encoding, body) in [
@@ -119,7 +136,7 @@ async fn the_widget_frame_loads_the_widget_bundle_by_its_hashed_name() {
         .unwrap();
     assert!(frame.contains(&format!("/pkg/{WIDGET}.js")), "{frame}");
     assert!(frame.contains(&format!("/pkg/{WIDGET}.css")), "{frame}");
-    assert!(!frame.contains(APP), "{frame}");
+    assert!(!frame.contains(APP_FOLDER), "{frame}");
 }
 
 #[tokio::test]

@@ -27,7 +27,8 @@ use crate::{
 /// Everything a request handler may need. Cheap to clone: pools and options are shared.
 #[derive(Clone)]
 pub struct AppState {
-    /// Its `output_name` is the console bundle's file name base (content-hashed when built).
+    /// Its `output_name` is where the console's bundle is under `/pkg`, without extension
+    /// (`cardkit.1f2e…/cardkit` when built: a hashed folder, then the file name base).
     pub leptos_options: LeptosOptions,
     /// The widget bundle's file name base (content-hashed when built).
     pub widget_bundle: String,

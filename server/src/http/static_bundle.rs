@@ -1,6 +1,8 @@
 //! `/pkg/*`: the browser bundles, as `scripts/build-site.sh` leaves them: content-hashed names
-//! (listed in `bundles.json`) with brotli and gzip siblings. A hashed file never changes, so it
-//! is cached for a year; anything else under `/pkg` is revalidated on each use. The smallest
+//! (listed in `bundles.json`) with brotli and gzip siblings. The widget's bundle is three hashed
+//! files; the console's, split into lazily loaded chunks, is a hashed folder. A hashed file, or a
+//! file in a hashed folder, never changes, so it is cached for a year; anything else under `/pkg`
+//! is revalidated on each use. The smallest
 //! encoding the browser accepts is sent as it was written at build time, not compressed per
 //! request.
 
@@ -20,11 +22,14 @@ const HASH_LENGTH: usize = 16;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-/// The file name base of each bundle (`cardkit.1f2e…`), or the plain name when the folder has no
-/// `bundles.json` (a bundle built by hand, or none at all, as in the server's own tests).
+/// Where each bundle is, from `bundles.json`, or the plain names when the folder has none (a
+/// bundle built by hand, or none at all, as in the server's own tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundleNames {
+    /// The console's bundle, as a path under `/pkg` without extension: `cardkit.1f2e…/cardkit`
+    /// (its hashed folder, then the file name base), or `cardkit`.
     pub app: String,
+    /// The widget's file name base: `cardkit-widget.1f2e…`, or `cardkit-widget`.
     pub widget: String,
 }
 
@@ -41,8 +46,17 @@ impl BundleNames {
                 .cloned()
                 .unwrap_or_else(|| name.to_owned())
         };
+        // A folder is written with a trailing slash: `cardkit.1f2e…/`.
+        let in_folder = |name: &str| {
+            manifest
+                .get(name)
+                .and_then(|hashed| hashed.strip_suffix('/'))
+                .filter(|folder| is_hashed_base(folder))
+                .map(|folder| format!("{folder}/{name}"))
+                .unwrap_or_else(|| name.to_owned())
+        };
         Self {
-            app: named(app::BUNDLE_NAME),
+            app: in_folder(app::BUNDLE_NAME),
             widget: named(app::WIDGET_BUNDLE_NAME),
         }
     }
@@ -59,12 +73,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pkg: &str, pkg_dir: &Path) -> Ro
 }
 
 async fn cache_headers(request: Request, next: Next) -> Response {
-    let immutable = request
-        .uri()
-        .path()
-        .rsplit('/')
-        .next()
-        .is_some_and(is_hashed_file);
+    let immutable = is_immutable(request.uri().path());
     let mut response = next.run(request).await;
     if response.status().is_success() || response.status().is_redirection() {
         let headers = response.headers_mut();
@@ -74,6 +83,14 @@ async fn cache_headers(request: Request, next: Next) -> Response {
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
+}
+
+/// A hashed file (`…/cardkit-widget.0123456789abcdef.js`), or any file in a hashed folder
+/// (`…/cardkit.0123456789abcdef/chunk_3.wasm`).
+fn is_immutable(path: &str) -> bool {
+    let mut segments = path.rsplit('/');
+    let file = segments.next().unwrap_or_default();
+    is_hashed_file(file) || segments.next().is_some_and(is_hashed_base)
 }
 
 /// `cardkit.0123456789abcdef` (any name, a dot, the hash).
@@ -115,6 +132,22 @@ mod tests {
     }
 
     #[test]
+    fn every_file_of_a_hashed_folder_is_immutable() {
+        assert!(is_immutable("/pkg/cardkit.0123456789abcdef/chunk_3.wasm"));
+        assert!(is_immutable("/pkg/cardkit.0123456789abcdef/cardkit.js"));
+        assert!(is_immutable("/pkg/cardkit-widget.0123456789abcdef.js"));
+        assert!(
+            !is_immutable("/pkg/cardkit/chunk_3.wasm"),
+            "folder not hashed"
+        );
+        assert!(
+            !is_immutable("/pkg/cardkit.0123456789abcde/cardkit.js"),
+            "hash too short"
+        );
+        assert!(!is_immutable("/pkg/bundles.json"));
+    }
+
+    #[test]
     fn names_come_from_the_manifest_and_fall_back_to_the_plain_ones() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
@@ -126,16 +159,29 @@ mod tests {
         );
         std::fs::write(
             dir.path().join("bundles.json"),
-            r#"{"cardkit": "cardkit.0123456789abcdef", "cardkit-widget": "../x.0123456789abcdef"}"#,
+            r#"{"cardkit": "cardkit.0123456789abcdef/", "cardkit-widget": "../x.0123456789abcdef"}"#,
         )
         .unwrap();
         assert_eq!(
             BundleNames::read(dir.path()),
             BundleNames {
-                app: "cardkit.0123456789abcdef".into(),
+                app: "cardkit.0123456789abcdef/cardkit".into(),
                 widget: "cardkit-widget".into()
             },
             "a name that is not a hashed base is not used"
+        );
+        std::fs::write(
+            dir.path().join("bundles.json"),
+            r#"{"cardkit": "../../etc/", "cardkit-widget": "cardkit-widget.0123456789abcdef"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            BundleNames::read(dir.path()),
+            BundleNames {
+                app: "cardkit".into(),
+                widget: "cardkit-widget.0123456789abcdef".into()
+            },
+            "a folder that is not a hashed base is not used"
         );
     }
 }

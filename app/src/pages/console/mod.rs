@@ -14,6 +14,7 @@ pub mod customers;
 mod enrolment_view;
 pub mod issue;
 pub mod join;
+pub mod lazy_routes;
 mod ledger_text;
 #[cfg(feature = "hydrate")]
 mod live_stream;
@@ -21,6 +22,8 @@ mod nav;
 pub mod overview;
 mod page_data;
 pub mod requests;
+#[cfg(feature = "ssr")]
+mod route_preload;
 mod scroll_table;
 mod search_filters;
 pub mod security;
