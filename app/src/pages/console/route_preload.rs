@@ -13,22 +13,22 @@ use leptos_meta::Link;
 /// Has the browser fetch the files of the split point `split` (a `#[lazy]` function's name, as
 /// `console_view`) at once: the page cannot be interactive without them.
 pub fn preload_split(split: &str) {
-    for href in split_files(split) {
-        // Rendered for their side effect: on the server, `to_html` on a meta component hands it
-        // to the page's head instead of returning markup.
-        let _ = view! {
-            <Link rel="preload" href as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
-        }
-        .to_html();
-    }
+    link_split_files(split, "preload");
 }
 
 /// Has the browser fetch the files of `split` when it has nothing else to do, for a page that
 /// comes next. The files are kept for a year (hashed names), so the next page finds them cached.
 pub fn prefetch_split(split: &str) {
+    link_split_files(split, "prefetch");
+}
+
+/// One `<link rel=…>` in the page's head for each file of `split`.
+fn link_split_files(split: &str, rel: &'static str) {
     for href in split_files(split) {
+        // Rendered for their side effect: on the server, `to_html` on a meta component hands it
+        // to the page's head instead of returning markup.
         let _ = view! {
-            <Link rel="prefetch" href as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
+            <Link rel href as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
         }
         .to_html();
     }
