@@ -25,7 +25,7 @@ use crate::{
     observability, onboarding,
     rate_limits::{RateLimitSettings, RateLimits},
     secrets::{load_or_create_key, CardCipher, KeyError},
-    store::{Database, Pool, StoreError},
+    store::{card_event_catch_up::CardEventCatchUp, Database, Pool, StoreError},
     webhooks::{
         delivery_worker::{DeliverySettings, DeliveryWorker},
         CallbackPolicy,
@@ -123,14 +123,21 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         async move { worker.run(stopped).await }
     });
     // Other instances' changes wake this one's streams and workers (PostgreSQL only: on SQLite
-    // this process is the only writer, and its commits wake its waiters directly).
-    let listener_task = match database.pool() {
-        Pool::Postgres(pool) => Some(tokio::spawn(postgres_listener::listen(
-            database.change_feed().clone(),
-            pool.clone(),
-            workers_stopped.clone(),
-        ))),
-        Pool::Sqlite(..) => None,
+    // this process is the only writer, and its commits wake its waiters directly). Beside the
+    // listener, one read every few seconds catches the card changes whose hint went missing, so
+    // that each open tracker need not poll its card for them.
+    let (listener_task, catch_up_task) = match database.pool() {
+        Pool::Postgres(pool) => (
+            Some(tokio::spawn(postgres_listener::listen(
+                database.change_feed().clone(),
+                pool.clone(),
+                workers_stopped.clone(),
+            ))),
+            Some(tokio::spawn(
+                CardEventCatchUp::new(database.clone()).run(workers_stopped.clone()),
+            )),
+        ),
+        Pool::Sqlite(..) => (None, None),
     };
     let delivery_task = tokio::spawn({
         let stopped = workers_stopped.clone();
@@ -203,7 +210,10 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let _ = stop_workers.send(true);
     let _ = tokio::join!(worker_task, delivery_task);
-    for task in [listener_task, metrics_task].into_iter().flatten() {
+    for task in [listener_task, catch_up_task, metrics_task]
+        .into_iter()
+        .flatten()
+    {
         let _ = task.await;
     }
     database.close().await;

@@ -14,7 +14,10 @@ use app::domain::{
 use server::{
     change_feed::{postgres_listener, Topic, Woken},
     onboarding::onboard_merchant,
-    store::{CreateOutcome, Database, Pool, SessionClosing, WidgetSession},
+    store::{
+        card_event_catch_up::CardEventCatchUp, CreateOutcome, Database, Pool, SessionClosing,
+        WidgetSession,
+    },
 };
 use support::{new_cards::new_card, test_server::test_worker, TestDatabase};
 
@@ -24,6 +27,7 @@ on_every_backend!(
     a_status_change_and_a_top_up_wake_the_card,
     a_refused_change_wakes_nobody,
     closing_a_widget_session_wakes_its_trackers_once,
+    a_card_event_whose_hint_was_lost_wakes_its_tracker_at_the_next_catch_up_read,
 );
 
 /// Long enough never to be reached when the wake-up works.
@@ -133,6 +137,41 @@ async fn a_refused_change_wakes_nobody(db: &Database) {
     assert!(matches!(repeat, CreateOutcome::Existing(_)), "{repeat:?}");
     assert_eq!(tracker.changed(QUIET).await, Woken::TimedOut);
     assert_eq!(table.changed(QUIET).await, Woken::TimedOut);
+}
+
+/// A card event committed with no wake-up (another instance's, whose `NOTIFY` this one never
+/// heard) reaches the card's tracker through the instance's catch-up read, once.
+async fn a_card_event_whose_hint_was_lost_wakes_its_tracker_at_the_next_catch_up_read(
+    db: &Database,
+) {
+    let merchant = merchant(db).await;
+    let card = created_card(db, &merchant, "feed-lost-1").await;
+    let quiet_card = created_card(db, &merchant, "feed-lost-2").await;
+    let mut catch_up = CardEventCatchUp::new(db.clone());
+    // The first read finds the two creations, stamped a moment ago.
+    assert_eq!(catch_up.read_once().await.unwrap(), 2);
+    let feed = db.change_feed();
+    let mut tracker = feed.subscribe(Topic::Card(card.clone()));
+    let mut quiet = feed.subscribe(Topic::Card(quiet_card));
+    let mut table = feed.subscribe(Topic::Merchant(merchant.clone()));
+    // Read again with nothing new: the creations are not announced twice.
+    assert_eq!(catch_up.read_once().await.unwrap(), 0);
+    assert_eq!(tracker.changed(QUIET).await, Woken::TimedOut);
+    // The lost change: a second event, written straight into the table, announced to nobody.
+    db.execute(
+        "INSERT INTO card_events (card_id, seq, status, stage, at_ms) \
+         SELECT card_id, 2, status, stage, $2 FROM card_events WHERE card_id = $1 AND seq = 1",
+        &[(&card).into(), db.now_ms().into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(tracker.changed(QUIET).await, Woken::TimedOut);
+    assert_eq!(catch_up.read_once().await.unwrap(), 1);
+    assert_eq!(tracker.changed(WAKE_UP).await, Woken::Changed);
+    assert_eq!(table.changed(WAKE_UP).await, Woken::Changed);
+    assert_eq!(quiet.changed(QUIET).await, Woken::TimedOut);
+    assert_eq!(catch_up.read_once().await.unwrap(), 0);
+    assert_eq!(tracker.changed(QUIET).await, Woken::TimedOut);
 }
 
 /// A running widget session of `merchant`, stored as the session API stores one.

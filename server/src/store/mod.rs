@@ -26,6 +26,7 @@ mod callback_log;
 mod card_creation;
 mod card_creation_input;
 pub mod card_creation_postgres;
+pub mod card_event_catch_up;
 mod card_expiry;
 mod card_money_movements;
 mod card_operations;

@@ -30,7 +30,7 @@ use server::{
     },
     onboarding::onboard_merchant,
     secrets::{random, CardCipher},
-    store::{Database, Pool},
+    store::{card_event_catch_up::CardEventCatchUp, Database, Pool},
 };
 use tokio::sync::watch;
 
@@ -156,12 +156,14 @@ async fn start_instance(
         let stopped = stopped.clone();
         tokio::spawn(async move { worker.run(stopped).await });
     }
+    // As `cardkit` runs on PostgreSQL: the listener, and the catch-up read beside it.
     if let Pool::Postgres(pool) = database.pool() {
         tokio::spawn(postgres_listener::listen(
             database.change_feed().clone(),
             pool.clone(),
             stopped.clone(),
         ));
+        tokio::spawn(CardEventCatchUp::new(database.clone()).run(stopped.clone()));
     }
     let issuing = Arc::new(IssuingService::new(
         database.clone(),

@@ -1,0 +1,4 @@
+-- Nothing to do on SQLite: this number is PostgreSQL's index for the instances' catch-up read of
+-- recent card events, which SQLite's one process does not run (it announces every commit it
+-- makes). The empty step keeps both trees numbered alike, so a schema version means the same
+-- schema on either backend.
